@@ -1,0 +1,62 @@
+#pragma once
+// Command line and environment -> Config. Pure (no I/O besides the env lookup it is given), so
+// tests can drive every flag and error without starting a server.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dbg::coord {
+
+// Where the HTTP server listens. host is an IP literal (IPv6 without brackets).
+struct ListenAddress {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 7070;
+
+  bool is_loopback() const;
+  // "127.0.0.1:7070", "[::1]:7070": the form --listen accepts and URLs use.
+  std::string to_string() const;
+};
+
+// Parses "HOST:PORT" where HOST is an IPv4 literal, "[IPv6]" or "localhost" (127.0.0.1) and
+// PORT is 0..65535 (0 = let the kernel pick). Names other than localhost are refused: resolving
+// them could pick an address the operator did not expect, which matters for a root-shell-grade
+// API. Returns nullopt and sets *error on failure.
+std::optional<ListenAddress> parse_listen_address(std::string_view text, std::string* error);
+
+struct Config {
+  ListenAddress listen;
+  std::filesystem::path data_dir = "./data";
+  // The API can read the memory of every traceable process, so listening beyond loopback has
+  // to be asked for explicitly.
+  bool allow_remote = false;
+};
+
+// What the command line asked for.
+struct CommandLine {
+  enum class Action { run, help, version, usage_error };
+  Action action = Action::run;
+  Config config;
+  std::string error;  // one line, set for usage_error
+};
+
+// Returns the value of an environment variable, nullopt when unset. Injected for tests.
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+EnvLookup process_env();
+
+// args excludes argv[0]. Precedence: flag, then environment (DBGCOORD_LISTEN,
+// DBGCOORD_DATA_DIR), then default. An empty environment variable counts as unset.
+CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLookup& env);
+
+std::string help_text();
+std::string_view version();
+
+// Process exit codes, shared by main() and documented in --help.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;  // runtime failure: bind, database, data dir
+inline constexpr int kExitUsage = 2;    // bad flag or value
+
+}  // namespace dbg::coord

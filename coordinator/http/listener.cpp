@@ -1,0 +1,118 @@
+#include "coordinator/http/listener.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <chrono>
+
+#include "coordinator/http/http_session.hpp"
+#include "coordinator/http/router.hpp"
+
+namespace dbg::coord::http {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using boost::system::error_code;
+
+class Listener::Acceptor : public std::enable_shared_from_this<Acceptor> {
+ public:
+  Acceptor(net::io_context& ioc, std::shared_ptr<const Router> router, HttpLimits limits)
+      : ioc_(ioc),
+        acceptor_(net::make_strand(ioc)),
+        retry_timer_(acceptor_.get_executor()),
+        router_(std::move(router)),
+        limits_(limits) {}
+
+  void open(const ListenAddress& address) {
+    error_code ec;
+    auto ip = net::ip::make_address(address.host, ec);
+    if (ec) throw ListenError("cannot listen on " + address.to_string() + ": " + ec.message());
+    tcp::endpoint endpoint(ip, address.port);
+    auto check = [&](const char* step) {
+      if (ec) throw ListenError("cannot listen on " + address.to_string() + ": " + step + ": " + ec.message());
+    };
+    acceptor_.open(endpoint.protocol(), ec);
+    check("open");
+    // SO_REUSEADDR lets a restarted server bind while old connections sit in TIME_WAIT. On Linux
+    // it does not let two listeners share a port (that is SO_REUSEPORT), so "address in use"
+    // still reports a second server.
+    acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    check("setsockopt SO_REUSEADDR");
+    acceptor_.bind(endpoint, ec);
+    check("bind");
+    acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    check("listen");
+  }
+
+  ListenAddress local_address() const {
+    auto endpoint = acceptor_.local_endpoint();
+    ListenAddress out;
+    out.host = endpoint.address().to_string();
+    out.port = endpoint.port();
+    return out;
+  }
+
+  void start() {
+    net::dispatch(acceptor_.get_executor(), [self = shared_from_this()] { self->do_accept(); });
+  }
+
+  void stop() {
+    net::dispatch(acceptor_.get_executor(), [self = shared_from_this()] {
+      error_code ignored;
+      self->retry_timer_.cancel();
+      self->acceptor_.close(ignored);
+    });
+  }
+
+ private:
+  void do_accept() {
+    // Each connection gets its own strand, so a later multi-threaded io_context needs no change
+    // in the session code.
+    acceptor_.async_accept(net::make_strand(ioc_), [self = shared_from_this()](error_code ec, tcp::socket socket) {
+      self->on_accept(ec, std::move(socket));
+    });
+  }
+
+  void on_accept(error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;  // stop()
+    if (ec) {
+      // EMFILE, ENFILE, ENOBUFS: transient. Accepting again at once would spin on the same
+      // error; wait a little instead, and never stop serving for good (Beast's example listener
+      // returns here, which silently ends accepting).
+      spdlog::warn("accept failed: {}; retrying in 100 ms", ec.message());
+      retry_timer_.expires_after(std::chrono::milliseconds(100));
+      retry_timer_.async_wait([self = shared_from_this()](error_code wait_ec) {
+        if (!wait_ec) self->do_accept();
+      });
+      return;
+    }
+    start_http_session(std::move(socket), router_, limits_);
+    do_accept();
+  }
+
+  net::io_context& ioc_;
+  tcp::acceptor acceptor_;
+  net::steady_timer retry_timer_;
+  std::shared_ptr<const Router> router_;
+  HttpLimits limits_;
+};
+
+Listener::Listener(net::io_context& ioc, const ListenAddress& address, std::shared_ptr<const Router> router,
+                   HttpLimits limits)
+    : acceptor_(std::make_shared<Acceptor>(ioc, std::move(router), limits)) {
+  acceptor_->open(address);
+}
+
+Listener::~Listener() { stop(); }
+
+ListenAddress Listener::local_address() const { return acceptor_->local_address(); }
+
+void Listener::start() { acceptor_->start(); }
+
+void Listener::stop() { acceptor_->stop(); }
+
+}  // namespace dbg::coord::http

@@ -1,0 +1,50 @@
+#pragma once
+// Maps method + path to a handler. Patterns are literal segments plus "{name}" segments that
+// capture one path segment into HttpRequest::params ("/api/v1/sessions/{id}"). A path that
+// matches some route but not the method gets 405 with Allow; no match at all gets 404. Both are
+// problem+json. HEAD is served by the GET route of the same path.
+//
+// Handlers answer through a Reply so that a later handler can hand work to another thread (the
+// SQLite writer, the worker pool) and answer when it is done; the HTTP session keeps the
+// connection open until then. A Reply may be called from any thread, at most once; dropping it
+// without calling closes the connection.
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "coordinator/http/message.hpp"
+
+namespace dbg::coord::http {
+
+using Reply = std::function<void(HttpResponse)>;
+using AsyncHandler = std::function<void(HttpRequest, Reply)>;
+using Handler = std::function<HttpResponse(const HttpRequest&)>;
+
+class Router {
+ public:
+  // Registers a handler. Throws std::invalid_argument for a malformed pattern (not starting with
+  // '/', or an empty "{}") and for a duplicate method + pattern: both are programming errors
+  // found at start-up.
+  void add_async(std::string method, std::string_view pattern, AsyncHandler handler);
+  // Convenience for handlers that answer at once.
+  void add(std::string method, std::string_view pattern, Handler handler);
+
+  // Routes one request. A handler that throws becomes a 500 problem (logged), never a dropped
+  // connection or a crashed server.
+  void dispatch(HttpRequest request, Reply reply) const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::string pattern;
+    std::vector<std::string> segments;  // "{name}" kept as is
+    AsyncHandler handler;
+  };
+  static bool match(const Route& route, const std::vector<std::string_view>& path_segments,
+                    HttpRequest* request);
+  std::vector<Route> routes_;
+};
+
+}  // namespace dbg::coord::http

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs exactly what dbgcoord needs on Debian 12 (idempotent), then configures and builds it.
+# usage: scripts/setup.sh [--no-build] [--sanitize]
+# Env: BUILD_DIR (default build), BUILD_TYPE (default RelWithDebInfo).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  # toolchain
+  g++ cmake make pkg-config ccache
+  # libraries (all from Debian 12)
+  libboost-dev libboost-test-dev libboost-filesystem-dev
+  nlohmann-json3-dev libsqlite3-dev libspdlog-dev libfmt-dev
+  libdw-dev libelf-dev zlib1g-dev
+  # oracles and peers used by tests and benchmarks
+  elfutils gdb util-linux procps curl python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+build=1 sanitize=OFF
+for a in "$@"; do
+  case "$a" in
+    --no-build) build=0 ;;
+    --sanitize) sanitize=ON ;;
+    *) echo "setup: unknown option $a (use --no-build, --sanitize)" >&2; exit 2 ;;
+  esac
+done
+((build)) || exit 0
+
+BUILD_DIR=${BUILD_DIR:-build}
+cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" -DDBG_SANITIZE="$sanitize"
+cmake --build "$BUILD_DIR" -j "$(nproc)"

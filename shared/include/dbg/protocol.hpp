@@ -1,0 +1,69 @@
+#pragma once
+// The worker protocol: newline-delimited JSON on the worker's stdin/stdout, one job in flight.
+//
+// coordinator -> worker   {"v":1, "id":"j1", "kind":"snapshot", "pid":42, "options":{…}, "deadline_ms":5000}
+//                         {"v":1, "id":"p1", "kind":"ping"}
+// worker -> coordinator   {"v":1, "type":"hello", "worker_pid":…, "version":"…"}        (once, at start)
+//                         {"v":1, "id":"j1", "type":"result", "result":{…}}
+//                         {"v":1, "id":"j1", "type":"error", "error":{"code","message"}}
+//                         {"v":1, "id":"p1", "type":"pong"}
+// Every message carries "v"; a message with another version is answered with an error.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "dbg/error.hpp"
+
+namespace dbg::protocol {
+
+inline constexpr int kVersion = 1;
+inline constexpr size_t kMaxLineBytes = 1 << 20;  // a request line longer than this is refused
+inline constexpr int kMaxJsonDepth = 16;
+
+struct JobRequest {
+  std::string id;
+  std::string kind;  // "snapshot", "ping"
+  int pid = 0;
+  nlohmann::json options = nlohmann::json::object();
+  int64_t deadline_ms = 0;  // 0: no deadline given
+};
+
+enum class Consistency { kThread, kProcess };
+
+// Where source positions and inlined frames come from. Separate debug files (/usr/lib/debug,
+// e.g. libc6-dbg) are large and compressed: the first use in a worker costs ~100 ms per
+// library, later ones nothing (cached by build-id).
+enum class SourceMode { kAll, kEmbedded, kNone };
+
+struct SnapshotOptions {
+  int max_depth = 128;            // frames per thread
+  size_t stack_bytes = 64 * 1024;  // bytes of stack copied per thread, from sp upward
+  Consistency consistency = Consistency::kThread;
+  SourceMode source = SourceMode::kAll;
+};
+
+inline constexpr int kMaxDepthLimit = 1024;
+inline constexpr size_t kMinStackBytes = 4096;
+inline constexpr size_t kMaxStackBytes = 8 << 20;
+
+// Parses JSON with a bounded nesting depth; Error{"bad_request"} on failure.
+Result<nlohmann::json> parse_bounded_json(std::string_view text, int max_depth = kMaxJsonDepth);
+// Parses and validates one request line.
+Result<JobRequest> parse_request(std::string_view line);
+// Validates snapshot options (unknown keys are refused so typos do not pass silently).
+Result<SnapshotOptions> parse_snapshot_options(const nlohmann::json& options);
+const char* to_string(Consistency c);
+const char* to_string(SourceMode m);
+
+// One-line JSON; invalid UTF-8 in strings is replaced instead of throwing.
+std::string dump(const nlohmann::json& j);
+
+std::string hello_line(int worker_pid);
+std::string result_line(const std::string& id, const nlohmann::json& result);
+std::string error_line(const std::string& id, const Error& error);
+std::string pong_line(const std::string& id);
+
+}  // namespace dbg::protocol

@@ -1,0 +1,146 @@
+#include "dbg/protocol.hpp"
+
+#include "dbg/snapshot.hpp"
+
+namespace dbg::protocol {
+
+namespace {
+
+Error bad_request(std::string message) { return Error{"bad_request", std::move(message)}; }
+
+nlohmann::json envelope(const std::string& id, const char* type) {
+  nlohmann::json j = {{"v", kVersion}, {"type", type}};
+  if (!id.empty()) j["id"] = id;
+  return j;
+}
+
+}  // namespace
+
+Result<nlohmann::json> parse_bounded_json(std::string_view text, int max_depth) {
+  bool too_deep = false;
+  // The parser callback sees every nesting level as it is entered, so a hostile input is
+  // stopped at the limit instead of being built in memory first.
+  auto guard = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json&) {
+    if ((event == nlohmann::json::parse_event_t::object_start || event == nlohmann::json::parse_event_t::array_start) &&
+        depth >= max_depth) {
+      too_deep = true;
+    }
+    return !too_deep;
+  };
+  nlohmann::json j = nlohmann::json::parse(text.begin(), text.end(), guard, /*allow_exceptions=*/false);
+  if (too_deep) return bad_request("JSON nested deeper than " + std::to_string(max_depth) + " levels");
+  if (j.is_discarded()) return bad_request("malformed JSON");
+  return j;
+}
+
+Result<JobRequest> parse_request(std::string_view line) {
+  if (line.size() > kMaxLineBytes) return bad_request("request line longer than " + std::to_string(kMaxLineBytes));
+  auto parsed = parse_bounded_json(line);
+  if (!parsed) return parsed.error();
+  const auto& j = parsed.value();
+  if (!j.is_object()) return bad_request("request must be a JSON object");
+  auto v = j.find("v");
+  if (v == j.end() || !v->is_number_integer() || v->get<int>() != kVersion)
+    return bad_request("unsupported or missing protocol version (want \"v\":" + std::to_string(kVersion) + ")");
+  JobRequest req;
+  auto id = j.find("id");
+  if (id == j.end() || !id->is_string() || id->get_ref<const std::string&>().empty())
+    return bad_request("\"id\" must be a non-empty string");
+  req.id = *id;
+  auto kind = j.find("kind");
+  if (kind == j.end() || !kind->is_string()) return bad_request("\"kind\" must be a string");
+  req.kind = *kind;
+  if (req.kind == "ping") return req;
+  if (req.kind != "snapshot") return bad_request("unknown kind \"" + req.kind + "\"");
+  auto pid = j.find("pid");
+  if (pid == j.end() || !pid->is_number_integer() || pid->get<int64_t>() <= 0 || pid->get<int64_t>() > INT32_MAX)
+    return bad_request("\"pid\" must be a positive integer");
+  req.pid = pid->get<int>();
+  if (auto opts = j.find("options"); opts != j.end()) {
+    if (!opts->is_object()) return bad_request("\"options\" must be an object");
+    req.options = *opts;
+  }
+  if (auto dl = j.find("deadline_ms"); dl != j.end()) {
+    if (!dl->is_number_integer() || dl->get<int64_t>() < 0) return bad_request("\"deadline_ms\" must be >= 0");
+    req.deadline_ms = *dl;
+  }
+  return req;
+}
+
+Result<SnapshotOptions> parse_snapshot_options(const nlohmann::json& options) {
+  SnapshotOptions out;
+  if (!options.is_object()) return bad_request("options must be an object");
+  for (const auto& [key, value] : options.items()) {
+    if (key == "max_depth") {
+      if (!value.is_number_integer() || value.get<int64_t>() < 1 || value.get<int64_t>() > kMaxDepthLimit)
+        return bad_request("max_depth must be an integer in 1.." + std::to_string(kMaxDepthLimit));
+      out.max_depth = value.get<int>();
+    } else if (key == "stack_bytes") {
+      if (!value.is_number_integer() || value.get<int64_t>() < static_cast<int64_t>(kMinStackBytes) ||
+          value.get<int64_t>() > static_cast<int64_t>(kMaxStackBytes))
+        return bad_request("stack_bytes must be an integer in " + std::to_string(kMinStackBytes) + ".." +
+                           std::to_string(kMaxStackBytes));
+      out.stack_bytes = value.get<size_t>();
+    } else if (key == "consistency") {
+      if (value == "thread") {
+        out.consistency = Consistency::kThread;
+      } else if (value == "process") {
+        out.consistency = Consistency::kProcess;
+      } else {
+        return bad_request("consistency must be \"thread\" or \"process\"");
+      }
+    } else if (key == "source") {
+      if (value == "all") {
+        out.source = SourceMode::kAll;
+      } else if (value == "embedded") {
+        out.source = SourceMode::kEmbedded;
+      } else if (value == "none") {
+        out.source = SourceMode::kNone;
+      } else {
+        return bad_request("source must be \"all\", \"embedded\" or \"none\"");
+      }
+    } else {
+      return bad_request("unknown snapshot option \"" + key + "\"");
+    }
+  }
+  return out;
+}
+
+std::string dump(const nlohmann::json& j) {
+  // Thread names and paths come from targets and need not be UTF-8: replace, never throw.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+const char* to_string(Consistency c) { return c == Consistency::kProcess ? "process" : "thread"; }
+
+const char* to_string(SourceMode m) {
+  switch (m) {
+    case SourceMode::kEmbedded: return "embedded";
+    case SourceMode::kNone: return "none";
+    case SourceMode::kAll: break;
+  }
+  return "all";
+}
+
+std::string hello_line(int worker_pid) {
+  nlohmann::json j = envelope("", "hello");
+  j["worker_pid"] = worker_pid;
+  j["version"] = "0.1.0";
+  return dump(j);
+}
+
+std::string result_line(const std::string& id, const nlohmann::json& result) {
+  nlohmann::json j = envelope(id, "result");
+  j["result"] = result;
+  return dump(j);
+}
+
+std::string error_line(const std::string& id, const Error& error) {
+  nlohmann::json j = envelope(id, "error");
+  j["error"] = error;
+  return dump(j);
+}
+
+std::string pong_line(const std::string& id) { return dump(envelope(id, "pong")); }
+
+}  // namespace dbg::protocol

@@ -1,0 +1,1 @@
+# Coordinator tests (owned by the coordinator work).

@@ -1,0 +1,30 @@
+#pragma once
+// Reads what /proc says about a process and its threads. Never stops anything.
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dbg::worker {
+
+struct ThreadInfo {
+  pid_t tid = 0;
+  std::string name;  // comm
+  char state = '?';  // R, S, D, T, t, Z, X, ...
+};
+
+bool process_exists(pid_t pid);
+std::string process_comm(pid_t pid);
+// Threads of pid (sorted by tid), with name and state read just now.
+std::vector<ThreadInfo> list_threads(pid_t pid);
+// State letter and start time (clock ticks since boot) of a thread; nullopt when gone.
+std::optional<char> thread_state(pid_t pid, pid_t tid);
+std::optional<uint64_t> process_start_time(pid_t pid);
+// TracerPid from /proc/TID/status (0 when not traced, -1 when unreadable).
+pid_t tracer_pid(pid_t tid);
+// True for kernel threads (no mm: empty /proc/PID/cmdline and PF_KTHREAD flag).
+bool is_kernel_thread(pid_t pid);
+
+}  // namespace dbg::worker

@@ -1,0 +1,210 @@
+#include "process_capture.hpp"
+
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <thread>
+
+#include "proc_info.hpp"
+#include "ptrace_call.hpp"
+#include "tracee.hpp"
+
+namespace dbg::worker {
+
+namespace {
+
+constexpr uint64_t kRedZone = 128;  // x86-64 SysV: leaf functions may use 128 bytes below sp
+constexpr uint64_t kPage = 4096;
+
+double now_us() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
+}
+
+// Everything the stack copy needs is allocated before the thread is stopped: a page fault or a
+// malloc inside the pause would lengthen it.
+struct StackReader {
+  explicit StackReader(size_t budget) : buffer(budget) {
+    remote.reserve(budget / kPage + 2);
+    // Touch every page of the buffer now (vector zero-fills it), not inside the pause.
+  }
+  std::vector<uint8_t> buffer;
+  std::vector<iovec> remote;
+};
+
+// One process_vm_readv of the stack, from just below sp upward. The remote range is cut at
+// page boundaries so that the read stops cleanly at the first unmapped page (the top of the
+// stack mapping) instead of failing as a whole: the kernel does not split one iovec element.
+// Returns the number of bytes copied into reader.buffer.
+size_t copy_stack(StackReader& reader, pid_t tid, uint64_t start) {
+  size_t budget = reader.buffer.size();
+  reader.remote.clear();
+  uint64_t addr = start, end = start + budget;
+  while (addr < end) {
+    uint64_t next = std::min(end, (addr / kPage + 1) * kPage);
+    reader.remote.push_back(iovec{reinterpret_cast<void*>(addr), static_cast<size_t>(next - addr)});
+    addr = next;
+  }
+  size_t copied = 0;
+  // IOV_MAX (1024) bounds one call; budgets above 4 MiB take several.
+  for (size_t i = 0; i < reader.remote.size(); i += 1024) {
+    size_t n = std::min<size_t>(1024, reader.remote.size() - i);
+    size_t want = 0;
+    for (size_t k = i; k < i + n; ++k) want += reader.remote[k].iov_len;
+    iovec local{reader.buffer.data() + copied, want};
+    ssize_t got = ::process_vm_readv(tid, &local, 1, &reader.remote[i], n, 0);
+    if (got <= 0) break;
+    copied += static_cast<size_t>(got);
+    if (static_cast<size_t>(got) < want) break;
+  }
+  return copied;
+}
+
+// Registers + stack copy of a stopped tracee, into `reader`; moved into `t` after the pause.
+size_t read_stopped(Tracee& tracee, ThreadCapture& t, StackReader& reader) {
+  auto regs = tracee.registers();
+  if (!regs) {
+    t.error = regs.error();
+    return 0;
+  }
+  t.regs = regs.value();
+  t.have_registers = true;
+  t.stack_start = t.regs.rsp > kRedZone ? t.regs.rsp - kRedZone : 0;
+  return copy_stack(reader, t.tid, t.stack_start);
+}
+
+// After the thread runs again: keep only the bytes copied.
+void keep_stack(ThreadCapture& t, StackReader& reader, size_t copied) {
+  if (!t.have_registers) return;
+  if (copied == 0) {
+    t.error = Error{"stack_unreadable", "could not read the stack at " + std::to_string(t.regs.rsp)};
+    return;
+  }
+  t.stack.assign(reader.buffer.begin(), reader.buffer.begin() + static_cast<std::ptrdiff_t>(copied));
+}
+
+void capture_one_thread(ThreadCapture& t, StackReader& reader, const CaptureOptions& options) {
+  auto seized = Tracee::seize(t.tid);
+  if (!seized) {
+    t.error = seized.error();
+    return;
+  }
+  Tracee tracee = std::move(seized.value());
+  double t0 = now_us();
+  if (auto r = tracee.interrupt(); !r) {
+    t.error = r.error();
+    return;
+  }
+  if (auto r = tracee.wait_stop(options.stop_timeout); !r) {
+    t.error = r.error();
+    t.pause_us = now_us() - t0;
+    return;
+  }
+  size_t copied = read_stopped(tracee, t, reader);
+  if (options.test_hold.count() > 0) std::this_thread::sleep_for(options.test_hold);
+  (void)tracee.detach();
+  t.pause_us = now_us() - t0;
+  keep_stack(t, reader, copied);
+}
+
+// `process` consistency: stop all, copy all, resume all — one instant for the whole process.
+void capture_all_at_once(std::vector<ThreadCapture>& threads, const CaptureOptions& options) {
+  std::vector<std::optional<Tracee>> tracees(threads.size());
+  std::vector<double> start(threads.size(), 0);
+  std::vector<size_t> copied(threads.size(), 0);
+  // One buffer per thread: all copies are taken before anyone resumes.
+  std::vector<StackReader> readers;
+  readers.reserve(threads.size());
+  for (size_t i = 0; i < threads.size(); ++i) readers.emplace_back(options.stack_bytes);
+  for (size_t i = 0; i < threads.size(); ++i) {
+    auto seized = Tracee::seize(threads[i].tid);
+    if (!seized) {
+      threads[i].error = seized.error();
+      continue;
+    }
+    tracees[i].emplace(std::move(seized.value()));
+  }
+  for (size_t i = 0; i < threads.size(); ++i) {
+    if (!tracees[i]) continue;
+    start[i] = now_us();
+    if (auto r = tracees[i]->interrupt(); !r) threads[i].error = r.error();
+  }
+  for (size_t i = 0; i < threads.size(); ++i) {
+    if (!tracees[i] || threads[i].error) continue;
+    if (auto r = tracees[i]->wait_stop(options.stop_timeout); !r) threads[i].error = r.error();
+  }
+  for (size_t i = 0; i < threads.size(); ++i) {
+    if (tracees[i] && tracees[i]->stopped()) copied[i] = read_stopped(*tracees[i], threads[i], readers[i]);
+  }
+  if (options.test_hold.count() > 0) std::this_thread::sleep_for(options.test_hold);
+  for (size_t i = 0; i < threads.size(); ++i) {
+    if (!tracees[i]) continue;
+    if (tracees[i]->stopped()) (void)tracees[i]->detach();
+    threads[i].pause_us = now_us() - start[i];
+    tracees[i].reset();  // releases a tracee that never stopped (lingering list)
+  }
+  for (size_t i = 0; i < threads.size(); ++i) keep_stack(threads[i], readers[i], copied[i]);
+}
+
+}  // namespace
+
+Result<ProcessCapture> capture_process(pid_t pid, const CaptureOptions& options) {
+  if (pid == ::getpid()) return Error{"permission_denied", "a worker cannot capture itself"};
+  if (!process_exists(pid)) return Error{"process_gone", "no process " + std::to_string(pid)};
+  if (is_kernel_thread(pid)) return Error{"kernel_thread", std::to_string(pid) + " is a kernel thread"};
+
+  ProcessCapture capture;
+  capture.pid = pid;
+  capture.comm = process_comm(pid);
+  capture.consistency = options.consistency;
+  auto threads = list_threads(pid);
+  if (threads.empty()) return Error{"process_gone", "process " + std::to_string(pid) + " exited"};
+  bool all_zombie = std::all_of(threads.begin(), threads.end(), [](const ThreadInfo& t) { return t.state == 'Z' || t.state == 'X'; });
+  if (all_zombie) return Error{"zombie", "process " + std::to_string(pid) + " is a zombie"};
+
+  for (auto& info : threads) {
+    ThreadCapture t;
+    t.tid = info.tid;
+    t.name = std::move(info.name);
+    t.state = info.state;
+    // A zombie thread (exited leader of a live process) has no user state left to capture.
+    if (t.state == 'Z' || t.state == 'X') t.error = Error{"zombie", "thread " + std::to_string(t.tid) + " has exited"};
+    capture.threads.push_back(std::move(t));
+  }
+
+  release_lingering();
+  SigchldBlock block_sigchld;
+  double begin = now_us();
+  if (options.consistency == protocol::Consistency::kProcess) {
+    std::vector<ThreadCapture> live;
+    std::vector<size_t> index;
+    for (size_t i = 0; i < capture.threads.size(); ++i) {
+      if (!capture.threads[i].error) index.push_back(i);
+    }
+    for (size_t i : index) live.push_back(std::move(capture.threads[i]));
+    capture_all_at_once(live, options);
+    for (size_t k = 0; k < index.size(); ++k) capture.threads[index[k]] = std::move(live[k]);
+  } else {
+    StackReader reader(options.stack_bytes);  // reused: one thread is stopped at a time
+    for (auto& t : capture.threads) {
+      if (!t.error) capture_one_thread(t, reader, options);
+    }
+  }
+  capture.capture_us = now_us() - begin;
+
+  bool none = std::none_of(capture.threads.begin(), capture.threads.end(), [](const ThreadCapture& t) { return t.have_registers; });
+  if (none) {
+    if (!process_exists(pid)) return Error{"process_gone", "process " + std::to_string(pid) + " exited during capture"};
+    // Every thread failed the same way (e.g. EPERM): report it for the process.
+    const auto& first = capture.threads.front();
+    if (first.error && (first.error->code == "permission_denied" || first.error->code == "already_traced"))
+      return *first.error;
+  }
+  return capture;
+}
+
+}  // namespace dbg::worker

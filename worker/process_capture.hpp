@@ -1,0 +1,52 @@
+#pragma once
+// The capture phase: the only part of a snapshot during which target threads are stopped.
+// Per thread: SEIZE, INTERRUPT, wait, GETREGSET, one process_vm_readv of the stack, DETACH.
+// Unwinding happens later, on the copies, while the target runs.
+#include <sys/types.h>
+#include <sys/user.h>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dbg/error.hpp"
+#include "dbg/protocol.hpp"
+
+namespace dbg::worker {
+
+struct ThreadCapture {
+  pid_t tid = 0;
+  std::string name;
+  char state = '?';  // as seen just before we stopped it
+  bool have_registers = false;
+  user_regs_struct regs{};
+  uint64_t stack_start = 0;      // target address of stack[0]
+  std::vector<uint8_t> stack;    // bytes copied from [stack_start, stack_start + stack.size())
+  double pause_us = 0;           // interrupt sent -> detached
+  std::optional<Error> error;    // why this thread has no (or partial) capture
+};
+
+struct ProcessCapture {
+  pid_t pid = 0;
+  std::string comm;
+  protocol::Consistency consistency = protocol::Consistency::kThread;
+  std::vector<ThreadCapture> threads;
+  double capture_us = 0;  // first interrupt -> last detach
+};
+
+struct CaptureOptions {
+  size_t stack_bytes = 64 * 1024;
+  protocol::Consistency consistency = protocol::Consistency::kThread;
+  std::chrono::microseconds stop_timeout{500'000};
+  // Test hook only (DBG_WORKER_TEST_HOLD_MS): keep each thread stopped this long, so a test can
+  // kill the worker while it holds a stopped thread. Never set in production.
+  std::chrono::milliseconds test_hold{0};
+};
+
+// Captures every thread of pid. Errors for the whole process ("process_gone", "zombie",
+// "permission_denied") come back as Error; per-thread failures are recorded on the thread.
+Result<ProcessCapture> capture_process(pid_t pid, const CaptureOptions& options);
+
+}  // namespace dbg::worker

@@ -1,0 +1,63 @@
+#pragma once
+// ProcessUnwinder: offline unwinding of captured threads with elfutils libdw.
+// libdw gets the modules of the live process (/proc/PID/maps, ELF files from ElfCache) and our
+// own thread callbacks: registers come from the capture and every memory read is served from
+// the copied stacks, never from the live target, which has moved on since we resumed it.
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <elfutils/libdwfl.h>
+
+#include "dbg/error.hpp"
+#include "elf_cache.hpp"
+#include "process_capture.hpp"
+
+namespace dbg::worker {
+
+struct RawFrame {
+  uint64_t pc = 0;
+  bool activation = false;  // frame 0 (or a signal frame): pc is the faulting/current pc, not a return address
+};
+
+struct UnwoundThread {
+  std::vector<RawFrame> frames;
+  bool hit_max_depth = false;
+  bool ran_out_of_stack = false;  // unwinding wanted memory beyond the copied stack
+  std::optional<Error> error;     // set when not even the first frame could be produced
+};
+
+class ProcessUnwinder {
+ public:
+  // Reports the modules of pid (reading its maps now) and attaches our thread callbacks.
+  static Result<std::unique_ptr<ProcessUnwinder>> create(pid_t pid, ElfCache& elf_cache);
+  ~ProcessUnwinder();
+  ProcessUnwinder(const ProcessUnwinder&) = delete;
+  ProcessUnwinder& operator=(const ProcessUnwinder&) = delete;
+
+  // Unwinds one captured thread of `capture` (which must outlive the call).
+  UnwoundThread unwind(const ProcessCapture& capture, const ThreadCapture& thread, int max_depth);
+  Dwfl* dwfl() const { return dwfl_; }
+  pid_t pid() const { return pid_; }
+
+ private:
+  ProcessUnwinder(pid_t pid, Dwfl* dwfl) : pid_(pid), dwfl_(dwfl) {}
+  static pid_t next_thread(Dwfl*, void* arg, void** thread_arg);
+  static bool get_thread(Dwfl*, pid_t tid, void* arg, void** thread_arg);
+  static bool memory_read(Dwfl*, Dwarf_Addr addr, Dwarf_Word* result, void* arg);
+  static bool set_initial_registers(Dwfl_Thread* thread, void* thread_arg);
+  static int on_frame(Dwfl_Frame* frame, void* arg);
+
+  pid_t pid_;
+  Dwfl* dwfl_;
+  // What the callbacks read during one unwind() call.
+  const ProcessCapture* capture_ = nullptr;
+  const ThreadCapture* thread_ = nullptr;
+  UnwoundThread* out_ = nullptr;
+  int max_depth_ = 0;
+};
+
+}  // namespace dbg::worker

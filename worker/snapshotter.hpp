@@ -1,0 +1,41 @@
+#pragma once
+// Snapshotter: capture (targets stopped for microseconds) then unwind and symbolize offline.
+// One per worker; it owns the caches that make repeated snapshots cheap: ELF files by file
+// identity, symbolized pcs by build-id, and libdw sessions of recently seen processes.
+#include <sys/types.h>
+
+#include <cstdint>
+#include <list>
+#include <memory>
+
+#include "dbg/protocol.hpp"
+#include "dbg/snapshot.hpp"
+#include "elf_cache.hpp"
+#include "process_unwinder.hpp"
+#include "symbolizer.hpp"
+
+namespace dbg::worker {
+
+class Snapshotter {
+ public:
+  Snapshotter();
+  Result<Snapshot> snapshot(pid_t pid, const protocol::SnapshotOptions& options);
+
+ private:
+  // A libdw session for pid, reused while the process (pid + start time) and its modules stay.
+  Result<ProcessUnwinder*> unwinder_for(pid_t pid);
+
+  struct CachedUnwinder {
+    pid_t pid;
+    uint64_t start_time;
+    uint64_t maps_hash;
+    std::unique_ptr<ProcessUnwinder> unwinder;
+  };
+  ElfCache elf_cache_;
+  Symbolizer symbolizer_;
+  std::list<CachedUnwinder> unwinders_;  // most recent first
+  static constexpr size_t kMaxUnwinders = 8;
+  std::chrono::milliseconds test_hold_{0};
+};
+
+}  // namespace dbg::worker

@@ -1,0 +1,168 @@
+#include "tracee.hpp"
+
+#include <signal.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include <cerrno>
+#include <vector>
+
+#include "ptrace_call.hpp"
+
+namespace dbg::worker {
+
+namespace {
+
+// pids of tracees whose interrupt stop was still pending when we gave up on them.
+std::vector<pid_t>& lingering() {
+  static std::vector<pid_t> list;
+  return list;
+}
+
+bool is_job_control_stop(int sig) { return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU; }
+
+}  // namespace
+
+Result<Tracee> Tracee::seize(pid_t tid) {
+  if (auto r = ptrace_seize(tid); !r) return r.error();
+  return Tracee(tid);
+}
+
+Tracee::~Tracee() {
+  switch (state_) {
+    case State::kStopped:
+      (void)detach();
+      break;
+    case State::kSeized: {
+      // Seized but never interrupted: it is running, and a running tracee cannot be detached
+      // (PTRACE_DETACH needs a stop). Interrupt, wait briefly, detach.
+      if (interrupt() && wait_stop(std::chrono::milliseconds(100))) {
+        (void)detach();
+      } else if (state_ == State::kInterrupted) {
+        lingering().push_back(tid_);
+      }
+      break;
+    }
+    case State::kInterrupted:
+      lingering().push_back(tid_);
+      break;
+    case State::kGone:
+    case State::kReleased:
+      break;
+  }
+}
+
+Result<void> Tracee::interrupt() {
+  if (auto r = ptrace_interrupt(tid_); !r) {
+    if (r.error().code == "thread_gone") state_ = State::kGone;
+    return r;
+  }
+  state_ = State::kInterrupted;
+  return {};
+}
+
+Result<void> Tracee::wait_stop(std::chrono::microseconds timeout) {
+  // waitpid has no timeout. The kernel sends SIGCHLD to the tracer at every tracee stop and
+  // exit, so: try waitpid(WNOHANG); if nothing yet, sleep in sigtimedwait(SIGCHLD) and retry.
+  // SIGCHLD is blocked by SigchldBlock, so it queues instead of being discarded.
+  timespec start{};
+  ::clock_gettime(CLOCK_MONOTONIC, &start);
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  for (;;) {
+    int status = 0;
+    pid_t r = ::waitpid(tid_, &status, __WALL | WNOHANG);
+    if (r == tid_) {
+      if (WIFEXITED(status) || WIFSIGNALED(status)) {
+        state_ = State::kGone;
+        return Error{"thread_gone", "thread " + std::to_string(tid_) + " exited during capture"};
+      }
+      if (WIFSTOPPED(status)) {
+        int sig = WSTOPSIG(status);
+        int event = status >> 16;
+        state_ = State::kStopped;
+        if (event == PTRACE_EVENT_STOP) {
+          // An interrupt stop reports SIGTRAP; a group stop of a SEIZEd tracee reports the
+          // stopping signal with PTRACE_EVENT_STOP (ptrace(2), "Group-stop").
+          group_stop_ = is_job_control_stop(sig);
+        } else {
+          // A signal-delivery-stop won the race with our interrupt: keep the signal and
+          // re-deliver it on detach, so the target sees exactly what it would have.
+          signal_ = sig;
+        }
+        return {};
+      }
+      continue;
+    }
+    if (r == -1 && errno != EINTR) {
+      if (errno == ECHILD) {
+        state_ = State::kGone;
+        return Error{"thread_gone", "thread " + std::to_string(tid_) + " is no longer traceable"};
+      }
+      return ptrace_error("waitpid", tid_, errno);
+    }
+    timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC, &now);
+    auto elapsed = std::chrono::seconds(now.tv_sec - start.tv_sec) + std::chrono::nanoseconds(now.tv_nsec - start.tv_nsec);
+    auto left = timeout - std::chrono::duration_cast<std::chrono::microseconds>(elapsed);
+    if (left.count() <= 0) {
+      return Error{"stop_timeout", "thread " + std::to_string(tid_) + " did not stop within " +
+                                       std::to_string(timeout.count() / 1000) + " ms (uninterruptible sleep?)"};
+    }
+    timespec ts{static_cast<time_t>(left.count() / 1000000), static_cast<long>(left.count() % 1000000) * 1000};
+    ::sigtimedwait(&chld, nullptr, &ts);
+  }
+}
+
+Result<user_regs_struct> Tracee::registers() const {
+  user_regs_struct regs{};
+  if (auto r = ptrace_get_regset(tid_, &regs, sizeof regs); !r) return r.error();
+  return regs;
+}
+
+Result<void> Tracee::detach() {
+  // A group-stopped thread must not get a signal re-injected; detaching leaves it in its group
+  // stop because the kernel re-arms the stop when the group is still stopped.
+  auto r = ptrace_detach(tid_, group_stop_ ? 0 : signal_);
+  state_ = (r || r.error().code == "thread_gone") ? State::kReleased : state_;
+  return r;
+}
+
+void release_lingering() {
+  auto& list = lingering();
+  for (auto it = list.begin(); it != list.end();) {
+    int status = 0;
+    pid_t r = ::waitpid(*it, &status, __WALL | WNOHANG);
+    if (r == *it && WIFSTOPPED(status)) {
+      int sig = (status >> 16) == PTRACE_EVENT_STOP ? 0 : WSTOPSIG(status);
+      (void)ptrace_detach(*it, sig);
+      it = list.erase(it);
+    } else if (r == -1 || (r == *it && (WIFEXITED(status) || WIFSIGNALED(status)))) {
+      it = list.erase(it);  // gone
+    } else {
+      ++it;
+    }
+  }
+}
+
+size_t lingering_count() { return lingering().size(); }
+
+SigchldBlock::SigchldBlock() {
+  sigset_t chld, old;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  pthread_sigmask(SIG_BLOCK, &chld, &old);
+  was_blocked_ = sigismember(&old, SIGCHLD) == 1;
+}
+
+SigchldBlock::~SigchldBlock() {
+  if (was_blocked_) return;
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  pthread_sigmask(SIG_UNBLOCK, &chld, nullptr);
+}
+
+}  // namespace dbg::worker
