@@ -1,1 +1,26 @@
-# Coordinator tests (owned by the coordinator work).
+# Coordinator tests (owned by the coordinator work). Names start with "coordinator" so that
+# `ctest -R coordinator` selects them. unit/: tests of dbg_coordinator_core's parts;
+# integration/: tests that start the real bin/dbgcoord.
+find_package(SQLite3 REQUIRED)
+
+dbg_add_test(coordinator_config_test
+  SOURCES unit/coordinator_config_test.cpp
+  LIBS dbg_coordinator_core)
+dbg_add_test(coordinator_router_test
+  SOURCES unit/coordinator_router_test.cpp
+  LIBS dbg_coordinator_core)
+dbg_add_test(coordinator_migrations_test
+  SOURCES unit/coordinator_migrations_test.cpp
+  LIBS dbg_coordinator_core)
+
+# Integration: the executable must be built before these run.
+dbg_add_test(coordinator_http_test
+  SOURCES integration/coordinator_http_test.cpp)
+dbg_add_test(coordinator_cli_test
+  SOURCES integration/coordinator_cli_test.cpp)
+dbg_add_test(coordinator_database_test
+  SOURCES integration/coordinator_database_test.cpp
+  LIBS SQLite::SQLite3)
+foreach(t coordinator_http_test coordinator_cli_test coordinator_database_test)
+  add_dependencies(${t} dbgcoord)
+endforeach()

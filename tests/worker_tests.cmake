@@ -1,1 +1,10 @@
-# Worker tests.
+# Worker tests: unit tests of the shared model and protocol, integration tests against real
+# targets (tests/targets) with the real dbg-worker executable.
+dbg_add_test(shared_protocol_test SOURCES unit/protocol_test.cpp)
+
+set(worker_integration_tests worker_snapshot_test worker_differential_test worker_safety_test worker_serve_test)
+foreach(t ${worker_integration_tests})
+  string(REPLACE "_test" "" stem ${t})
+  dbg_add_test(${t} SOURCES integration/${t}.cpp)
+  add_dependencies(${t} dbg-worker chain cpp_target churn cpp_target_stripped)
+endforeach()

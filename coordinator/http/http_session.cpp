@@ -1,7 +1,6 @@
 #include "coordinator/http/http_session.hpp"
 
 #include <spdlog/spdlog.h>
-#include <strings.h>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -51,9 +50,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   void on_read_header(error_code ec) {
     if (ec) return on_read_error(ec);
-    auto expect = parser_->get()[bhttp::field::expect];
-    if (!expect.empty() && ::strncasecmp(expect.data(), "100-continue", expect.size()) == 0 &&
-        expect.size() == 12) {
+    if (beast::iequals(parser_->get()[bhttp::field::expect], "100-continue")) {
       auto go_ahead = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
       bhttp::async_write(stream_, *go_ahead, [self = shared_from_this(), go_ahead](error_code write_ec, std::size_t) {
         if (write_ec) return self->fail(write_ec, "write 100-continue");

@@ -49,25 +49,46 @@ std::string drain(int fd) {
 }  // namespace
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+  int fds[2], in[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0 || ::pipe2(in, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
     ::dup2(fds[1], STDOUT_FILENO);
+    ::dup2(in[0], STDIN_FILENO);
     for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
     auto args = to_argv(argv);
     ::execv(args[0], args.data());
     ::_exit(127);
   }
   ::close(fds[1]);
+  ::close(in[0]);
   out_fd_ = fds[0];
+  in_fd_ = in[1];
+}
+
+bool ChildProcess::write_stdin(const std::string& data) {
+  size_t done = 0;
+  while (done < data.size() && in_fd_ >= 0) {
+    ssize_t n = ::write(in_fd_, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return in_fd_ >= 0;
+}
+
+void ChildProcess::close_stdin() {
+  if (in_fd_ >= 0) ::close(in_fd_);
+  in_fd_ = -1;
 }
 
 ChildProcess::ChildProcess(ChildProcess&& other) noexcept
-    : pid_(other.pid_), out_fd_(other.out_fd_), buffer_(std::move(other.buffer_)), reaped_(other.reaped_) {
+    : pid_(other.pid_), out_fd_(other.out_fd_), in_fd_(other.in_fd_), buffer_(std::move(other.buffer_)),
+      reaped_(other.reaped_) {
   other.pid_ = -1;
   other.out_fd_ = -1;
+  other.in_fd_ = -1;
   other.reaped_ = true;
 }
 
@@ -77,6 +98,7 @@ ChildProcess::~ChildProcess() {
     ::waitpid(pid_, nullptr, 0);
   }
   if (out_fd_ >= 0) ::close(out_fd_);
+  if (in_fd_ >= 0) ::close(in_fd_);
 }
 
 std::optional<std::string> ChildProcess::read_line(std::chrono::milliseconds timeout) {
@@ -172,8 +194,16 @@ std::vector<pid_t> thread_ids(pid_t pid) {
 }
 
 char thread_state(pid_t pid, pid_t tid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // read(2), not ifstream: libstdc++'s filebuf throws when a /proc read fails with ESRCH
+  // (the thread exited between open and read), and vanishing threads are normal here.
+  std::string path = "/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/stat";
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return '?';
+  char buf[1024];
+  ssize_t n = ::read(fd, buf, sizeof buf);
+  ::close(fd);
+  if (n <= 0) return '?';
+  std::string stat(buf, static_cast<size_t>(n));
   // The comm field may hold spaces and parentheses: the state follows the last ')'.
   auto close = stat.rfind(')');
   if (close == std::string::npos || close + 2 >= stat.size()) return '?';

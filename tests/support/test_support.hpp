@@ -31,6 +31,9 @@ class ChildProcess {
   std::optional<std::string> read_line(std::chrono::milliseconds timeout);
   // Waits for a line equal to `expected`; false on EOF or timeout.
   bool wait_for_line(const std::string& expected, std::chrono::milliseconds timeout);
+  // Writes to the child's stdin (a pipe); false when the child closed it.
+  bool write_stdin(const std::string& data);
+  void close_stdin();
   // Sends a signal; no-op when already reaped.
   void signal(int sig);
   // Waits for exit and returns the raw wait status, or nullopt on timeout.
@@ -39,6 +42,7 @@ class ChildProcess {
  private:
   pid_t pid_ = -1;
   int out_fd_ = -1;
+  int in_fd_ = -1;
   std::string buffer_;
   bool reaped_ = false;
 };

@@ -1,0 +1,135 @@
+#define BOOST_TEST_MODULE coordinator_config
+#include <boost/test/unit_test.hpp>
+// Unit test of the flag and environment parser (no process is started).
+#include <map>
+
+#include "coordinator/config.hpp"
+
+using dbg::coord::CommandLine;
+using dbg::coord::parse_command_line;
+using dbg::coord::parse_listen_address;
+using Action = CommandLine::Action;
+
+namespace {
+
+dbg::coord::EnvLookup env_of(std::map<std::string, std::string> vars) {
+  return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+CommandLine parse(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+  return parse_command_line(args, env_of(std::move(env)));
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(no_flags_no_env_gives_defaults) {
+  auto cl = parse({});
+  BOOST_TEST((cl.action == Action::run));
+  BOOST_TEST(cl.config.listen.host == "127.0.0.1");
+  BOOST_TEST(cl.config.listen.port == 7070);
+  BOOST_TEST(cl.config.data_dir == "./data");
+  BOOST_TEST(!cl.config.allow_remote);
+}
+
+BOOST_AUTO_TEST_CASE(flags_in_both_spellings_are_read) {
+  auto spaced = parse({"--listen", "127.0.0.2:0", "--data-dir", "/var/lib/x"});
+  auto equals = parse({"--listen=127.0.0.2:0", "--data-dir=/var/lib/x"});
+  for (const auto& cl : {spaced, equals}) {
+    BOOST_TEST((cl.action == Action::run));
+    BOOST_TEST(cl.config.listen.host == "127.0.0.2");
+    BOOST_TEST(cl.config.listen.port == 0);
+    BOOST_TEST(cl.config.data_dir == "/var/lib/x");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(env_is_fallback_and_flags_win) {
+  std::map<std::string, std::string> env{{"DBGCOORD_LISTEN", "127.0.0.1:9000"}, {"DBGCOORD_DATA_DIR", "/env"}};
+  auto from_env = parse({}, env);
+  BOOST_TEST(from_env.config.listen.port == 9000);
+  BOOST_TEST(from_env.config.data_dir == "/env");
+  auto from_flags = parse({"--listen", "127.0.0.1:9001", "--data-dir", "/flag"}, env);
+  BOOST_TEST(from_flags.config.listen.port == 9001);
+  BOOST_TEST(from_flags.config.data_dir == "/flag");
+}
+
+BOOST_AUTO_TEST_CASE(empty_env_counts_as_unset) {
+  auto cl = parse({}, {{"DBGCOORD_LISTEN", ""}, {"DBGCOORD_DATA_DIR", ""}});
+  BOOST_TEST((cl.action == Action::run));
+  BOOST_TEST(cl.config.listen.port == 7070);
+  BOOST_TEST(cl.config.data_dir == "./data");
+}
+
+BOOST_AUTO_TEST_CASE(bad_env_value_is_a_usage_error_naming_the_variable) {
+  auto cl = parse({}, {{"DBGCOORD_LISTEN", "nope"}});
+  BOOST_TEST((cl.action == Action::usage_error));
+  BOOST_TEST(cl.error.find("DBGCOORD_LISTEN") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(help_wins_over_errors_and_version_is_recognised) {
+  BOOST_TEST((parse({"--bogus", "--help"}).action == Action::help));
+  BOOST_TEST((parse({"-h"}).action == Action::help));
+  BOOST_TEST((parse({"--version"}).action == Action::version));
+}
+
+BOOST_AUTO_TEST_CASE(unknown_flags_missing_values_and_stray_arguments_are_usage_errors) {
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"--nope"}, {"-x"}, {"stray"}, {"--listen"}, {"--data-dir"}, {"--data-dir="}, {"--listen", "1.2.3"}}) {
+    auto cl = parse(args);
+    BOOST_TEST((cl.action == Action::usage_error), args.front());
+    BOOST_TEST(!cl.error.empty());
+    BOOST_TEST(cl.error.find('\n') == std::string::npos);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(listen_address_forms) {
+  std::string error;
+  auto v4 = parse_listen_address("10.1.2.3:80", &error);
+  BOOST_REQUIRE(v4);
+  BOOST_TEST(v4->host == "10.1.2.3");
+  BOOST_TEST(v4->port == 80);
+  auto v6 = parse_listen_address("[::1]:65535", &error);
+  BOOST_REQUIRE(v6);
+  BOOST_TEST(v6->host == "::1");
+  BOOST_TEST(v6->port == 65535);
+  BOOST_TEST(v6->to_string() == "[::1]:65535");
+  auto local = parse_listen_address("localhost:1", &error);
+  BOOST_REQUIRE(local);
+  BOOST_TEST(local->host == "127.0.0.1");
+  for (const char* bad : {"", "80", ":80", "1.2.3.4:", "1.2.3.4:65536", "1.2.3.4:-1", "1.2.3.4:+1", "1.2.3.4:8o",
+                          "::1:80", "[::1]80", "[1.2.3.4]:80", "[::1", "host.example:80", "1.2.3:80"}) {
+    error.clear();
+    BOOST_TEST(!parse_listen_address(bad, &error), bad);
+    BOOST_TEST(!error.empty(), bad);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(loopback_detection) {
+  std::string error;
+  for (const char* yes : {"127.0.0.1:1", "127.9.9.9:1", "[::1]:1", "[::ffff:127.0.0.1]:1"}) {
+    BOOST_TEST(parse_listen_address(yes, &error)->is_loopback(), yes);
+  }
+  for (const char* no : {"0.0.0.0:1", "10.0.0.1:1", "[::]:1", "[fe80::1]:1", "128.0.0.1:1"}) {
+    BOOST_TEST(!parse_listen_address(no, &error)->is_loopback(), no);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(non_loopback_needs_allow_remote) {
+  auto refused = parse({"--listen", "0.0.0.0:7070"});
+  BOOST_TEST((refused.action == Action::usage_error));
+  BOOST_TEST(refused.error.find("--allow-remote") != std::string::npos);
+  auto allowed = parse({"--listen", "0.0.0.0:7070", "--allow-remote"});
+  BOOST_TEST((allowed.action == Action::run));
+  BOOST_TEST(allowed.config.allow_remote);
+}
+
+BOOST_AUTO_TEST_CASE(help_text_mentions_every_flag) {
+  auto text = dbg::coord::help_text();
+  for (const char* word : {"--listen", "--data-dir", "--allow-remote", "--help", "--version", "DBGCOORD_LISTEN",
+                           "DBGCOORD_DATA_DIR"}) {
+    BOOST_TEST(text.find(word) != std::string::npos, word);
+  }
+}
