@@ -20,6 +20,8 @@ std::vector<pid_t>& lingering() {
   return list;
 }
 
+constexpr std::chrono::microseconds kSpinBeforeSleeping{100};
+
 bool is_job_control_stop(int sig) { return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU; }
 
 }  // namespace
@@ -111,6 +113,9 @@ Result<void> Tracee::wait_stop(std::chrono::microseconds timeout) {
       return Error{"stop_timeout", "thread " + std::to_string(tid_) + " did not stop within " +
                                        std::to_string(timeout.count() / 1000) + " ms (uninterruptible sleep?)"};
     }
+    // Most threads stop within tens of microseconds: poll that long instead of sleeping, since
+    // a sleep costs a wake-up (on a VM, an idle vCPU's wake-up) inside the target's pause.
+    if (elapsed < kSpinBeforeSleeping) continue;
     timespec ts{static_cast<time_t>(left.count() / 1000000), static_cast<long>(left.count() % 1000000) * 1000};
     ::sigtimedwait(&chld, nullptr, &ts);
   }
