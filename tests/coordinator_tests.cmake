@@ -24,3 +24,9 @@ dbg_add_test(coordinator_database_test
 foreach(t coordinator_http_test coordinator_cli_test coordinator_database_test)
   add_dependencies(${t} dbgcoord)
 endforeach()
+
+# Each coordinator area registers its own tests (one file per area, so parallel work does not
+# collide here).
+foreach(area procfs ranking policy auth events pool sessions api store)
+  include(${CMAKE_CURRENT_SOURCE_DIR}/coordinator_${area}_tests.cmake OPTIONAL)
+endforeach()

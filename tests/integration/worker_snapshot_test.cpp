@@ -142,7 +142,9 @@ BOOST_AUTO_TEST_CASE(threads_that_vanish_are_reported_and_never_crash_the_worker
   auto target = start_target("churn");
   std::set<std::string> codes;
   int snapshots = 0, captured_threads = 0;
-  for (int i = 0; i < 40; ++i) {
+  // Threads live ~200 us: within a few dozen snapshots some vanish between the listing and
+  // their capture. Keep going until that was seen (bounded), and check every snapshot.
+  while (snapshots < 40 || (codes.empty() && snapshots < 400)) {
     auto snap = snapshot_json(target.pid(), {"--source", "none"});
     ++snapshots;
     for (const auto& t : snap.at("threads")) {
@@ -155,10 +157,10 @@ BOOST_AUTO_TEST_CASE(threads_that_vanish_are_reported_and_never_crash_the_worker
       }
     }
   }
-  BOOST_TEST(snapshots == 40);
-  BOOST_TEST(captured_threads >= 40);  // at least the main thread every time
+  BOOST_TEST(captured_threads >= snapshots);  // at least the main thread every time
+  BOOST_TEST(!codes.empty(), "no vanished thread was reported in " << snapshots << " snapshots");
   for (const auto& c : codes) BOOST_TEST((c == "thread_gone" || c == "zombie"), "unexpected code " << c);
-  BOOST_TEST_MESSAGE("vanished-thread codes seen: " << nlohmann::json(codes).dump());
+  BOOST_TEST_MESSAGE("vanished-thread codes seen: " << nlohmann::json(codes).dump() << " in " << snapshots << " snapshots");
   BOOST_TEST(!any_thread_stopped(target.pid()));
 }
 
