@@ -1,20 +1,32 @@
 #include "coordinator/app.hpp"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
 
+#include "coordinator/api/routes.hpp"
+#include "coordinator/auth/token.hpp"
+#include "coordinator/events/hub.hpp"
 #include "coordinator/http/health.hpp"
 #include "coordinator/http/listener.hpp"
 #include "coordinator/http/router.hpp"
+#include "coordinator/http/server_context.hpp"
+#include "coordinator/policy/target_policy.hpp"
+#include "coordinator/pool/worker_pool.hpp"
+#include "coordinator/ranking/ranker.hpp"
+#include "coordinator/sessions/scheduler.hpp"
+#include "coordinator/sessions/target_resolver.hpp"
 #include "coordinator/store/data_dir.hpp"
-#include "coordinator/store/database.hpp"
-#include "coordinator/store/migrations.hpp"
+#include "coordinator/store/store.hpp"
 
 namespace dbg::coord {
 
@@ -22,10 +34,26 @@ namespace {
 
 constexpr const char* kDatabaseFile = "dbgcoord.db";
 
-std::shared_ptr<const http::Router> make_router(std::chrono::steady_clock::time_point started) {
-  auto router = std::make_shared<http::Router>();
-  http::add_health_routes(*router, started);
-  return router;
+// dbg-worker lives next to dbgcoord (build/bin, or the install prefix); DBGCOORD_WORKER overrides.
+std::string worker_executable() {
+  if (const char* env = std::getenv("DBGCOORD_WORKER"); env && *env) return env;
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) throw std::runtime_error("cannot locate dbgcoord's own executable: " + ec.message());
+  auto worker = self.parent_path() / "dbg-worker";
+  if (::access(worker.c_str(), X_OK) != 0) throw std::runtime_error("worker executable not found: " + worker.string());
+  return worker.string();
+}
+
+std::vector<ranking::RankRule> load_rank_rules(const std::optional<std::filesystem::path>& file) {
+  if (!file) return {};
+  std::ifstream in(*file);
+  if (!in) throw std::runtime_error("cannot read --rank-rules file " + file->string());
+  nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded()) throw std::runtime_error("--rank-rules file " + file->string() + " is not valid JSON");
+  auto rules = ranking::parse_rules(j);
+  if (!rules) throw std::runtime_error("--rank-rules file " + file->string() + ": " + rules.error().message);
+  return rules.value();
 }
 
 }  // namespace
@@ -34,19 +62,54 @@ int run(const Config& config) {
   const auto started = std::chrono::steady_clock::now();
 
   auto data_dir = store::ensure_data_dir(config.data_dir);
-  auto db = store::Database::open(data_dir / kDatabaseFile);
-  auto migrated = store::migrate(db, store::embedded_migrations());
-  if (migrated.from_version != migrated.to_version) {
-    spdlog::info("database {} migrated from schema version {} to {}", db.path().string(), migrated.from_version,
-                 migrated.to_version);
-  } else {
-    spdlog::info("database {} at schema version {}", db.path().string(), migrated.to_version);
-  }
+  // Before the database: a bad --token-file is exit 1 with nothing else touched.
+  auto token = auth::load_or_create_token(data_dir, config.token_file);
+  spdlog::info("{}", auth::token_notice(token));
+  auto rules = load_rank_rules(config.rank_rules_file);
+  const std::string worker = worker_executable();
 
-  // One io_context, run by this thread for now; sessions already use strands, so more threads
-  // can be added later without touching them.
+  // The store migrates the database and owns its one writer thread.
+  auto store = store::Store::open(data_dir / kDatabaseFile);
+
+  // One io_context, run by this thread: HTTP sessions, the scheduler and the pool live on
+  // strands of it. /proc reads (ranking, which may wait for a CPU sample) run on `blocking`.
   boost::asio::io_context ioc(1);
-  http::Listener listener(ioc, config.listen, make_router(started), http::HttpLimits{});
+  boost::asio::thread_pool blocking(1);
+  auto hub = std::make_shared<events::Hub>();
+
+  pool::PoolConfig pool_config;
+  pool_config.worker_executable = worker;
+  pool_config.max_workers = config.workers;
+  pool::WorkerPool pool(ioc, pool_config, [hub](const pool::PoolEvent& e) {
+    hub->publish("worker", e.type, {{"worker_pid", e.worker_pid}, {"reason", e.reason}});
+  });
+
+  policy::PolicyConfig policy_config;
+  policy_config.allow_other_users = config.allow_other_users;
+  policy::TargetPolicy policy(policy_config, static_cast<int>(::getpid()));
+  policy.set_worker_pids_provider([&pool] { return pool.worker_pids(); });
+  ranking::Ranker ranker(std::move(rules));
+  sessions::TargetResolver resolver(ranker, policy);
+
+  sessions::SchedulerConfig scheduler_config;
+  scheduler_config.batch_size = config.batch_size;
+  sessions::Scheduler scheduler(ioc.get_executor(), blocking.get_executor(), scheduler_config, pool, *store, *hub,
+                                resolver);
+
+  auto router = std::make_shared<http::Router>();
+  http::add_health_routes(*router, started);
+  api::add_api_routes(*router, api::ApiContext{scheduler, resolver, *store, blocking.get_executor()});
+  // Every /api route and /metrics need the token (header only); /healthz stays open.
+  router->set_auth(auth::token_check(token.token, false));
+
+  http::ServerContext context;
+  context.router = router;
+  context.hub = hub;
+  // The event stream also takes ?token= and the dbgcoord_token cookie: browsers cannot set
+  // headers on a WebSocket (the endpoint checks Origin against Host).
+  context.events_auth = auth::token_check(token.token, true);
+  context.limits = http::HttpLimits{};
+  http::Listener listener(ioc, config.listen, std::move(context));
 
   // Installed before the startup line is printed: whoever reads that line may signal us at once,
   // and a signal before this point would kill us with the default action (no clean exit).
@@ -55,9 +118,8 @@ int run(const Config& config) {
     if (ec) return;
     spdlog::info("received {}, stopping", ::strsignal(signal_number));
     listener.stop();
-    // Requests are answered synchronously today, so nothing is left half-done when the loop
-    // stops; open keep-alive connections are closed as their handlers are destroyed. When
-    // long-running handlers arrive, drain them here before stopping.
+    // Workers are killed; the kernel releases any thread they held, so no target stays stopped.
+    pool.shutdown();
     ioc.stop();
   });
 
@@ -69,6 +131,9 @@ int run(const Config& config) {
   std::fflush(stdout);
 
   ioc.run();
+  blocking.join();
+  // Everything acknowledged is already committed; flush what was queued after that.
+  store->flush();
   spdlog::info("stopped");
   return kExitOk;
 }

@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <unistd.h>
 
 namespace dbg::coord {
 
@@ -12,6 +13,20 @@ namespace {
 
 constexpr std::string_view kListenEnv = "DBGCOORD_LISTEN";
 constexpr std::string_view kDataDirEnv = "DBGCOORD_DATA_DIR";
+constexpr std::string_view kTokenFileEnv = "DBGCOORD_TOKEN_FILE";
+constexpr std::string_view kWorkersEnv = "DBGCOORD_WORKERS";
+constexpr std::string_view kBatchSizeEnv = "DBGCOORD_BATCH_SIZE";
+constexpr std::string_view kRankRulesEnv = "DBGCOORD_RANK_RULES";
+constexpr std::size_t kMaxWorkers = 32;
+
+// A count in [1, max]; false when not a plain decimal number in range.
+bool parse_count(std::string_view text, std::size_t max, std::size_t* out) {
+  std::size_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value < 1 || value > max) return false;
+  *out = value;
+  return true;
+}
 
 bool parse_port(std::string_view text, std::uint16_t* port) {
   if (text.empty() || text.size() > 5) return false;
@@ -112,6 +127,10 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
 
   std::optional<std::string> listen_text;
   std::optional<std::string> data_dir_text;
+  std::optional<std::string> token_file_text;
+  std::optional<std::string> workers_text;
+  std::optional<std::string> batch_size_text;
+  std::optional<std::string> rank_rules_text;
 
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -144,8 +163,22 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
     r = value_of("--data-dir", &data_dir_text);
     if (r < 0) return usage_error("--data-dir needs a value (a directory)");
     if (r > 0) continue;
+    r = value_of("--token-file", &token_file_text);
+    if (r < 0) return usage_error("--token-file needs a value (a file)");
+    if (r > 0) continue;
+    r = value_of("--workers", &workers_text);
+    if (r < 0) return usage_error("--workers needs a value (1.." + std::to_string(kMaxWorkers) + ")");
+    if (r > 0) continue;
+    r = value_of("--batch-size", &batch_size_text);
+    if (r < 0) return usage_error("--batch-size needs a value (1..1024)");
+    if (r > 0) continue;
+    r = value_of("--rank-rules", &rank_rules_text);
+    if (r < 0) return usage_error("--rank-rules needs a value (a JSON file)");
+    if (r > 0) continue;
     if (arg == "--allow-remote") {
       out.config.allow_remote = true;
+    } else if (arg == "--allow-other-users") {
+      out.config.allow_other_users = true;
     } else if (arg == "--version") {
       out.action = CommandLine::Action::version;
     } else if (arg.size() > 1 && arg[0] == '-') {
@@ -180,6 +213,26 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
     out.config.data_dir = *data_dir_text;
   }
 
+  // Only the name is checked here; whether the file exists and is private is checked at start
+  // (auth::load_or_create_token), where failing is exit 1 with the reason.
+  if (!token_file_text) token_file_text = from_env(kTokenFileEnv);
+  if (token_file_text) {
+    if (token_file_text->empty()) return usage_error("--token-file: the file name must not be empty");
+    out.config.token_file = *token_file_text;
+  }
+
+  if (!workers_text) workers_text = from_env(kWorkersEnv);
+  if (workers_text && !parse_count(*workers_text, kMaxWorkers, &out.config.workers))
+    return usage_error("--workers: '" + *workers_text + "' is not a number from 1 to " + std::to_string(kMaxWorkers));
+  if (!batch_size_text) batch_size_text = from_env(kBatchSizeEnv);
+  if (batch_size_text && !parse_count(*batch_size_text, 1024, &out.config.batch_size))
+    return usage_error("--batch-size: '" + *batch_size_text + "' is not a number from 1 to 1024");
+  if (!rank_rules_text) rank_rules_text = from_env(kRankRulesEnv);
+  if (rank_rules_text) {
+    if (rank_rules_text->empty()) return usage_error("--rank-rules: the file name must not be empty");
+    out.config.rank_rules_file = *rank_rules_text;
+  }
+
   if (!out.config.listen.is_loopback() && !out.config.allow_remote) {
     return usage_error("refusing to listen on " + out.config.listen.to_string() +
                        ": not a loopback address, and this API can read the memory of any process "
@@ -189,7 +242,9 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
 }
 
 std::string help_text() {
-  return R"(usage: dbgcoord [--listen HOST:PORT] [--data-dir DIR] [--allow-remote] [--help] [--version]
+  return R"(usage: dbgcoord [--listen HOST:PORT] [--data-dir DIR] [--token-file FILE] [--workers N]
+                [--batch-size N] [--rank-rules FILE] [--allow-other-users] [--allow-remote]
+                [--help] [--version]
 
 dbgcoord coordinates debugging workers (stack snapshots, profiles, crash watches) on this host
 and serves them over HTTP.
@@ -198,8 +253,18 @@ flags:
   --listen HOST:PORT  address to serve HTTP on; HOST is an IPv4 address, [IPv6] or localhost,
                       PORT 0 picks a free port (the startup line shows it)
                       (env DBGCOORD_LISTEN, default 127.0.0.1:7070)
+  --workers N         worker processes at most, 1..32 (env DBGCOORD_WORKERS,
+                      default min(32, 4 x cores))
+  --batch-size N      targets per batch, dispatched in rank order (env DBGCOORD_BATCH_SIZE,
+                      default 8)
+  --rank-rules FILE   importance rules, JSON [{"name","match","weight"}]: a regex over comm and
+                      cmdline adds its weight to a process's score (env DBGCOORD_RANK_RULES)
+  --allow-other-users also trace processes of other users (default: only our own uid's)
   --data-dir DIR      directory for the database (DIR/dbgcoord.db); created with mode 0700
                       if missing (env DBGCOORD_DATA_DIR, default ./data)
+  --token-file FILE   the API token, one word of at least 16 printable characters; the file
+                      must not be accessible by group or others (env DBGCOORD_TOKEN_FILE;
+                      default DIR/token, generated with mode 0600 at first start)
   --allow-remote      allow a non-loopback --listen address; anyone who can reach the port can
                       read the memory of the processes this server may trace
   --help, -h          print this help and exit
@@ -207,13 +272,21 @@ flags:
 
 Flags take precedence over environment variables. On start dbgcoord prints one line to stdout:
   dbgcoord listening on http://HOST:PORT (data: DIR)
-Logs go to stderr. SIGINT or SIGTERM stop it gracefully.
+Logs go to stderr; one of the first lines says where the API token is. Every /api route and
+/metrics need it, e.g. curl -H "Authorization: Bearer TOKEN" http://HOST:PORT/api/v1/stats
+(/healthz needs none). SIGINT or SIGTERM stop it gracefully.
 
 exit status: 0 stopped by a signal or --help; 1 runtime failure (address in use, database
-newer than this version, unusable data directory); 2 bad flag or value.
+newer than this version, unusable data directory or token file); 2 bad flag or value.
 )";
 }
 
 std::string_view version() { return DBGCOORD_VERSION; }
+
+std::size_t Config::default_workers() {
+  long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
+  std::size_t n = cores > 0 ? static_cast<std::size_t>(cores) * 4 : 4;
+  return n < kMaxWorkers ? n : kMaxWorkers;
+}
 
 }  // namespace dbg::coord

@@ -33,6 +33,19 @@ struct Config {
   // The API can read the memory of every traceable process, so listening beyond loopback has
   // to be asked for explicitly.
   bool allow_remote = false;
+  // The API token's file (--token-file, DBGCOORD_TOKEN_FILE). Unset: DATA_DIR/token, created
+  // at first start (auth/token.hpp).
+  std::optional<std::filesystem::path> token_file;
+  // Worker processes at most (--workers, DBGCOORD_WORKERS); default min(32, 4 x cores).
+  std::size_t workers = default_workers();
+  // Targets per batch (--batch-size, DBGCOORD_BATCH_SIZE).
+  std::size_t batch_size = 8;
+  // Importance rules, a JSON file [{"name","match","weight"}] (--rank-rules, DBGCOORD_RANK_RULES).
+  std::optional<std::filesystem::path> rank_rules_file;
+  // Trace processes of other users too (--allow-other-users); by default only our own uid's.
+  bool allow_other_users = false;
+
+  static std::size_t default_workers();
 };
 
 // What the command line asked for.
@@ -48,7 +61,7 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string& na
 EnvLookup process_env();
 
 // args excludes argv[0]. Precedence: flag, then environment (DBGCOORD_LISTEN,
-// DBGCOORD_DATA_DIR), then default. An empty environment variable counts as unset.
+// DBGCOORD_DATA_DIR, DBGCOORD_TOKEN_FILE), then default. An empty environment variable counts as unset.
 CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLookup& env);
 
 std::string help_text();

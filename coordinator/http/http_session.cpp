@@ -6,12 +6,15 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <optional>
 
 #include "coordinator/config.hpp"
+#include "coordinator/http/events_endpoint.hpp"
 #include "coordinator/http/message.hpp"
 #include "coordinator/http/problem.hpp"
 #include "coordinator/http/router.hpp"
+#include "coordinator/http/websocket_session.hpp"
 
 namespace dbg::coord::http {
 
@@ -25,8 +28,8 @@ using boost::system::error_code;
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(tcp::socket&& socket, std::shared_ptr<const Router> router, const HttpLimits& limits)
-      : stream_(std::move(socket)), router_(std::move(router)), limits_(limits) {}
+  HttpSession(tcp::socket&& socket, std::shared_ptr<const ServerContext> context, ConnectionLimit::Slot slot)
+      : stream_(std::move(socket)), context_(std::move(context)), limits_(context_->limits), slot_(std::move(slot)) {}
 
   void run() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read_header(); });
@@ -101,17 +104,36 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     }
     request.body = std::move(message.body());
 
+    if (context_->hub && request.path == kEventsPath) return on_events_request(request, std::move(message));
+
     bool keep_alive = message.keep_alive();
     unsigned version = message.version();
     bool head = message.method() == bhttp::verb::head;
     // The reply may come from another thread (a later handler can finish its work anywhere);
     // posting to the connection's strand puts the write back where the stream is used.
     auto self = shared_from_this();
-    router_->dispatch(std::move(request), [self, keep_alive, version, head](HttpResponse response) {
+    context_->router->dispatch(std::move(request), [self, keep_alive, version, head](HttpResponse response) {
       net::post(self->stream_.get_executor(), [self, keep_alive, version, head, response = std::move(response)]() mutable {
         self->send(std::move(response), keep_alive, version, head);
       });
     });
+  }
+
+  // The event stream: refused with an ordinary response, or handed to a WebSocket session
+  // together with the socket and this connection's slot (this session then ends).
+  void on_events_request(const HttpRequest& request, bhttp::request<bhttp::string_body> message) {
+    auto admission = admit_events_request(request, beast::websocket::is_upgrade(message), context_->events_auth);
+    if (admission.refusal) {
+      // Closed afterwards: the client asked to switch protocols and may not expect the
+      // connection to carry more HTTP.
+      admission.refusal->close = true;
+      return send(std::move(*admission.refusal), false, message.version(), message.method() == bhttp::verb::head);
+    }
+    // The handshake must not be timed by this stream's deadline any more; the WebSocket
+    // session sets its own.
+    stream_.expires_never();
+    start_websocket_session(stream_.release_socket(), std::move(message), context_, std::move(admission.topics),
+                            std::move(*slot_));
   }
 
   void send_error(HttpResponse response) {
@@ -158,14 +180,16 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   beast::flat_buffer buffer_;
   // Recreated per request: a parser is single-use, and its limits are per message.
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  std::shared_ptr<const Router> router_;
-  HttpLimits limits_;
+  std::shared_ptr<const ServerContext> context_;
+  const HttpLimits& limits_;  // context_->limits
+  // Held for the connection's life; moved to the WebSocket session on upgrade.
+  std::optional<ConnectionLimit::Slot> slot_;
 };
 
 }  // namespace
 
-void start_http_session(tcp::socket socket, std::shared_ptr<const Router> router, const HttpLimits& limits) {
-  std::make_shared<HttpSession>(std::move(socket), std::move(router), limits)->run();
+void start_http_session(tcp::socket socket, std::shared_ptr<const ServerContext> context, ConnectionLimit::Slot slot) {
+  std::make_shared<HttpSession>(std::move(socket), std::move(context), std::move(slot))->run();
 }
 
 }  // namespace dbg::coord::http

@@ -9,7 +9,9 @@
 #include <boost/asio/strand.hpp>
 #include <chrono>
 
+#include "coordinator/http/connection_limit.hpp"
 #include "coordinator/http/http_session.hpp"
+#include "coordinator/http/overload.hpp"
 #include "coordinator/http/router.hpp"
 
 namespace dbg::coord::http {
@@ -18,14 +20,22 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using boost::system::error_code;
 
+namespace {
+
+// 503 answers in flight at once; more excess connections are closed unanswered.
+constexpr std::size_t kMaxRefusalsInFlight = 64;
+
+}  // namespace
+
 class Listener::Acceptor : public std::enable_shared_from_this<Acceptor> {
  public:
-  Acceptor(net::io_context& ioc, std::shared_ptr<const Router> router, HttpLimits limits)
+  Acceptor(net::io_context& ioc, std::shared_ptr<const ServerContext> context)
       : ioc_(ioc),
         acceptor_(net::make_strand(ioc)),
         retry_timer_(acceptor_.get_executor()),
-        router_(std::move(router)),
-        limits_(limits) {}
+        context_(std::move(context)),
+        connections_(std::make_shared<ConnectionLimit>(context_->limits.max_connections)),
+        refusals_(std::make_shared<ConnectionLimit>(kMaxRefusalsInFlight)) {}
 
   void open(const ListenAddress& address) {
     error_code ec;
@@ -55,6 +65,8 @@ class Listener::Acceptor : public std::enable_shared_from_this<Acceptor> {
     out.port = endpoint.port();
     return out;
   }
+
+  std::size_t open_connections() const { return connections_->active(); }
 
   void start() {
     net::dispatch(acceptor_.get_executor(), [self = shared_from_this()] { self->do_accept(); });
@@ -90,22 +102,36 @@ class Listener::Acceptor : public std::enable_shared_from_this<Acceptor> {
       });
       return;
     }
-    start_http_session(std::move(socket), router_, limits_);
+    if (auto slot = connections_->try_acquire()) {
+      start_http_session(std::move(socket), context_, std::move(*slot));
+    } else {
+      // Every refusal would be one log line in a flood: the first, then one per thousand.
+      if (refused_++ % 1000 == 0) {
+        spdlog::warn("{} open connections, the limit: answering 503 ({} refused so far)",
+                     context_->limits.max_connections, refused_);
+      }
+      refuse_connection(std::move(socket), refusals_);
+    }
     do_accept();
   }
 
   net::io_context& ioc_;
   tcp::acceptor acceptor_;
   net::steady_timer retry_timer_;
-  std::shared_ptr<const Router> router_;
-  HttpLimits limits_;
+  std::shared_ptr<const ServerContext> context_;
+  std::shared_ptr<ConnectionLimit> connections_;
+  std::shared_ptr<ConnectionLimit> refusals_;
+  std::uint64_t refused_ = 0;  // strand only
 };
+
+Listener::Listener(net::io_context& ioc, const ListenAddress& address, ServerContext context)
+    : acceptor_(std::make_shared<Acceptor>(ioc, std::make_shared<const ServerContext>(std::move(context)))) {
+  acceptor_->open(address);
+}
 
 Listener::Listener(net::io_context& ioc, const ListenAddress& address, std::shared_ptr<const Router> router,
                    HttpLimits limits)
-    : acceptor_(std::make_shared<Acceptor>(ioc, std::move(router), limits)) {
-  acceptor_->open(address);
-}
+    : Listener(ioc, address, ServerContext{std::move(router), nullptr, {}, limits}) {}
 
 Listener::~Listener() { stop(); }
 
@@ -114,5 +140,7 @@ ListenAddress Listener::local_address() const { return acceptor_->local_address(
 void Listener::start() { acceptor_->start(); }
 
 void Listener::stop() { acceptor_->stop(); }
+
+std::size_t Listener::open_connections() const { return acceptor_->open_connections(); }
 
 }  // namespace dbg::coord::http

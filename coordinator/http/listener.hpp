@@ -1,13 +1,16 @@
 #pragma once
 // Owns the listening socket: binds at construction (so a bind failure is an exception the caller
 // turns into exit 1, not a log line while the process carries on), accepts on start(), and hands
-// each connection to an HttpSession. Asio types stay in listener.cpp.
+// each connection to an HttpSession, or answers 503 when HttpLimits::max_connections are open.
+// Asio types stay in listener.cpp.
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
 
 #include "coordinator/config.hpp"
 #include "coordinator/http/limits.hpp"
+#include "coordinator/http/server_context.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -25,6 +28,8 @@ class ListenError : public std::runtime_error {
 class Listener {
  public:
   // Opens, binds and listens. Throws ListenError with the address and the OS's reason.
+  Listener(boost::asio::io_context& ioc, const ListenAddress& address, ServerContext context);
+  // Plain HTTP: no event stream.
   Listener(boost::asio::io_context& ioc, const ListenAddress& address,
            std::shared_ptr<const Router> router, HttpLimits limits);
   ~Listener();
@@ -36,6 +41,8 @@ class Listener {
   void start();
   // Stops accepting; connections already open are not touched. Safe from any thread.
   void stop();
+  // Connections open now (HTTP and WebSocket), for /metrics. Safe from any thread.
+  std::size_t open_connections() const;
 
  private:
   class Acceptor;

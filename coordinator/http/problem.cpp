@@ -20,6 +20,7 @@ std::string_view reason_phrase(unsigned status) {
     case 413: return "Content Too Large";
     case 415: return "Unsupported Media Type";
     case 422: return "Unprocessable Content";
+    case 426: return "Upgrade Required";
     case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
@@ -42,6 +43,14 @@ HttpResponse problem(unsigned status, std::string_view detail) {
   // dump() with error_handler replace: a detail that echoes a client's invalid UTF-8 (a path,
   // say) must not turn a 404 into an exception.
   response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return response;
+}
+
+HttpResponse unauthorized() {
+  auto response = problem(401, "this resource needs the API token: send 'Authorization: Bearer <token>' "
+                               "(the server's log says where the token file is)");
+  // RFC 6750 3: a 401 names the scheme the client should use.
+  response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"dbgcoord\"");
   return response;
 }
 

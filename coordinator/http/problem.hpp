@@ -15,4 +15,7 @@ std::string_view reason_phrase(unsigned status);
 // (RFC 9457 4.2.1); detail says what went wrong in this request.
 HttpResponse problem(unsigned status, std::string_view detail);
 
+// 401 with "WWW-Authenticate: Bearer": the answer to any request without a valid API token.
+HttpResponse unauthorized();
+
 }  // namespace dbg::coord::http

@@ -81,7 +81,26 @@ bool Router::match(const Route& route, const std::vector<std::string_view>& path
   return true;
 }
 
+void Router::set_auth(RequestCheck check, std::vector<std::string> prefixes) {
+  auth_ = std::move(check);
+  auth_prefixes_ = std::move(prefixes);
+}
+
+bool Router::requires_auth(std::string_view path) const {
+  for (const auto& prefix : auth_prefixes_) {
+    if (path.size() >= prefix.size() && path.compare(0, prefix.size(), prefix) == 0 &&
+        (path.size() == prefix.size() || path[prefix.size()] == '/')) {
+      return true;
+    }
+  }
+  return false;
+}
+
 void Router::dispatch(HttpRequest request, Reply reply) const {
+  if (requires_auth(request.path) && !(auth_ && auth_(request))) {
+    reply(unauthorized());
+    return;
+  }
   auto segments = split_path(request.path);
   std::string allowed;
   for (const auto& route : routes_) {

@@ -8,6 +8,10 @@
 // SQLite writer, the worker pool) and answer when it is done; the HTTP session keeps the
 // connection open until then. A Reply may be called from any thread, at most once; dropping it
 // without calling closes the connection.
+//
+// Authentication: set_auth() puts a check in front of every route under the given prefixes; a
+// request that fails it gets 401 before any route is matched, so an unknown /api path answers
+// exactly like a known one and the route table stays private.
 #include <functional>
 #include <memory>
 #include <string>
@@ -21,6 +25,8 @@ namespace dbg::coord::http {
 using Reply = std::function<void(HttpResponse)>;
 using AsyncHandler = std::function<void(HttpRequest, Reply)>;
 using Handler = std::function<HttpResponse(const HttpRequest&)>;
+// True when the request may proceed (it carries valid credentials).
+using RequestCheck = std::function<bool(const HttpRequest&)>;
 
 class Router {
  public:
@@ -30,6 +36,13 @@ class Router {
   void add_async(std::string method, std::string_view pattern, AsyncHandler handler);
   // Convenience for handlers that answer at once.
   void add(std::string method, std::string_view pattern, Handler handler);
+
+  // Every request whose path is one of prefixes or lies below one ("/api", "/api/v1/x"; not
+  // "/apix") must pass check, or gets 401 problem+json with "WWW-Authenticate: Bearer". Paths
+  // outside them (/healthz) stay open. Call once, before serving.
+  void set_auth(RequestCheck check, std::vector<std::string> prefixes = {"/api", "/metrics"});
+  // Whether set_auth's prefixes cover path (the WebSocket endpoint asks before upgrading).
+  bool requires_auth(std::string_view path) const;
 
   // Routes one request. A handler that throws becomes a 500 problem (logged), never a dropped
   // connection or a crashed server.
@@ -45,6 +58,8 @@ class Router {
   static bool match(const Route& route, const std::vector<std::string_view>& path_segments,
                     HttpRequest* request);
   std::vector<Route> routes_;
+  RequestCheck auth_;
+  std::vector<std::string> auth_prefixes_;
 };
 
 }  // namespace dbg::coord::http

@@ -1,5 +1,7 @@
 #define BOOST_TEST_MODULE coordinator_database
 #include <boost/test/unit_test.hpp>
+
+#include <filesystem>
 // What a real dbgcoord does to DIR/dbgcoord.db, checked with the SQLite C API as the oracle:
 // WAL mode, migrations applied once, a newer schema refused.
 #include <signal.h>
@@ -54,7 +56,17 @@ void stop(Coordinator& c) {
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(fresh_start_creates_wal_database_at_user_version_1) {
+namespace {
+// The newest schema version is the number of migrations/NNNN_*.sql files (numbered 1..N).
+std::string newest_schema_version() {
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(std::string(DBG_SOURCE_DIR) + "/migrations"))
+    if (e.path().extension() == ".sql") ++n;
+  return std::to_string(n);
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(fresh_start_creates_wal_database_at_the_newest_schema_version) {
   TempDir dir;
   auto c = start_coordinator_in(dir.path());
   auto file = dir.path() / "dbgcoord.db";
@@ -62,7 +74,7 @@ BOOST_AUTO_TEST_CASE(fresh_start_creates_wal_database_at_user_version_1) {
   {
     // While the server runs: WAL is a property of the file, visible to any connection.
     Db db(file);
-    BOOST_TEST(db.text("PRAGMA user_version") == "1");
+    BOOST_TEST(db.text("PRAGMA user_version") == newest_schema_version());
     BOOST_TEST(db.text("PRAGMA journal_mode") == "wal");
     BOOST_TEST(!db.text("SELECT value FROM meta WHERE key = 'created_at'").empty());
   }
@@ -84,7 +96,7 @@ BOOST_AUTO_TEST_CASE(second_start_on_same_dir_keeps_version_and_data) {
   BOOST_TEST(http_request(second.port, "GET", "/healthz").status == 200);
   stop(second);
   Db db(file);
-  BOOST_TEST(db.text("PRAGMA user_version") == "1");
+  BOOST_TEST(db.text("PRAGMA user_version") == newest_schema_version());
   BOOST_TEST(db.text("SELECT count(*) FROM meta") == "1");
   BOOST_TEST(db.text("SELECT value FROM meta WHERE key = 'created_at'") == created_at);
 }

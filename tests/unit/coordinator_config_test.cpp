@@ -33,6 +33,32 @@ BOOST_AUTO_TEST_CASE(no_flags_no_env_gives_defaults) {
   BOOST_TEST(cl.config.listen.port == 7070);
   BOOST_TEST(cl.config.data_dir == "./data");
   BOOST_TEST(!cl.config.allow_remote);
+  BOOST_TEST(!cl.config.token_file);
+}
+
+BOOST_AUTO_TEST_CASE(pool_and_ranking_flags) {
+  auto defaults = parse({});
+  BOOST_TEST(defaults.config.workers >= 4u);
+  BOOST_TEST(defaults.config.workers <= 32u);
+  BOOST_TEST(defaults.config.batch_size == 8u);
+  BOOST_TEST(!defaults.config.allow_other_users);
+  auto set = parse({"--workers", "3", "--batch-size=5", "--rank-rules", "/etc/r.json", "--allow-other-users"});
+  BOOST_TEST((set.action == Action::run));
+  BOOST_TEST(set.config.workers == 3u);
+  BOOST_TEST(set.config.batch_size == 5u);
+  BOOST_TEST(*set.config.rank_rules_file == "/etc/r.json");
+  BOOST_TEST(set.config.allow_other_users);
+  auto env = parse({}, {{"DBGCOORD_WORKERS", "2"}, {"DBGCOORD_BATCH_SIZE", "4"}});
+  BOOST_TEST(env.config.workers == 2u);
+  BOOST_TEST(env.config.batch_size == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(token_file_from_flag_or_env_and_flag_wins) {
+  BOOST_TEST(*parse({"--token-file", "/run/secrets/t"}).config.token_file == "/run/secrets/t");
+  BOOST_TEST(*parse({"--token-file=/run/secrets/t"}).config.token_file == "/run/secrets/t");
+  BOOST_TEST(*parse({}, {{"DBGCOORD_TOKEN_FILE", "/env/t"}}).config.token_file == "/env/t");
+  BOOST_TEST(*parse({"--token-file", "/flag/t"}, {{"DBGCOORD_TOKEN_FILE", "/env/t"}}).config.token_file == "/flag/t");
+  BOOST_TEST(!parse({}, {{"DBGCOORD_TOKEN_FILE", ""}}).config.token_file);
 }
 
 BOOST_AUTO_TEST_CASE(flags_in_both_spellings_are_read) {
@@ -77,7 +103,9 @@ BOOST_AUTO_TEST_CASE(help_wins_over_errors_and_version_is_recognised) {
 
 BOOST_AUTO_TEST_CASE(unknown_flags_missing_values_and_stray_arguments_are_usage_errors) {
   for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
-           {"--nope"}, {"-x"}, {"stray"}, {"--listen"}, {"--data-dir"}, {"--data-dir="}, {"--listen", "1.2.3"}}) {
+           {"--nope"}, {"-x"}, {"stray"}, {"--listen"}, {"--data-dir"}, {"--data-dir="}, {"--listen", "1.2.3"},
+           {"--token-file"}, {"--token-file="}, {"--workers", "0"}, {"--workers", "33"}, {"--workers", "2x"},
+           {"--batch-size", "0"}, {"--batch-size"}, {"--rank-rules="}}) {
     auto cl = parse(args);
     BOOST_TEST((cl.action == Action::usage_error), args.front());
     BOOST_TEST(!cl.error.empty());
@@ -128,8 +156,8 @@ BOOST_AUTO_TEST_CASE(non_loopback_needs_allow_remote) {
 
 BOOST_AUTO_TEST_CASE(help_text_mentions_every_flag) {
   auto text = dbg::coord::help_text();
-  for (const char* word : {"--listen", "--data-dir", "--allow-remote", "--help", "--version", "DBGCOORD_LISTEN",
-                           "DBGCOORD_DATA_DIR"}) {
+  for (const char* word : {"--listen", "--data-dir", "--token-file", "--allow-remote", "--help", "--version",
+                           "DBGCOORD_LISTEN", "DBGCOORD_DATA_DIR", "DBGCOORD_TOKEN_FILE"}) {
     BOOST_TEST(text.find(word) != std::string::npos, word);
   }
 }

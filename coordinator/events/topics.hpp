@@ -1,0 +1,25 @@
+#pragma once
+// The topics events are published under. A client's ?topics= filter may only name these, so a
+// typo is a 400 instead of a silent stream of nothing.
+#include <array>
+#include <string_view>
+
+namespace dbg::coord::events {
+
+inline constexpr std::string_view kTopicSession = "session";
+inline constexpr std::string_view kTopicBatch = "batch";
+inline constexpr std::string_view kTopicSnapshot = "snapshot";
+inline constexpr std::string_view kTopicJob = "job";
+inline constexpr std::string_view kTopicWorker = "worker";
+
+inline constexpr std::array<std::string_view, 5> kTopics = {kTopicSession, kTopicBatch, kTopicSnapshot, kTopicJob,
+                                                            kTopicWorker};
+
+inline bool is_known_topic(std::string_view topic) {
+  for (auto known : kTopics) {
+    if (known == topic) return true;
+  }
+  return false;
+}
+
+}  // namespace dbg::coord::events

@@ -1,0 +1,121 @@
+#include "coordinator/pool/worker_process.hpp"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/process/async_pipe.hpp>
+#include <boost/process/child.hpp>
+#include <boost/process/io.hpp>
+#include <deque>
+#include <spdlog/spdlog.h>
+
+namespace dbg::coord::pool {
+
+namespace bp = boost::process;
+
+namespace {
+// A worker's answer is one snapshot: large for a process with thousands of threads, but bounded.
+constexpr size_t kMaxLineBytes = 64 << 20;
+}  // namespace
+
+struct WorkerProcess::Impl {
+  Impl(boost::asio::io_context& ioc, boost::asio::any_io_executor s, LineHandler l, ExitHandler e)
+      : strand(std::move(s)), in(ioc), out(ioc), input(kMaxLineBytes), on_line(std::move(l)), on_exit(std::move(e)) {}
+  boost::asio::any_io_executor strand;
+  bp::async_pipe in;   // our end writes the worker's stdin
+  bp::async_pipe out;  // our end reads the worker's stdout
+  bp::child child;
+  boost::asio::streambuf input;
+  std::deque<std::string> outbox;
+  LineHandler on_line;
+  ExitHandler on_exit;
+  std::string kill_reason;
+};
+
+std::shared_ptr<WorkerProcess> WorkerProcess::spawn(boost::asio::io_context& ioc, boost::asio::any_io_executor strand,
+                                                    const std::string& executable, LineHandler on_line,
+                                                    ExitHandler on_exit) {
+  auto impl = std::make_unique<Impl>(ioc, strand, std::move(on_line), std::move(on_exit));
+  // stderr is inherited: a worker writes there only when something is badly wrong.
+  impl->child = bp::child(executable, "serve", bp::std_in < impl->in, bp::std_out > impl->out);
+  std::shared_ptr<WorkerProcess> self(new WorkerProcess(std::move(impl)));
+  self->read_next();
+  return self;
+}
+
+WorkerProcess::WorkerProcess(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+WorkerProcess::~WorkerProcess() {
+  std::error_code ec;
+  if (impl_->child.valid() && impl_->child.running(ec)) impl_->child.terminate(ec);
+  if (impl_->child.valid()) impl_->child.wait(ec);
+}
+
+pid_t WorkerProcess::pid() const { return impl_->child.id(); }
+
+void WorkerProcess::read_next() {
+  // The pipes belong to the io_context; bind_executor puts the completions on our strand.
+  boost::asio::async_read_until(
+      impl_->out, impl_->input, '\n',
+      boost::asio::bind_executor(impl_->strand, [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
+        if (ec) {
+          self->finish(self->impl_->kill_reason.empty() ? "worker exited (" + ec.message() + ")" : self->impl_->kill_reason);
+          return;
+        }
+        std::string line(boost::asio::buffers_begin(self->impl_->input.data()),
+                         boost::asio::buffers_begin(self->impl_->input.data()) + static_cast<std::ptrdiff_t>(n) - 1);
+        self->impl_->input.consume(n);
+        if (self->alive_ && self->impl_->on_line) self->impl_->on_line(std::move(line));
+        if (self->alive_) self->read_next();
+      }));
+}
+
+void WorkerProcess::send(std::string line) {
+  if (!alive_) return;
+  line += '\n';
+  impl_->outbox.push_back(std::move(line));
+  if (impl_->outbox.size() == 1) write_next();
+}
+
+void WorkerProcess::write_next() {
+  boost::asio::async_write(impl_->in, boost::asio::buffer(impl_->outbox.front()),
+                           boost::asio::bind_executor(impl_->strand, [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
+                             if (ec) {
+                               self->finish("worker stdin closed (" + ec.message() + ")");
+                               return;
+                             }
+                             self->impl_->outbox.pop_front();
+                             if (!self->impl_->outbox.empty()) self->write_next();
+                           }));
+}
+
+void WorkerProcess::kill(std::string reason) {
+  if (!alive_) return;
+  impl_->kill_reason = std::move(reason);
+  ::kill(pid(), SIGKILL);  // the read then ends with EOF, and finish() reports it
+}
+
+void WorkerProcess::finish(std::string reason) {
+  if (!alive_) return;
+  alive_ = false;
+  boost::system::error_code pipe_ec;
+  impl_->in.close(pipe_ec);
+  impl_->out.close(pipe_ec);
+  std::error_code ec;
+  // Reap it: the pipe's EOF means it exited or is about to; a kill makes sure.
+  if (impl_->child.running(ec)) impl_->child.terminate(ec);
+  impl_->child.wait(ec);
+  int code = impl_->child.exit_code();
+  spdlog::debug("worker {} ended: {} (exit code {})", pid(), reason, code);
+  auto on_exit = std::move(impl_->on_exit);
+  impl_->on_line = nullptr;
+  if (on_exit) on_exit(std::move(reason));
+}
+
+}  // namespace dbg::coord::pool

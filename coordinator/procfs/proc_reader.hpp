@@ -1,0 +1,40 @@
+#pragma once
+// One snapshot of a process's identity and resource use, read from /proc. The ranking, the
+// target policy and session target resolution all start from these samples; nothing here
+// touches the process itself (no ptrace), so reading is always safe.
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dbg::coord::procfs {
+
+// cmdline is read up to this many bytes. The start of a command line is what people match on;
+// the cap bounds memory per process and keeps std::regex (recursive in libstdc++) away from
+// inputs long enough to exhaust a thread's stack.
+inline constexpr std::size_t kMaxCmdlineBytes = 4096;
+
+struct ProcessSample {
+  int pid = 0, ppid = 0;
+  uid_t uid = 0;               // real uid from /proc/PID/status
+  std::string comm;            // /proc/PID/comm
+  std::string cmdline;         // NULs replaced by spaces, trailing space trimmed; "" for kernel threads
+  char state = '?';            // stat field 3
+  uint64_t utime_ticks = 0, stime_ticks = 0, start_time_ticks = 0;
+  uint64_t rss_bytes = 0;      // stat rss * page size
+  int threads = 0;
+  bool kernel_thread = false;  // PF_KTHREAD (0x00200000) in stat flags, or ppid 2 / pid 2 (see below)
+};
+
+// All processes under proc_root (skips entries that vanish while read). Sorted by pid.
+std::vector<ProcessSample> read_all_processes(const std::string& proc_root = "/proc");
+
+// One process, or nullopt when it does not exist, vanished while being read, or `pid` is the id
+// of a non-leader thread (/proc/TID is readable though not listed; a thread is not a process,
+// and treating it as one would let a caller aim at a thread of the coordinator itself).
+std::optional<ProcessSample> read_process(int pid, const std::string& proc_root = "/proc");
+
+}  // namespace dbg::coord::procfs

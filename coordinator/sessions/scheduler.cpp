@@ -1,0 +1,326 @@
+#include "coordinator/sessions/scheduler.hpp"
+
+#include <atomic>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <deque>
+#include <random>
+#include <spdlog/spdlog.h>
+
+#include "coordinator/events/hub.hpp"
+#include "coordinator/pool/worker_pool.hpp"
+#include "coordinator/sessions/target_resolver.hpp"
+#include "coordinator/store/store.hpp"
+#include "dbg/snapshot.hpp"
+
+namespace dbg::coord::sessions {
+
+namespace {
+
+int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+double ms_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+
+// Sortable and unique across restarts: creation time, then randomness.
+std::string new_session_id() {
+  static std::mt19937_64 rng{std::random_device{}()};
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "s-%llx-%06llx", static_cast<unsigned long long>(unix_ms()),
+                static_cast<unsigned long long>(rng() & 0xffffff));
+  return buf;
+}
+
+}  // namespace
+
+struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
+  struct Live {
+    Session session;
+    SessionRequest request;
+    std::chrono::steady_clock::time_point started;
+    std::chrono::steady_clock::time_point batch_started;
+    size_t next_batch = 0;
+    size_t in_flight = 0;  // targets of the current batch not finished yet
+  };
+
+  State(boost::asio::any_io_executor ex, boost::asio::any_io_executor b, SchedulerConfig c, pool::WorkerPool& p,
+        store::Store& s, events::Hub& h, TargetResolver& r)
+      : strand(boost::asio::make_strand(ex)), blocking(std::move(b)), config(c), pool(p), store(s), hub(h), resolver(r) {}
+
+  boost::asio::strand<boost::asio::any_io_executor> strand;
+  boost::asio::any_io_executor blocking;
+  SchedulerConfig config;
+  pool::WorkerPool& pool;
+  store::Store& store;
+  events::Hub& hub;
+  TargetResolver& resolver;
+  std::map<std::string, std::shared_ptr<Live>> sessions;
+  std::deque<std::string> finished_order;  // oldest first, to bound memory
+  std::atomic<size_t> pending{0};          // targets admitted and not finished
+
+  // Runs `f` on the strand from a store callback (which runs on the store's thread).
+  template <typename F>
+  void on_strand(F&& f) {
+    boost::asio::post(strand, std::forward<F>(f));
+  }
+
+  void persist(const std::shared_ptr<Live>& live, std::function<void(Result<void>)> done = nullptr) {
+    store::SessionRow row{live->session.id, live->session.kind, live->session.status, live->session.created_at_ms,
+                          to_json(live->session)};
+    store.save_session(std::move(row), [self = shared_from_this(), done = std::move(done)](Result<void> r) {
+      if (!r) spdlog::error("storing a session failed: {}", r.error().message);
+      if (done) self->on_strand([done, r]() mutable { done(r); });
+    });
+  }
+
+  nlohmann::json progress(const Session& s) const {
+    return {{"total", s.target_count()},
+            {"done", s.count_with_status("done")},
+            {"failed", s.count_with_status("failed")}};
+  }
+
+  void admit(SessionRequest request, std::vector<ResolvedTarget> targets, JsonDone done) {
+    // Admission: a bounded amount of work waits; beyond it the client retries later (503).
+    size_t before = pending.fetch_add(targets.size());
+    if (before + targets.size() > config.max_pending_targets) {
+      pending.fetch_sub(targets.size());
+      done(Error{"queue_full", std::to_string(before) + " targets are already waiting; retry later"});
+      return;
+    }
+    auto live = std::make_shared<Live>();
+    Session& s = live->session;
+    s.id = new_session_id();
+    s.kind = request.kind;
+    s.targets_spec = request.targets_spec;
+    s.options = request.options;
+    s.created_at_ms = unix_ms();
+    for (size_t i = 0; i < targets.size(); ++i) {
+      if (i % config.batch_size == 0) s.batches.push_back(SessionBatch{static_cast<int>(s.batches.size()), "queued", {}, {}});
+      s.batches.back().targets.push_back(SessionTarget{targets[i].pid, targets[i].comm, targets[i].score, "queued", {}, {}});
+    }
+    live->request = std::move(request);
+    live->started = std::chrono::steady_clock::now();
+    sessions[s.id] = live;
+    // Acknowledge only once the session is committed: a 202 means it survives a crash.
+    persist(live, [self = shared_from_this(), live, done](Result<void> r) {
+      if (!r) {
+        self->pending.fetch_sub(live->session.target_count());
+        self->sessions.erase(live->session.id);
+        done(Error{"internal", "could not store the session: " + r.error().message});
+        return;
+      }
+      self->hub.publish("session", "session_created",
+                        {{"id", live->session.id}, {"targets", live->session.target_count()},
+                         {"batches", live->session.batches.size()}});
+      done(to_json(live->session));
+      self->dispatch_next_batch(live);
+    });
+  }
+
+  void dispatch_next_batch(const std::shared_ptr<Live>& live) {
+    Session& s = live->session;
+    if (s.finished()) return;
+    if (live->next_batch >= s.batches.size()) {
+      finish(live, "done");
+      return;
+    }
+    s.status = "running";
+    SessionBatch& batch = s.batches[live->next_batch++];
+    batch.status = "running";
+    live->batch_started = std::chrono::steady_clock::now();
+    live->in_flight = batch.targets.size();
+    hub.publish("batch", "batch_dispatched",
+                {{"session_id", s.id}, {"index", batch.index}, {"pids", [&] {
+                   nlohmann::json pids = nlohmann::json::array();
+                   for (const auto& t : batch.targets) pids.push_back(t.pid);
+                   return pids;
+                 }()}});
+    for (size_t i = 0; i < batch.targets.size(); ++i) {
+      SessionTarget& t = batch.targets[i];
+      t.status = "running";
+      pool::Job job;
+      job.kind = "snapshot";
+      job.pid = t.pid;
+      job.options = live->request.options;
+      job.options.erase("deadline_ms");
+      job.deadline = std::chrono::milliseconds(live->request.deadline_ms);
+      size_t b = static_cast<size_t>(batch.index);
+      bool queued = pool.submit(std::move(job), [self = shared_from_this(), live, b, i](Result<nlohmann::json> r) {
+        self->on_strand([self, live, b, i, r = std::move(r)]() mutable { self->on_job_done(live, b, i, std::move(r)); });
+      });
+      if (!queued) on_job_done(live, b, i, Error{"queue_full", "the worker pool queue is full"});
+    }
+  }
+
+  void on_job_done(const std::shared_ptr<Live>& live, size_t b, size_t i, Result<nlohmann::json> result) {
+    Session& s = live->session;
+    SessionTarget& t = s.batches[b].targets[i];
+    if (!result) {
+      t.status = "failed";
+      t.error = result.error();
+      hub.publish("job", "job_failed", {{"session_id", s.id}, {"pid", t.pid}, {"error", result.error()}});
+      target_finished(live, b);
+      return;
+    }
+    Snapshot snap;
+    try {
+      snap = result.value().get<Snapshot>();
+    } catch (const std::exception& e) {
+      t.status = "failed";
+      t.error = Error{"worker_protocol_error", e.what()};
+      target_finished(live, b);
+      return;
+    }
+    if (t.comm.empty()) t.comm = snap.comm;
+    store.save_snapshot(s.id, std::move(snap), [self = shared_from_this(), live, b, i](Result<int64_t> id) {
+      self->on_strand([self, live, b, i, id = std::move(id)] {
+        SessionTarget& target = live->session.batches[b].targets[i];
+        if (id) {
+          target.status = "done";
+          target.snapshot_id = id.value();
+          self->hub.publish("snapshot", "snapshot_stored",
+                            {{"session_id", live->session.id}, {"pid", target.pid}, {"snapshot_id", id.value()}});
+        } else {
+          target.status = "failed";
+          target.error = Error{"store_failed", id.error().message};
+          self->hub.publish("job", "job_failed", {{"session_id", live->session.id}, {"pid", target.pid}, {"error", id.error()}});
+        }
+        self->target_finished(live, b);
+      });
+    });
+  }
+
+  void target_finished(const std::shared_ptr<Live>& live, size_t b) {
+    pending.fetch_sub(1);
+    if (--live->in_flight > 0) return;
+    Session& s = live->session;
+    SessionBatch& batch = s.batches[b];
+    batch.elapsed_ms = ms_since(live->batch_started);
+    if (batch.status == "running") batch.status = "done";
+    hub.publish("batch", "batch_done",
+                {{"session_id", s.id}, {"index", batch.index}, {"elapsed_ms", *batch.elapsed_ms}, {"progress", progress(s)}});
+    if (s.status == "cancelled") {
+      persist(live);
+      return;
+    }
+    persist(live);
+    dispatch_next_batch(live);
+  }
+
+  void finish(const std::shared_ptr<Live>& live, const std::string& status) {
+    Session& s = live->session;
+    s.status = status;
+    s.total_ms = ms_since(live->started);
+    s.finished_at_ms = unix_ms();
+    persist(live);
+    hub.publish("session", status == "cancelled" ? "session_cancelled" : "session_done",
+                {{"id", s.id}, {"status", s.status}, {"total_ms", *s.total_ms}, {"progress", progress(s)}});
+    finished_order.push_back(s.id);
+    while (finished_order.size() > config.max_sessions_in_memory) {
+      sessions.erase(finished_order.front());  // still in the store
+      finished_order.pop_front();
+    }
+  }
+};
+
+Scheduler::Scheduler(boost::asio::any_io_executor executor, boost::asio::any_io_executor blocking, SchedulerConfig config,
+                     pool::WorkerPool& pool, store::Store& store, events::Hub& hub, TargetResolver& resolver)
+    : state_(std::make_shared<State>(std::move(executor), std::move(blocking), config, pool, store, hub, resolver)) {}
+
+Scheduler::~Scheduler() = default;
+
+size_t Scheduler::pending_targets() const { return state_->pending.load(); }
+
+void Scheduler::create(SessionRequest request, JsonDone done) {
+  // Resolution reads /proc (and may wait for a CPU sample): never on the network thread.
+  boost::asio::post(state_->blocking, [s = state_, request = std::move(request), done = std::move(done)]() mutable {
+    auto targets = s->resolver.resolve(request);
+    boost::asio::post(s->strand, [s, request = std::move(request), targets = std::move(targets), done = std::move(done)]() mutable {
+      if (!targets) {
+        done(targets.error());
+        return;
+      }
+      s->admit(std::move(request), std::move(targets.value()), std::move(done));
+    });
+  });
+}
+
+void Scheduler::get(std::string id, JsonDone done) {
+  boost::asio::dispatch(state_->strand, [s = state_, id = std::move(id), done = std::move(done)]() mutable {
+    if (auto it = s->sessions.find(id); it != s->sessions.end()) {
+      done(to_json(it->second->session));
+      return;
+    }
+    s->store.load_session(id, [s, id, done = std::move(done)](std::optional<store::SessionRow> row) mutable {
+      s->on_strand([row = std::move(row), id, done = std::move(done)] {
+        if (row) {
+          done(row->body);
+        } else {
+          done(Error{"not_found", "no session " + id});
+        }
+      });
+    });
+  });
+}
+
+void Scheduler::list(size_t limit, JsonDone done) {
+  boost::asio::dispatch(state_->strand, [s = state_, limit, done = std::move(done)]() mutable {
+    s->store.list_sessions(static_cast<int>(limit), [s, done = std::move(done)](std::vector<store::SessionRow> rows) mutable {
+      s->on_strand([s, rows = std::move(rows), done = std::move(done)] {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& row : rows) {
+          // The live copy is fresher than the last persisted one.
+          auto it = s->sessions.find(row.id);
+          out.push_back(it != s->sessions.end() ? to_json(it->second->session) : row.body);
+        }
+        done(nlohmann::json{{"sessions", std::move(out)}});
+      });
+    });
+  });
+}
+
+void Scheduler::cancel(std::string id, JsonDone done) {
+  boost::asio::dispatch(state_->strand, [s = state_, id = std::move(id), done = std::move(done)]() mutable {
+    auto it = s->sessions.find(id);
+    if (it == s->sessions.end()) {
+      // Maybe an old, finished one: that is a conflict, not a missing session.
+      s->store.load_session(id, [s, id, done = std::move(done)](std::optional<store::SessionRow> row) mutable {
+        s->on_strand([row = std::move(row), id, done = std::move(done)] {
+          if (row) {
+            done(Error{"conflict", "session " + id + " already ended (" + row->status + ")"});
+          } else {
+            done(Error{"not_found", "no session " + id});
+          }
+        });
+      });
+      return;
+    }
+    auto live = it->second;
+    Session& session = live->session;
+    if (session.finished()) {
+      done(Error{"conflict", "session " + id + " already ended (" + session.status + ")"});
+      return;
+    }
+    // Batches not yet dispatched are cancelled; the one in flight finishes and is kept.
+    size_t dropped = 0;
+    for (size_t b = live->next_batch; b < session.batches.size(); ++b) {
+      session.batches[b].status = "cancelled";
+      for (auto& t : session.batches[b].targets) {
+        t.status = "cancelled";
+        ++dropped;
+      }
+    }
+    s->pending.fetch_sub(dropped);
+    live->next_batch = session.batches.size();
+    session.reason = "cancelled by request";
+    s->finish(live, "cancelled");
+    done(to_json(session));
+  });
+}
+
+}  // namespace dbg::coord::sessions

@@ -1,0 +1,67 @@
+#pragma once
+// Scheduler: sessions from request to last stored snapshot. A session's targets are resolved and
+// ranked (off the network thread), cut into batches of `batch_size` in rank order, and the
+// batches are dispatched one after another to the worker pool. A target's result is
+// acknowledged (session JSON, event) only after the store committed it. Every state change is
+// an event on the hub: session created, batch dispatched, snapshot stored, job failed, batch
+// done (with progress), session done/cancelled.
+//
+// Thread-safety: public calls from any thread; state on the scheduler's strand; `done`
+// callbacks run on that strand.
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <nlohmann/json.hpp>
+
+#include "coordinator/sessions/session.hpp"
+#include "coordinator/sessions/session_request.hpp"
+#include "dbg/error.hpp"
+
+namespace dbg::coord {
+namespace pool {
+class WorkerPool;
+}
+namespace store {
+class Store;
+}
+namespace events {
+class Hub;
+}
+}  // namespace dbg::coord
+
+namespace dbg::coord::sessions {
+
+class TargetResolver;
+
+struct SchedulerConfig {
+  size_t batch_size = 8;
+  size_t max_pending_targets = 4096;  // across active sessions; beyond: "queue_full" (503)
+  size_t max_sessions_in_memory = 1000;
+};
+
+class Scheduler {
+ public:
+  using JsonDone = std::function<void(Result<nlohmann::json>)>;
+  // `blocking` runs /proc reads (resolution); `executor` is where the strand lives.
+  Scheduler(boost::asio::any_io_executor executor, boost::asio::any_io_executor blocking, SchedulerConfig config,
+            pool::WorkerPool& pool, store::Store& store, events::Hub& hub, TargetResolver& resolver);
+  ~Scheduler();
+
+  // Error codes: bad_request, not_found, forbidden, queue_full, internal.
+  void create(SessionRequest request, JsonDone done);
+  void get(std::string id, JsonDone done);             // not_found
+  void list(size_t limit, JsonDone done);              // {"sessions":[…]} newest first
+  void cancel(std::string id, JsonDone done);          // not_found, conflict (already finished)
+  size_t pending_targets() const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace dbg::coord::sessions

@@ -1,0 +1,51 @@
+#pragma once
+// The session model: a request to snapshot a set of targets, cut into ranked batches. Its JSON is
+// the API's contract (DESIGN.md): {"id","kind","status","batches":[{"index","status",
+// "targets":[{"pid","score","status","snapshot_id","error"}]}],"total_ms",…}.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "dbg/error.hpp"
+
+namespace dbg::coord::sessions {
+
+struct SessionTarget {
+  int pid = 0;
+  std::string comm;
+  double score = 0;
+  std::string status = "queued";  // queued, running, done, failed, cancelled
+  std::optional<int64_t> snapshot_id;
+  std::optional<Error> error;
+};
+
+struct SessionBatch {
+  int index = 0;
+  std::string status = "queued";  // queued, running, done, cancelled
+  std::vector<SessionTarget> targets;
+  std::optional<double> elapsed_ms;  // dispatch -> last target finished
+};
+
+struct Session {
+  std::string id;
+  std::string kind = "snapshot";
+  std::string status = "queued";  // queued, running, done, cancelled, failed
+  nlohmann::json targets_spec;    // as requested
+  nlohmann::json options = nlohmann::json::object();
+  std::vector<SessionBatch> batches;
+  int64_t created_at_ms = 0;
+  std::optional<int64_t> finished_at_ms;
+  std::optional<double> total_ms;
+  std::optional<std::string> reason;  // why the session failed or was cancelled
+
+  size_t target_count() const;
+  size_t count_with_status(const std::string& status) const;
+  bool finished() const { return status == "done" || status == "cancelled" || status == "failed"; }
+};
+
+nlohmann::json to_json(const Session& s);
+
+}  // namespace dbg::coord::sessions

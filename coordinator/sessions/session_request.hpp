@@ -1,0 +1,35 @@
+#pragma once
+// Parses and validates the body of POST /api/v1/sessions. Nothing is resolved here (no /proc):
+// only shape, types and ranges, so that bad input is refused before anything happens.
+//   {"kind":"snapshot", "targets":{"pids":[…]} | {"match":"regex"} | {"all":true}, "options":{…}}
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "dbg/error.hpp"
+#include "dbg/protocol.hpp"
+
+namespace dbg::coord::sessions {
+
+struct SessionRequest {
+  std::string kind = "snapshot";
+  std::vector<int> pids;                 // targets.pids
+  std::optional<std::string> match;      // targets.match (source text)
+  std::optional<std::regex> match_regex;
+  bool all = false;                      // targets.all
+  nlohmann::json targets_spec;
+  nlohmann::json options = nlohmann::json::object();  // validated snapshot options
+  protocol::SnapshotOptions snapshot_options;
+  int64_t deadline_ms = 30'000;          // per target job
+};
+
+inline constexpr size_t kMaxPidsPerSession = 4096;
+inline constexpr size_t kMaxMatchLength = 256;
+
+// Error codes: "bad_request" (400), "unsupported_kind" (501).
+Result<SessionRequest> parse_session_request(const std::string& body);
+
+}  // namespace dbg::coord::sessions

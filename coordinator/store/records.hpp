@@ -1,0 +1,27 @@
+#pragma once
+// What the store hands back: plain values, no SQLite types. (Re-exported by store.hpp.)
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "dbg/snapshot.hpp"
+
+namespace dbg::coord::store {
+
+struct StoredSnapshot {
+  int64_t id;
+  std::string session_id;
+  int64_t taken_at_ms;  // unix ms, when the store received it
+  dbg::Snapshot snapshot;
+};
+
+struct SessionRow {
+  std::string id;
+  std::string kind;
+  std::string status;
+  int64_t created_at_ms;
+  nlohmann::json body;  // the whole session as the API shows it
+};
+
+}  // namespace dbg::coord::store

@@ -1,0 +1,309 @@
+#include "coordinator/store/store.hpp"
+
+#include <pthread.h>
+#include <spdlog/spdlog.h>
+#include <sqlite3.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "coordinator/store/database.hpp"
+#include "coordinator/store/migrations.hpp"
+#include "coordinator/store/session_rows.hpp"
+#include "coordinator/store/snapshot_rows.hpp"
+#include "coordinator/store/statement.hpp"
+#include "coordinator/store/store_error.hpp"
+
+namespace dbg::coord::store {
+
+namespace {
+
+// A batch stops taking more writes after this long, so a flood of writes cannot hold one
+// transaction (and every acknowledgement in it) open indefinitely.
+constexpr auto kMaxBatchTime = std::chrono::milliseconds(5);
+
+constexpr const char* kErrorCode = "storage_error";
+
+int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+struct Job {
+  enum class Kind { write, other };
+  Kind kind = Kind::other;
+  // write: runs inside the batch transaction, in its own savepoint; throws to fail.
+  // other (reads, flush barriers): runs alone between batches and answers its caller itself.
+  std::function<void(StatementCache&)> run;
+  // write only: called after the batch's COMMIT, with nullopt on success.
+  std::function<void(std::optional<Error>)> settle;
+};
+
+}  // namespace
+
+struct Store::Impl {
+  explicit Impl(Database database) : db(std::move(database)) {}
+
+  void enqueue(Job job) {
+    {
+      std::lock_guard lock(mutex);
+      queue.push_back(std::move(job));
+    }
+    wake.notify_one();
+  }
+
+  void enqueue_write(std::function<void(StatementCache&)> run, std::function<void(std::optional<Error>)> settle) {
+    enqueue(Job{Job::Kind::write, std::move(run), std::move(settle)});
+  }
+
+  void enqueue_other(std::function<void(StatementCache&)> run) { enqueue(Job{Job::Kind::other, std::move(run), {}}); }
+
+  void loop();
+  void run_other(Job& job);
+  void run_batch(Job first);
+  std::optional<Error> apply(Job& job);
+  bool in_transaction() { return sqlite3_get_autocommit(db.handle()) == 0; }
+
+  // Declared in this order so the statements are finalized before the connection closes.
+  Database db;
+  StatementCache sql{db};
+
+  mutable std::mutex mutex;
+  std::condition_variable wake;
+  std::deque<Job> queue;
+  bool stopping = false;
+  std::thread thread;
+
+  std::atomic<uint64_t> writes_committed{0}, writes_failed{0}, commits{0};
+};
+
+void Store::Impl::loop() {
+  pthread_setname_np(pthread_self(), "dbg-store");
+  for (;;) {
+    Job job;
+    {
+      std::unique_lock lock(mutex);
+      wake.wait(lock, [&] { return stopping || !queue.empty(); });
+      // Stopping still drains: the destructor promises that queued writes are committed.
+      if (queue.empty()) return;
+      job = std::move(queue.front());
+      queue.pop_front();
+    }
+    if (job.kind == Job::Kind::write) {
+      run_batch(std::move(job));
+    } else {
+      run_other(job);
+    }
+  }
+}
+
+void Store::Impl::run_other(Job& job) {
+  try {
+    job.run(sql);
+  } catch (const std::exception& e) {
+    // Reads catch their own database errors; what arrives here came from a caller's callback.
+    spdlog::error("store: callback failed: {}", e.what());
+  }
+}
+
+std::optional<Error> Store::Impl::apply(Job& job) {
+  sql.get("SAVEPOINT store_write")->run();
+  try {
+    job.run(sql);
+    sql.get("RELEASE store_write")->run();
+    return std::nullopt;
+  } catch (const std::exception& e) {
+    std::string message = e.what();
+    try {
+      sql.get("ROLLBACK TO store_write")->run();
+      sql.get("RELEASE store_write")->run();
+    } catch (const std::exception& rollback) {
+      // Some errors (disk full, I/O) make SQLite roll the whole transaction back by itself; the
+      // caller notices through in_transaction(). Otherwise this write's half may still be in the
+      // transaction: fail the whole batch rather than commit it.
+      if (in_transaction()) throw StoreError("rolling back a failed write: " + std::string(rollback.what()));
+    }
+    spdlog::warn("store: write failed and was rolled back alone: {}", message);
+    return Error{kErrorCode, message};
+  }
+}
+
+void Store::Impl::run_batch(Job first) {
+  std::vector<Job> batch;
+  std::vector<std::optional<Error>> outcomes;
+  batch.push_back(std::move(first));
+
+  std::optional<Error> batch_error;
+  try {
+    Transaction transaction(db);
+    const auto started = std::chrono::steady_clock::now();
+    outcomes.push_back(apply(batch.back()));
+    while (batch.size() < kMaxBatchJobs && std::chrono::steady_clock::now() - started < kMaxBatchTime) {
+      if (outcomes.back() && !in_transaction()) break;
+      {
+        std::lock_guard lock(mutex);
+        // A read or barrier ends the batch: it must see (and wait for) the writes before it.
+        if (queue.empty() || queue.front().kind != Job::Kind::write) break;
+        batch.push_back(std::move(queue.front()));
+        queue.pop_front();
+      }
+      outcomes.push_back(apply(batch.back()));
+    }
+    if (outcomes.back() && !in_transaction()) {
+      batch_error = Error{kErrorCode, "transaction rolled back by the database: " + outcomes.back()->message};
+    } else {
+      transaction.commit();
+      commits.fetch_add(1, std::memory_order_relaxed);
+    }
+  } catch (const std::exception& e) {
+    // BEGIN or COMMIT failed (the Transaction's destructor rolled back): nothing of this batch
+    // is in the database.
+    batch_error = Error{kErrorCode, e.what()};
+  }
+  if (batch_error) spdlog::error("store: {} write(s) failed: {}", batch.size(), batch_error->message);
+
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    std::optional<Error> outcome = batch_error ? batch_error : outcomes[i];
+    (outcome ? writes_failed : writes_committed).fetch_add(1, std::memory_order_relaxed);
+    try {
+      batch[i].settle(std::move(outcome));
+    } catch (const std::exception& e) {
+      spdlog::error("store: callback failed: {}", e.what());
+    }
+  }
+}
+
+std::unique_ptr<Store> Store::open(const std::filesystem::path& db_file) {
+  auto db = Database::open(db_file);
+  migrate(db, embedded_migrations());
+  // FULL (SQLite's compiled default, set here so no build option can weaken it): an
+  // acknowledged write survives a power cut, not only a process crash. Batched commits keep the
+  // fsync cost per COMMIT, not per write.
+  db.exec("PRAGMA synchronous=FULL");
+  auto impl = std::make_unique<Impl>(std::move(db));
+  auto* raw = impl.get();
+  impl->thread = std::thread([raw] { raw->loop(); });
+  return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Store::~Store() {
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->stopping = true;
+  }
+  impl_->wake.notify_one();
+  impl_->thread.join();
+}
+
+void Store::save_snapshot(std::string session_id, dbg::Snapshot snapshot, std::function<void(Result<int64_t>)> done) {
+  auto id = std::make_shared<int64_t>(0);
+  const int64_t taken_at = now_ms();
+  impl_->enqueue_write(
+      [id, taken_at, session_id = std::move(session_id), snapshot = std::move(snapshot)](StatementCache& sql) {
+        *id = insert_snapshot(sql, session_id, taken_at, snapshot);
+      },
+      [id, done = std::move(done)](std::optional<Error> error) {
+        if (error) {
+          done(std::move(*error));
+        } else {
+          done(*id);
+        }
+      });
+}
+
+void Store::load_snapshot(int64_t id, std::function<void(std::optional<StoredSnapshot>)> done) {
+  impl_->enqueue_other([id, done = std::move(done)](StatementCache& sql) {
+    std::optional<StoredSnapshot> out;
+    try {
+      out = select_snapshot(sql, id);
+    } catch (const std::exception& e) {
+      spdlog::error("store: loading snapshot {}: {}", id, e.what());
+    }
+    done(std::move(out));
+  });
+}
+
+void Store::save_session(SessionRow row, std::function<void(Result<void>)> done) {
+  const int64_t updated_at = now_ms();
+  impl_->enqueue_write([updated_at, row = std::move(row)](StatementCache& sql) { upsert_session(sql, row, updated_at); },
+                       [done = std::move(done)](std::optional<Error> error) {
+                         if (error) {
+                           done(std::move(*error));
+                         } else {
+                           done(Result<void>());
+                         }
+                       });
+}
+
+void Store::load_session(std::string id, std::function<void(std::optional<SessionRow>)> done) {
+  impl_->enqueue_other([id = std::move(id), done = std::move(done)](StatementCache& sql) {
+    std::optional<SessionRow> out;
+    try {
+      out = select_session(sql, id);
+    } catch (const std::exception& e) {
+      spdlog::error("store: loading session {}: {}", id, e.what());
+    }
+    done(std::move(out));
+  });
+}
+
+void Store::list_sessions(int limit, std::function<void(std::vector<SessionRow>)> done) {
+  impl_->enqueue_other([limit, done = std::move(done)](StatementCache& sql) {
+    std::vector<SessionRow> out;
+    try {
+      out = select_sessions(sql, limit);
+    } catch (const std::exception& e) {
+      spdlog::error("store: listing sessions: {}", e.what());
+    }
+    done(std::move(out));
+  });
+}
+
+void Store::counts(std::function<void(Counts)> done) {
+  impl_->enqueue_other([done = std::move(done)](StatementCache& sql) {
+    Counts out{0, 0, 0, 0};
+    try {
+      auto count = [&](const char* query) {
+        auto statement = sql.get(query);
+        return statement->step() ? statement->column_int64(0) : 0;
+      };
+      out.sessions = count("SELECT count(*) FROM sessions");
+      out.snapshots = count("SELECT count(*) FROM snapshots");
+      out.threads = count("SELECT count(*) FROM snapshot_threads");
+      out.stacks = count("SELECT count(*) FROM stacks");
+    } catch (const std::exception& e) {
+      spdlog::error("store: counting rows: {}", e.what());
+    }
+    done(out);
+  });
+}
+
+void Store::flush() {
+  if (std::this_thread::get_id() == impl_->thread.get_id()) {
+    throw std::logic_error("Store::flush called on the store thread (from a done callback): it would wait for itself");
+  }
+  std::promise<void> reached;
+  auto future = reached.get_future();
+  impl_->enqueue_other([&reached](StatementCache&) { reached.set_value(); });
+  future.wait();
+}
+
+std::size_t Store::queue_depth() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->queue.size();
+}
+
+Store::Totals Store::totals() const {
+  return Totals{impl_->writes_committed.load(std::memory_order_relaxed), impl_->writes_failed.load(std::memory_order_relaxed),
+                impl_->commits.load(std::memory_order_relaxed)};
+}
+
+}  // namespace dbg::coord::store

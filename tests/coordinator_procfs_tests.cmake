@@ -1,0 +1,8 @@
+# /proc reader: unit tests over a fake proc root, integration against real processes.
+dbg_add_test(coordinator_procfs_reader_test
+  SOURCES unit/coordinator_procfs_reader_test.cpp
+  LIBS dbg_coordinator_core)
+dbg_add_test(coordinator_procfs_live_test
+  SOURCES integration/coordinator_procfs_live_test.cpp
+  LIBS dbg_coordinator_core)
+add_dependencies(coordinator_procfs_live_test chain)
