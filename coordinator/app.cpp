@@ -95,6 +95,7 @@ int run(const Config& config) {
   scheduler_config.batch_size = config.batch_size;
   sessions::Scheduler scheduler(ioc.get_executor(), blocking.get_executor(), scheduler_config, pool, *store, *hub,
                                 resolver);
+  scheduler.fail_interrupted_sessions();
 
   auto router = std::make_shared<http::Router>();
   http::add_health_routes(*router, started);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs exactly what dbgcoord needs on Debian 12 (idempotent), then configures and builds it.
-# usage: scripts/setup.sh [--no-build] [--sanitize]
+# usage: scripts/setup.sh [--no-build] [--sanitize] [--bench]
+#   --bench  also install the peers of bench/run_api_bench.sh (wrk, nginx-light)
 # Env: BUILD_DIR (default build), BUILD_TYPE (default RelWithDebInfo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,9 @@ packages=(
   # oracles and peers used by tests and benchmarks
   elfutils gdb util-linux procps curl python3
 )
+for a in "$@"; do
+  if [[ $a == --bench ]]; then packages+=(wrk nginx-light); fi
+done
 
 missing=()
 for p in "${packages[@]}"; do
@@ -32,7 +36,8 @@ for a in "$@"; do
   case "$a" in
     --no-build) build=0 ;;
     --sanitize) sanitize=ON ;;
-    *) echo "setup: unknown option $a (use --no-build, --sanitize)" >&2; exit 2 ;;
+    --bench) ;;
+    *) echo "setup: unknown option $a (use --no-build, --sanitize, --bench)" >&2; exit 2 ;;
   esac
 done
 ((build)) || exit 0

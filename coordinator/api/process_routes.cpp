@@ -5,6 +5,7 @@
 
 #include "coordinator/api/query.hpp"
 #include "coordinator/api/routes.hpp"
+#include "coordinator/procfs/process_match.hpp"
 #include "coordinator/sessions/session_request.hpp"
 #include "coordinator/sessions/target_resolver.hpp"
 
@@ -20,17 +21,16 @@ void add_process_routes(http::Router& router, ApiContext ctx) {
     if (auto it = q.value().find("match"); it != q.value().end()) {
       if (it->second.empty() || it->second.size() > sessions::kMaxMatchLength)
         return reply(error_response(Error{"bad_request", "\"match\" must be 1.." + std::to_string(sessions::kMaxMatchLength) + " characters"}));
-      try {
-        match.emplace(it->second, std::regex::ECMAScript | std::regex::optimize);
-      } catch (const std::regex_error& e) {
-        return reply(error_response(Error{"bad_request", std::string("invalid regular expression in \"match\": ") + e.what()}));
-      }
+      auto compiled = procfs::compile_pattern(it->second);
+      if (!compiled)
+        return reply(error_response(Error{"bad_request", "invalid regular expression in \"match\": " + compiled.error().message}));
+      match = std::move(compiled.value());
     }
     boost::asio::post(ctx.blocking, [ctx, reply, match = std::move(match), limit = limit.value()] {
       auto ranked = ctx.resolver.ranked();
       nlohmann::json list = nlohmann::json::array();
       for (const auto& p : ranked) {
-        if (match && !std::regex_search(p.process.comm, *match) && !std::regex_search(p.process.cmdline, *match)) continue;
+        if (match && !procfs::matches_comm_or_cmdline(*match, p.process)) continue;
         if (static_cast<long long>(list.size()) >= limit) break;
         nlohmann::json j = p;
         auto d = ctx.resolver.policy().check(p.process);

@@ -1,38 +1,11 @@
 #include "coordinator/api/query.hpp"
 
+#include "coordinator/http/query.hpp"
+
 #include <cerrno>
 #include <cstdlib>
 
 namespace dbg::coord::api {
-
-namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::optional<std::string> decode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%') {
-      if (i + 2 >= s.size()) return std::nullopt;
-      int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 Result<QueryParams> parse_query(std::string_view query) {
   QueryParams out;
@@ -42,8 +15,8 @@ Result<QueryParams> parse_query(std::string_view query) {
     query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
     if (pair.empty()) continue;
     auto eq = pair.find('=');
-    auto key = decode(pair.substr(0, eq));
-    auto value = decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
+    auto key = http::percent_decode(pair.substr(0, eq));
+    auto value = http::percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
     if (!key || !value) return Error{"bad_request", "malformed percent-escape in the query string"};
     if (!out.emplace(*key, *value).second) return Error{"bad_request", "query parameter \"" + *key + "\" given twice"};
   }

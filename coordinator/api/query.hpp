@@ -1,5 +1,6 @@
 #pragma once
-// Query-string parameters of API requests ("?format=text&group=stack"), percent-decoded.
+// Query-string parameters of API requests ("?format=text&group=stack"), all at once, percent-
+// decoded by http::percent_decode ('+' stays '+': regexes in ?match= use it literally).
 #include <map>
 #include <optional>
 #include <string>

@@ -236,6 +236,31 @@ Scheduler::~Scheduler() = default;
 
 size_t Scheduler::pending_targets() const { return state_->pending.load(); }
 
+void Scheduler::fail_interrupted_sessions() {
+  state_->store.list_sessions(static_cast<int>(state_->config.max_sessions_in_memory), [s = state_](std::vector<store::SessionRow> rows) {
+    for (auto& row : rows) {
+      if (row.status != "queued" && row.status != "running") continue;
+      nlohmann::json& body = row.body;
+      body["status"] = "failed";
+      body["reason"] = "the coordinator stopped before the session ended";
+      for (auto& batch : body["batches"]) {
+        if (batch.value("status", "") == "queued" || batch.value("status", "") == "running") batch["status"] = "failed";
+        for (auto& t : batch["targets"]) {
+          if (t.value("status", "") != "queued" && t.value("status", "") != "running") continue;
+          t["status"] = "failed";
+          t["error"] = {{"code", "interrupted"}, {"message", "the coordinator stopped during the session"}};
+        }
+      }
+      row.status = "failed";
+      spdlog::warn("session {} was interrupted by a coordinator stop; marked failed", row.id);
+      s->store.save_session(std::move(row), [](Result<void>) {});
+    }
+  });
+  // The first flush runs the listing (which queues the saves), the second commits those saves.
+  state_->store.flush();
+  state_->store.flush();
+}
+
 void Scheduler::create(SessionRequest request, JsonDone done) {
   // Resolution reads /proc (and may wait for a CPU sample): never on the network thread.
   boost::asio::post(state_->blocking, [s = state_, request = std::move(request), done = std::move(done)]() mutable {

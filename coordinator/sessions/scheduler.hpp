@@ -58,6 +58,10 @@ class Scheduler {
   void list(size_t limit, JsonDone done);              // {"sessions":[…]} newest first
   void cancel(std::string id, JsonDone done);          // not_found, conflict (already finished)
   size_t pending_targets() const;
+  // At start: sessions the store still has as queued or running were cut short by a stop or a
+  // crash. They are marked failed (their unfinished targets "interrupted"), never resumed:
+  // their pids may belong to other processes by now.
+  void fail_interrupted_sessions();
 
  private:
   struct State;

@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "coordinator/procfs/process_match.hpp"
+
 namespace dbg::coord::sessions {
 
 namespace {
@@ -11,7 +13,9 @@ Error bad(std::string message) { return Error{"bad_request", std::move(message)}
 Result<void> parse_targets(const nlohmann::json& t, SessionRequest& out) {
   if (!t.is_object()) return bad("\"targets\" must be an object: {\"pids\":[…]}, {\"match\":\"…\"} or {\"all\":true}");
   if (t.size() != 1) return bad("\"targets\" takes exactly one of \"pids\", \"match\", \"all\"");
-  const auto& [key, value] = *t.items().begin();
+  auto only = t.begin();
+  const std::string key = only.key();
+  const nlohmann::json& value = only.value();
   if (key == "pids") {
     if (!value.is_array() || value.empty()) return bad("\"targets.pids\" must be a non-empty array of pids");
     if (value.size() > kMaxPidsPerSession) return bad("at most " + std::to_string(kMaxPidsPerSession) + " pids per session");
@@ -26,11 +30,9 @@ Result<void> parse_targets(const nlohmann::json& t, SessionRequest& out) {
       return bad("\"targets.match\" must be a non-empty string (a regular expression)");
     const auto& text = value.get_ref<const std::string&>();
     if (text.size() > kMaxMatchLength) return bad("\"targets.match\" longer than " + std::to_string(kMaxMatchLength));
-    try {
-      out.match_regex.emplace(text, std::regex::ECMAScript | std::regex::optimize);
-    } catch (const std::regex_error& e) {
-      return bad("invalid regular expression in \"targets.match\": " + std::string(e.what()));
-    }
+    auto compiled = procfs::compile_pattern(text);
+    if (!compiled) return bad("invalid regular expression in \"targets.match\": " + compiled.error().message);
+    out.match_regex = std::move(compiled.value());
     out.match = text;
   } else if (key == "all") {
     if (!value.is_boolean() || !value.get<bool>()) return bad("\"targets.all\" must be true");

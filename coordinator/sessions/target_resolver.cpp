@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "coordinator/procfs/process_match.hpp"
+
 namespace dbg::coord::sessions {
 
 std::vector<ranking::RankedProcess> TargetResolver::ranked() {
@@ -45,9 +47,7 @@ Result<std::vector<ResolvedTarget>> TargetResolver::resolve(const SessionRequest
   }
   for (const auto& p : all) {
     if (request.match_regex) {
-      bool hit = std::regex_search(p.process.comm, *request.match_regex) ||
-                 std::regex_search(p.process.cmdline, *request.match_regex);
-      if (!hit) continue;
+      if (!procfs::matches_comm_or_cmdline(*request.match_regex, p.process)) continue;
     }
     // Selections by regex or "all" skip what the policy refuses (pid 1, ourselves, workers,
     // kernel threads, other users): they were never asked for by name.

@@ -376,3 +376,28 @@ BOOST_AUTO_TEST_CASE(a_session_can_be_cancelled) {
     BOOST_TEST(!dbg::test::any_thread_stopped(t.pid()));
   }
 }
+
+BOOST_AUTO_TEST_CASE(a_session_cut_short_by_a_coordinator_crash_is_marked_failed_after_restart) {
+  NamedTargets targets("ck", {1, 1, 1});
+  TempDir data;
+  std::string id;
+  {
+    Server server(data.path(), {"--workers", "1", "--batch-size", "1"}, {"DBG_WORKER_TEST_HOLD_MS=2000"});
+    auto created = server.request("POST", "/api/v1/sessions", R"({"targets":{"match":"^)" + targets.name + R"($"}})");
+    BOOST_REQUIRE_EQUAL(created.status, 202);
+    id = json::parse(created.body).at("id");
+    server.c.process.signal(SIGKILL);
+    BOOST_REQUIRE(server.c.process.wait(10s).has_value());
+  }
+  // The dead coordinator's worker dies with its stdin; no target stays stopped.
+  for (const auto& t : targets.children) {
+    for (int i = 0; i < 300 && dbg::test::any_thread_stopped(t.pid()); ++i) std::this_thread::sleep_for(10ms);
+    BOOST_TEST(!dbg::test::any_thread_stopped(t.pid()));
+  }
+  Server again(data.path());
+  auto s = again.get_json("/api/v1/sessions/" + id);
+  BOOST_TEST(s.at("status") == "failed");
+  BOOST_TEST(s.at("reason").get<std::string>().find("stopped") != std::string::npos);
+  for (const auto& b : s.at("batches"))
+    for (const auto& t : b.at("targets")) BOOST_TEST((t.at("status") == "failed" || t.at("status") == "done"));
+}
