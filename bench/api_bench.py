@@ -460,6 +460,11 @@ def summarize(run_dir):
              f"selects exactly them. Coordinator: `dbgcoord --listen 127.0.0.1:0 --data-dir TMP` "
              f"(default workers: {meta.get('default_workers', '?')}, default batch size), fresh data directory. "
              "All figures below come from this one run.")
+    L.append(f"Before measuring the script waited for a quiet machine: {meta.get('quiet', '?')}.")
+    L.append("")
+    L.append("Reproduce (as root): `scripts/setup.sh --bench --no-build` (wrk, nginx-light), then "
+             "`bench/run_api_bench.sh` (about 2 minutes once the machine is quiet; raw data in "
+             "`build/bench/api-run-<date>/`).")
     L.append("")
     if cpu:
         L.append("CPU used during each phase by this benchmark (targets, coordinator, workers, tools, client) and by "
@@ -472,6 +477,12 @@ def summarize(run_dir):
             L.append(f"| {phase} | {wall / 1000:.1f} s | {cap / 1000:.1f} s | {ours / 1000:.1f} s | {others / 1000:.1f} s | "
                      f"{(100 * others / cap) if cap else 0:.0f}% | {steal / 1000:.1f} s |")
         L.append("")
+        busy = [p for p, wall, nproc, others, ours, steal in cpu if wall and others > 0.15 * wall * nproc]
+        if busy:
+            L.append(f"**Other processes used more than 15% of the CPU capacity during {len(busy)} of {len(cpu)} phases** "
+                     f"({', '.join(busy)}): those figures are stretched by competing load; compare them only with "
+                     "figures of the same phase type in this run.")
+            L.append("")
 
     # ---- 1. end to end -----------------------------------------------------------------------
     runs = e2e.get("runs", [])
@@ -497,8 +508,8 @@ def summarize(run_dir):
              "`eu-stack -p PID` / `gdb -p PID -batch -nx -iex 'set debuginfod enabled off' -ex 'thread apply all bt'`, "
              "total wall time of the loop (each a fresh process, output to a file).")
     L.append("")
-    L.append("| run | source | POST → session_done | server `total_ms` | batches | targets done with snapshot id | read back |")
-    L.append("| --- | --- | ---: | ---: | ---: | ---: | --- |")
+    L.append("| run | source | POST → session_done | POST answered (202) after | server `total_ms` | batches | targets done with snapshot id | read back |")
+    L.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |")
     all_stored = bool(runs)
     for r in runs:
         label = f"{r['index'] + 1}" + (" (cold workers)" if r.get("cold") else "")
@@ -509,7 +520,7 @@ def summarize(run_dir):
         ok = r["status"] == "done" and r["done"] == r["targets"] == expect and (not rb or rb["ok"] == rb["requested"])
         all_stored = all_stored and ok
         errs = "" if not r["errors"] else " (" + ", ".join(f"{k}: {v}" for k, v in r["errors"].items()) + ")"
-        L.append(f"| {label} | {r['source']} | {fms(r['wall_ms'])} | {fms(r['server_total_ms'])} | {r['batches']} | "
+        L.append(f"| {label} | {r['source']} | {fms(r['wall_ms'])} | {fms(r.get('post_ms'))} | {fms(r['server_total_ms'])} | {r['batches']} | "
                  f"{r['done']}/{r['targets']}{errs} | {rbt} |")
     L.append("")
     L.append("| measure | wall | ours ÷ it |")

@@ -132,16 +132,20 @@ wait_quiet() {
     others=$(( b[1] - a[1] )); cap=$(( (b[0] - a[0]) / 1000 * NPROC ))
     if (( others * 100 < cap * 15 )); then
       log "machine quiet: other processes used ${others} ms of ${cap} ms CPU in the last 2 s"
+      QUIET_NOTE="quiet: other processes used ${others} ms of ${cap} ms CPU in the 2 s before the start"
       return 0
     fi
     if (( ${EPOCHREALTIME%[.,]*} >= deadline )); then
       log "WARNING: machine still busy (others used ${others} ms of ${cap} ms CPU over 2 s); measuring anyway"
+      QUIET_NOTE="NOT quiet: after waiting ${WAIT_QUIET} s, other processes still used ${others} ms of ${cap} ms CPU over 2 s; measured anyway"
       return 0
     fi
     log "machine busy (others used ${others} ms of ${cap} ms CPU over 2 s); waiting"
     sleep 3
   done
 }
+
+QUIET_NOTE="not checked (--wait-quiet 0)"
 
 # free_port: a TCP port on 127.0.0.1 that nobody listens on right now.
 free_port() {
@@ -189,6 +193,7 @@ LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 {
   printf 'command=%s\n' "bench/run_api_bench.sh${ARGS[*]:+ ${ARGS[*]}}"
   printf 'start=%s\nload_start=%s\n' "$START_DATE" "$LOAD_START"
+  printf 'quiet=%s\n' "$QUIET_NOTE"
   printf 'nproc=%s\n' "$NPROC"
   printf 'cpu=%s\n' "$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
   printf 'kernel=%s\n' "$(uname -sr)"

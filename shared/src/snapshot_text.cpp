@@ -10,9 +10,7 @@
 
 namespace dbg {
 
-namespace {
-
-void append_frame(std::string& out, size_t index, const Frame& f) {
+void append_frame_text(std::string& out, size_t index, const Frame& f) {
   char head[64];
   std::snprintf(head, sizeof head, "#%-2zu 0x%016llx ", index, static_cast<unsigned long long>(f.pc));
   out += head;
@@ -27,7 +25,7 @@ void append_frame(std::string& out, size_t index, const Frame& f) {
   out += "\n";
 }
 
-std::string format_us(double us) {
+std::string format_duration_us(double us) {
   char buf[32];
   if (us >= 1000.0) {
     std::snprintf(buf, sizeof buf, "%.1f ms", us / 1000.0);
@@ -37,17 +35,15 @@ std::string format_us(double us) {
   return buf;
 }
 
-}  // namespace
-
 std::string format_text(const Snapshot& s) {
   std::string out = "PID " + std::to_string(s.pid) + " (" + s.comm + ") - " + std::to_string(s.threads.size()) +
-                    " threads, consistency " + s.consistency + ", capture " + format_us(s.capture_us) +
-                    ", unwind " + format_us(s.unwind_us) + "\n";
+                    " threads, consistency " + s.consistency + ", capture " + format_duration_us(s.capture_us) +
+                    ", unwind " + format_duration_us(s.unwind_us) + "\n";
   for (const auto& t : s.threads) {
     out += "TID " + std::to_string(t.tid) + " \"" + t.name + "\" " + std::string(1, t.state) + " paused " +
-           format_us(t.pause_us) + ":\n";
+           format_duration_us(t.pause_us) + ":\n";
     if (t.error) out += "  error " + t.error->code + ": " + t.error->message + "\n";
-    for (size_t i = 0; i < t.frames.size(); ++i) append_frame(out, i, t.frames[i]);
+    for (size_t i = 0; i < t.frames.size(); ++i) append_frame_text(out, i, t.frames[i]);
     if (t.truncated) out += "  ... truncated (" + *t.truncated + ")\n";
   }
   return out;

@@ -59,33 +59,6 @@ const ThreadStack* representative(const Snapshot& s, const StackGroup& g) {
   return g.tids.empty() ? nullptr : find_thread(s, g.tids.front());
 }
 
-// Same frame line and durations as format_text (shared/src/snapshot_text.cpp), so the grouped
-// text reads exactly like the plain one.
-void append_frame(std::string& out, size_t index, const Frame& f) {
-  char head[64];
-  std::snprintf(head, sizeof head, "#%-2zu 0x%016llx ", index, static_cast<unsigned long long>(f.pc));
-  out += head;
-  out += f.function ? *f.function : "??";
-  if (f.file) {
-    out += " (" + *f.file;
-    if (f.line) out += ":" + std::to_string(*f.line);
-    out += ")";
-  }
-  out += " - " + f.module + "+" + hex(f.offset);
-  if (f.inlined) out += " [inlined]";
-  out += "\n";
-}
-
-std::string format_us(double us) {
-  char buf[32];
-  if (us >= 1000.0) {
-    std::snprintf(buf, sizeof buf, "%.1f ms", us / 1000.0);
-  } else {
-    std::snprintf(buf, sizeof buf, "%.0f us", us);
-  }
-  return buf;
-}
-
 // A folded line is split on ';' (frames) and on its last space (count); a newline would end
 // the line. Replace what would break it, keep everything else (spaces in C++ names are fine).
 std::string folded_name(std::string_view name) {
@@ -201,7 +174,7 @@ std::string format_text_grouped(const Snapshot& s) {
   auto groups = group_by_stack(s);
   std::string out = "PID " + std::to_string(s.pid) + " (" + s.comm + ") - " + std::to_string(s.threads.size()) +
                     " threads in " + std::to_string(groups.size()) + " groups, consistency " + s.consistency +
-                    ", capture " + format_us(s.capture_us) + ", unwind " + format_us(s.unwind_us) + "\n";
+                    ", capture " + format_duration_us(s.capture_us) + ", unwind " + format_duration_us(s.unwind_us) + "\n";
   for (const auto& g : groups) {
     out += "\n" + std::to_string(g.tids.size()) + (g.tids.size() == 1 ? " thread: " : " threads: ");
     for (size_t i = 0; i < g.tids.size(); ++i) {
@@ -219,7 +192,7 @@ std::string format_text_grouped(const Snapshot& s) {
     out += " (" + names + ")\n";
     const auto* rep = representative(s, g);
     if (rep && rep->error && g.frames.empty()) out += "  error " + rep->error->code + ": " + rep->error->message + "\n";
-    for (size_t i = 0; i < g.frames.size(); ++i) append_frame(out, i, g.frames[i]);
+    for (size_t i = 0; i < g.frames.size(); ++i) append_frame_text(out, i, g.frames[i]);
     if (rep && rep->truncated) out += "  ... truncated (" + *rep->truncated + ")\n";
   }
   return out;

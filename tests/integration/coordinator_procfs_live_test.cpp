@@ -20,30 +20,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// A forked child that burns CPU under a known name; killed and reaped on destruction.
-class Spinner {
- public:
-  Spinner() {
-    pid_ = ::fork();
-    BOOST_REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      ::prctl(PR_SET_NAME, "dbg_spinner", 0, 0, 0);
-      volatile unsigned long n = 0;
-      for (;;) n = n + 1;
-    }
-  }
-  ~Spinner() {
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-  }
-  Spinner(const Spinner&) = delete;
-  Spinner& operator=(const Spinner&) = delete;
-  pid_t pid() const { return pid_; }
-
- private:
-  pid_t pid_ = -1;
-};
-
 // The child renames itself right after fork; wait until /proc shows it.
 bool wait_for_comm(pid_t pid, const std::string& comm) {
   for (int i = 0; i < 500; ++i) {
@@ -88,7 +64,7 @@ BOOST_AUTO_TEST_CASE(reads_the_chain_target) {
 }
 
 BOOST_AUTO_TEST_CASE(reads_a_spinning_child) {
-  Spinner spinner;
+  dbg::test::Spinner spinner;
   BOOST_TEST_REQUIRE(wait_for_comm(spinner.pid(), "dbg_spinner"));
   auto s = read_process(spinner.pid());
   BOOST_TEST_REQUIRE(s.has_value());
@@ -103,7 +79,7 @@ BOOST_AUTO_TEST_CASE(reads_a_spinning_child) {
 BOOST_AUTO_TEST_CASE(read_all_lists_live_processes_sorted) {
   dbg::test::ChildProcess chain({dbg::test::target_path("chain"), "3"});
   BOOST_TEST_REQUIRE(chain.wait_for_line("ready", 10s));
-  Spinner spinner;
+  dbg::test::Spinner spinner;
   BOOST_TEST_REQUIRE(wait_for_comm(spinner.pid(), "dbg_spinner"));
 
   auto all = read_all_processes();

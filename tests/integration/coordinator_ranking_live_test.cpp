@@ -20,29 +20,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-class Spinner {
- public:
-  Spinner() {
-    pid_ = ::fork();
-    BOOST_REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      ::prctl(PR_SET_NAME, "dbg_spinner", 0, 0, 0);
-      volatile unsigned long n = 0;
-      for (;;) n = n + 1;
-    }
-  }
-  ~Spinner() {
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-  }
-  Spinner(const Spinner&) = delete;
-  Spinner& operator=(const Spinner&) = delete;
-  pid_t pid() const { return pid_; }
-
- private:
-  pid_t pid_ = -1;
-};
-
 std::ptrdiff_t index_of(const std::vector<RankedProcess>& ranked, int pid) {
   auto it = std::find_if(ranked.begin(), ranked.end(), [&](const RankedProcess& r) { return r.process.pid == pid; });
   BOOST_REQUIRE_MESSAGE(it != ranked.end(), "pid " << pid << " not ranked");
@@ -59,7 +36,7 @@ const ScoreTerm* term(const RankedProcess& r, const std::string& name) {
 BOOST_AUTO_TEST_CASE(spinning_child_ranks_above_idle_chain) {
   dbg::test::ChildProcess chain({dbg::test::target_path("chain"), "3"});
   BOOST_TEST_REQUIRE(chain.wait_for_line("ready", 10s));
-  Spinner spinner;
+  dbg::test::Spinner spinner;
 
   Ranker ranker;
   // First call: no history, so it samples twice, `interval` apart.

@@ -47,6 +47,19 @@ class ChildProcess {
   bool reaped_ = false;
 };
 
+// A forked child that burns CPU under the name "dbg_spinner"; killed and reaped on destruction.
+class Spinner {
+ public:
+  Spinner();
+  ~Spinner();
+  Spinner(const Spinner&) = delete;
+  Spinner& operator=(const Spinner&) = delete;
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+};
+
 struct CommandResult {
   int exit_code = -1;  // -1 when killed by a signal
   std::string out;

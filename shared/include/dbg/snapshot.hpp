@@ -66,5 +66,9 @@ std::string hex(uint64_t v);
 
 // Human-readable form, like eu-stack / gdb "thread apply all bt".
 std::string format_text(const Snapshot& s);
+// Pieces of the text form, shared by the grouped text (snapshot_views.hpp):
+// "#3  0x00007f… name (file:line) - module+0xoff [inlined]\n", and "12 us" / "1.5 ms".
+void append_frame_text(std::string& out, size_t index, const Frame& f);
+std::string format_duration_us(double us);
 
 }  // namespace dbg
