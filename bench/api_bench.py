@@ -460,7 +460,8 @@ def summarize(run_dir):
              f"selects exactly them. Coordinator: `dbgcoord --listen 127.0.0.1:0 --data-dir TMP` "
              f"(default workers: {meta.get('default_workers', '?')}, default batch size), fresh data directory. "
              "All figures below come from this one run.")
-    L.append(f"Before measuring the script waited for a quiet machine: {meta.get('quiet', '?')}.")
+    L.append("")
+    L.append(f"Quiet-machine check before measuring: {meta.get('quiet', '?')}.")
     L.append("")
     L.append("Reproduce (as root): `scripts/setup.sh --bench --no-build` (wrk, nginx-light), then "
              "`bench/run_api_bench.sh` (about 2 minutes once the machine is quiet; raw data in "
