@@ -21,7 +21,8 @@ std::string frames_text(const std::vector<dbg::Frame>& frames) {
     j.erase("pc");
     array.push_back(std::move(j));
   }
-  return array.dump();
+  // Names come from targets (the worker already replaced invalid UTF-8); never throw here.
+  return array.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::vector<std::uint8_t> pcs_blob(const std::vector<dbg::Frame>& frames) {

@@ -252,7 +252,16 @@ BOOST_AUTO_TEST_CASE(bad_input_gets_the_right_status_and_stores_nothing) {
   NamedTargets targets("bd", {1});
   TempDir data;
   Server server(data.path());
-  std::string big(2 << 20, ' ');
+  {
+    // A body over the limit is refused from its Content-Length, before it is read: send only
+    // the head (the server may close before a 2 MiB body would be written, which is the point).
+    HttpConnection conn(server.c.port);
+    conn.send_raw("POST /api/v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + server.token +
+                  "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(2 << 20) + "\r\n\r\n");
+    auto r = conn.read_response(10s);
+    BOOST_REQUIRE(r);
+    BOOST_TEST(r->status == 413);
+  }
   struct Case {
     std::string method, target, body;
     int status;
@@ -270,7 +279,6 @@ BOOST_AUTO_TEST_CASE(bad_input_gets_the_right_status_and_stores_nothing) {
       {"POST", "/api/v1/sessions", R"({"targets":{"match":"^no-such-process-xyz$"}})", 404, {}},
       {"POST", "/api/v1/sessions", R"({"targets":{"pids":[)" + std::to_string(targets.children[0].pid()) + "]}}", 401, std::string()},
       {"POST", "/api/v1/sessions", R"({"targets":{"pids":[)" + std::to_string(targets.children[0].pid()) + "]}}", 401, std::string("wrong-token-0123456789")},
-      {"POST", "/api/v1/sessions", big, 413, {}},
       {"GET", "/api/v1/sessions/s-nope", "", 404, {}},
       {"DELETE", "/api/v1/sessions/s-nope", "", 404, {}},
       {"GET", "/api/v1/snapshots/abc", "", 400, {}},
@@ -289,7 +297,7 @@ BOOST_AUTO_TEST_CASE(bad_input_gets_the_right_status_and_stores_nothing) {
     }
     BOOST_TEST_INFO(c.method << " " << c.target << " " << c.body.substr(0, 80) << " -> " << r.body.substr(0, 200));
     BOOST_TEST(r.status == c.status);
-    if (r.status != 413) BOOST_TEST(r.header("content-type") == "application/problem+json");
+    BOOST_TEST(r.header("content-type") == "application/problem+json");
   }
   BOOST_TEST(server.get_json("/api/v1/sessions").at("sessions").empty());
 }
