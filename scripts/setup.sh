@@ -6,6 +6,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Options first: a bad one changes nothing.
+build=1 sanitize=OFF bench=0
+for a in "$@"; do
+  case "$a" in
+    --no-build) build=0 ;;
+    --sanitize) sanitize=ON ;;
+    --bench) bench=1 ;;
+    *) echo "setup: unknown option $a (use --no-build, --sanitize, --bench)" >&2; exit 2 ;;
+  esac
+done
+
 packages=(
   # toolchain
   g++ cmake make pkg-config ccache
@@ -13,12 +24,13 @@ packages=(
   libboost-dev libboost-test-dev libboost-filesystem-dev
   nlohmann-json3-dev libsqlite3-dev libspdlog-dev libfmt-dev
   libdw-dev libelf-dev zlib1g-dev
+  # glibc's symbol table and DWARF (libc6-dbg): names of glibc's internal functions
+  # (start_thread, __futex_abstimed_wait_common) in stacks, which the tests expect
+  libc6-dbg
   # oracles and peers used by tests and benchmarks
   elfutils gdb util-linux procps curl python3
 )
-for a in "$@"; do
-  if [[ $a == --bench ]]; then packages+=(wrk nginx-light); fi
-done
+((bench)) && packages+=(wrk nginx-light)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -31,15 +43,6 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-build=1 sanitize=OFF
-for a in "$@"; do
-  case "$a" in
-    --no-build) build=0 ;;
-    --sanitize) sanitize=ON ;;
-    --bench) ;;
-    *) echo "setup: unknown option $a (use --no-build, --sanitize, --bench)" >&2; exit 2 ;;
-  esac
-done
 ((build)) || exit 0
 
 BUILD_DIR=${BUILD_DIR:-build}
