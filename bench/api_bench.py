@@ -34,6 +34,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from api_ws import WebSocket  # noqa: E402
+from bench_common import load_meta
 
 BEGIN = "<!-- api-bench:begin (written by bench/api_bench.py; do not edit by hand) -->"
 BEGIN_PREFIX = "<!-- api-bench:begin"
@@ -385,14 +386,6 @@ def fmb(b):
     return "—" if b is None else f"{b / 1e6:.1f} MB ({b / 1048576:.1f} MiB)"
 
 
-def load_meta(run_dir):
-    meta = {}
-    with open(os.path.join(run_dir, "meta.env")) as f:
-        for line in f:
-            if "=" in line:
-                k, v = line.rstrip("\n").split("=", 1)
-                meta[k] = v
-    return meta
 
 
 def load_json(path):

@@ -24,6 +24,7 @@ import math
 import os
 import statistics
 import sys
+from bench_common import load_meta
 
 BEGIN = "<!-- snapshot-pause-bench:begin (written by bench/summarize.py; do not edit by hand) -->"
 END = "<!-- snapshot-pause-bench:end -->"
@@ -111,14 +112,6 @@ def rx(x):
 # ----------------------------------------------------------------------------------------------
 # loading
 # ----------------------------------------------------------------------------------------------
-def load_meta(run_dir):
-    meta = {}
-    with open(os.path.join(run_dir, "meta.env")) as f:
-        for line in f:
-            if "=" in line:
-                k, v = line.rstrip("\n").split("=", 1)
-                meta[k] = v
-    return meta
 
 
 def read_json_line(path):
