@@ -93,6 +93,7 @@ int run(const Config& config) {
 
   sessions::SchedulerConfig scheduler_config;
   scheduler_config.batch_size = config.batch_size;
+  scheduler_config.max_pending_targets = config.max_queue;
   sessions::Scheduler scheduler(ioc.get_executor(), blocking.get_executor(), scheduler_config, pool, *store, *hub,
                                 resolver);
   scheduler.fail_interrupted_sessions();

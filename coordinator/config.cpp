@@ -17,6 +17,7 @@ constexpr std::string_view kTokenFileEnv = "DBGCOORD_TOKEN_FILE";
 constexpr std::string_view kWorkersEnv = "DBGCOORD_WORKERS";
 constexpr std::string_view kBatchSizeEnv = "DBGCOORD_BATCH_SIZE";
 constexpr std::string_view kRankRulesEnv = "DBGCOORD_RANK_RULES";
+constexpr std::string_view kMaxQueueEnv = "DBGCOORD_MAX_QUEUE";
 constexpr std::size_t kMaxWorkers = 32;
 
 // A count in [1, max]; false when not a plain decimal number in range.
@@ -131,6 +132,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
   std::optional<std::string> workers_text;
   std::optional<std::string> batch_size_text;
   std::optional<std::string> rank_rules_text;
+  std::optional<std::string> max_queue_text;
 
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -171,6 +173,9 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
     if (r > 0) continue;
     r = value_of("--batch-size", &batch_size_text);
     if (r < 0) return usage_error("--batch-size needs a value (1..1024)");
+    if (r > 0) continue;
+    r = value_of("--max-queue", &max_queue_text);
+    if (r < 0) return usage_error("--max-queue needs a value (1..1000000)");
     if (r > 0) continue;
     r = value_of("--rank-rules", &rank_rules_text);
     if (r < 0) return usage_error("--rank-rules needs a value (a JSON file)");
@@ -227,6 +232,9 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
   if (!batch_size_text) batch_size_text = from_env(kBatchSizeEnv);
   if (batch_size_text && !parse_count(*batch_size_text, 1024, &out.config.batch_size))
     return usage_error("--batch-size: '" + *batch_size_text + "' is not a number from 1 to 1024");
+  if (!max_queue_text) max_queue_text = from_env(kMaxQueueEnv);
+  if (max_queue_text && !parse_count(*max_queue_text, 1000000, &out.config.max_queue))
+    return usage_error("--max-queue: '" + *max_queue_text + "' is not a number from 1 to 1000000");
   if (!rank_rules_text) rank_rules_text = from_env(kRankRulesEnv);
   if (rank_rules_text) {
     if (rank_rules_text->empty()) return usage_error("--rank-rules: the file name must not be empty");
@@ -243,7 +251,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
 
 std::string help_text() {
   return R"(usage: dbgcoord [--listen HOST:PORT] [--data-dir DIR] [--token-file FILE] [--workers N]
-                [--batch-size N] [--rank-rules FILE] [--allow-other-users] [--allow-remote]
+                [--batch-size N] [--max-queue N] [--rank-rules FILE] [--allow-other-users] [--allow-remote]
                 [--help] [--version]
 
 dbgcoord coordinates debugging workers (stack snapshots, profiles, crash watches) on this host
@@ -257,6 +265,8 @@ flags:
                       default min(32, 4 x cores))
   --batch-size N      targets per batch, dispatched in rank order (env DBGCOORD_BATCH_SIZE,
                       default 8)
+  --max-queue N       targets waiting or running at most, across sessions; a session that
+                      would exceed it gets 503 + Retry-After (env DBGCOORD_MAX_QUEUE, default 4096)
   --rank-rules FILE   importance rules, JSON [{"name","match","weight"}]: a regex over comm and
                       cmdline adds its weight to a process's score (env DBGCOORD_RANK_RULES)
   --allow-other-users also trace processes of other users (default: only our own uid's)

@@ -40,6 +40,9 @@ struct Config {
   std::size_t workers = default_workers();
   // Targets per batch (--batch-size, DBGCOORD_BATCH_SIZE).
   std::size_t batch_size = 8;
+  // Targets admitted and not finished, across sessions (--max-queue, DBGCOORD_MAX_QUEUE); a
+  // session that would exceed it is refused with 503 and Retry-After.
+  std::size_t max_queue = 4096;
   // Importance rules, a JSON file [{"name","match","weight"}] (--rank-rules, DBGCOORD_RANK_RULES).
   std::optional<std::filesystem::path> rank_rules_file;
   // Trace processes of other users too (--allow-other-users); by default only our own uid's.

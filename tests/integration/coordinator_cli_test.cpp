@@ -47,9 +47,9 @@ BOOST_AUTO_TEST_CASE(help_exits_0_and_documents_every_flag_and_env_var) {
     auto result = run_dbgcoord({flag});
     BOOST_TEST(result.exit_code == 0);
     for (const char* word : {"--listen", "--data-dir", "--token-file", "--allow-remote", "--help", "--version",
-                             "--workers", "--batch-size", "--rank-rules", "--allow-other-users",
+                             "--workers", "--batch-size", "--max-queue", "--rank-rules", "--allow-other-users",
                              "DBGCOORD_LISTEN", "DBGCOORD_DATA_DIR", "DBGCOORD_TOKEN_FILE", "DBGCOORD_WORKERS",
-                             "DBGCOORD_BATCH_SIZE", "DBGCOORD_RANK_RULES", "127.0.0.1:7070", "./data"}) {
+                             "DBGCOORD_BATCH_SIZE", "DBGCOORD_MAX_QUEUE", "DBGCOORD_RANK_RULES", "127.0.0.1:7070", "./data"}) {
       BOOST_TEST(result.out.find(word) != std::string::npos, "help lacks " << word);
     }
   }

@@ -409,3 +409,18 @@ BOOST_AUTO_TEST_CASE(a_session_cut_short_by_a_coordinator_crash_is_marked_failed
   for (const auto& b : s.at("batches"))
     for (const auto& t : b.at("targets")) BOOST_TEST((t.at("status") == "failed" || t.at("status") == "done"));
 }
+
+BOOST_AUTO_TEST_CASE(a_full_queue_answers_503_with_retry_after_and_stores_nothing) {
+  NamedTargets targets("fq", {1, 1, 1});
+  TempDir data;
+  Server server(data.path(), {"--max-queue", "2"});
+  auto r = server.request("POST", "/api/v1/sessions", R"({"targets":{"match":"^)" + targets.name + R"($"}})");
+  BOOST_TEST(r.status == 503);
+  BOOST_TEST(r.header("retry-after") == "1");
+  BOOST_TEST(r.header("content-type") == "application/problem+json");
+  BOOST_TEST(server.get_json("/api/v1/sessions").at("sessions").empty());
+  // Two targets fit.
+  auto ok = server.request("POST", "/api/v1/sessions", R"({"targets":{"pids":[)" + std::to_string(targets.children[0].pid()) +
+                                                           "," + std::to_string(targets.children[1].pid()) + "]}}");
+  BOOST_TEST(ok.status == 202);
+}

@@ -48,6 +48,8 @@ BOOST_AUTO_TEST_CASE(pool_and_ranking_flags) {
   BOOST_TEST(set.config.batch_size == 5u);
   BOOST_TEST(*set.config.rank_rules_file == "/etc/r.json");
   BOOST_TEST(set.config.allow_other_users);
+  BOOST_TEST(defaults.config.max_queue == 4096u);
+  BOOST_TEST(parse({"--max-queue", "10"}).config.max_queue == 10u);
   auto env = parse({}, {{"DBGCOORD_WORKERS", "2"}, {"DBGCOORD_BATCH_SIZE", "4"}});
   BOOST_TEST(env.config.workers == 2u);
   BOOST_TEST(env.config.batch_size == 4u);
@@ -105,7 +107,7 @@ BOOST_AUTO_TEST_CASE(unknown_flags_missing_values_and_stray_arguments_are_usage_
   for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
            {"--nope"}, {"-x"}, {"stray"}, {"--listen"}, {"--data-dir"}, {"--data-dir="}, {"--listen", "1.2.3"},
            {"--token-file"}, {"--token-file="}, {"--workers", "0"}, {"--workers", "33"}, {"--workers", "2x"},
-           {"--batch-size", "0"}, {"--batch-size"}, {"--rank-rules="}}) {
+           {"--batch-size", "0"}, {"--batch-size"}, {"--rank-rules="}, {"--max-queue", "0"}}) {
     auto cl = parse(args);
     BOOST_TEST((cl.action == Action::usage_error), args.front());
     BOOST_TEST(!cl.error.empty());
