@@ -34,7 +34,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from api_ws import WebSocket  # noqa: E402
-from bench_common import load_meta
+from bench_common import load_meta, median, pct
 
 BEGIN = "<!-- api-bench:begin (written by bench/api_bench.py; do not edit by hand) -->"
 BEGIN_PREFIX = "<!-- api-bench:begin"
@@ -357,17 +357,6 @@ def cmd_wrk(a):
 # ----------------------------------------------------------------------------------------------
 # summarize
 # ----------------------------------------------------------------------------------------------
-def pct(xs, p):
-    xs = sorted(x for x in xs if x is not None)
-    if not xs:
-        return None
-    k = max(0, min(len(xs) - 1, math.ceil(p / 100 * len(xs)) - 1))
-    return xs[k]
-
-
-def median(xs):
-    xs = [x for x in xs if x is not None]
-    return statistics.median(xs) if xs else None
 
 
 def fms(x):

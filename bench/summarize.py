@@ -24,7 +24,7 @@ import math
 import os
 import statistics
 import sys
-from bench_common import load_meta
+from bench_common import load_meta, median, pct
 
 BEGIN = "<!-- snapshot-pause-bench:begin (written by bench/summarize.py; do not edit by hand) -->"
 END = "<!-- snapshot-pause-bench:end -->"
@@ -69,23 +69,11 @@ figures only within one run. The machine, the date and the exact command are lis
 # ----------------------------------------------------------------------------------------------
 # small statistics helpers (None-tolerant)
 # ----------------------------------------------------------------------------------------------
-def median(xs):
-    xs = [x for x in xs if x is not None]
-    return statistics.median(xs) if xs else None
-
 
 def mean(xs):
     xs = [x for x in xs if x is not None]
     return statistics.fmean(xs) if xs else None
 
-
-def pct(xs, p):
-    """Nearest-rank percentile (p in 0..100)."""
-    xs = sorted(x for x in xs if x is not None)
-    if not xs:
-        return None
-    k = max(0, min(len(xs) - 1, math.ceil(p / 100 * len(xs)) - 1))
-    return xs[k]
 
 
 def fmax(xs):
