@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <sstream>
 
+#include "dbg/proc_stat.hpp"
 #include "dbg/unique_fd.hpp"
 
 namespace dbg::worker {
@@ -29,16 +29,7 @@ std::string trim_newline(std::string s) {
   return s;
 }
 
-// Fields after the comm: the comm may contain spaces and ')', so split after the last ')'.
-std::vector<std::string> stat_fields_after_comm(const std::string& stat) {
-  std::vector<std::string> fields;
-  auto close = stat.rfind(')');
-  if (close == std::string::npos) return fields;
-  std::istringstream in(stat.substr(close + 1));
-  std::string f;
-  while (in >> f) fields.push_back(f);
-  return fields;  // fields[0] is the state (stat field 3)
-}
+std::optional<procfs::StatFields> read_stat(const std::string& path) { return procfs::parse_stat(read_small_file(path)); }
 
 }  // namespace
 
@@ -47,17 +38,15 @@ bool process_exists(pid_t pid) { return ::access(("/proc/" + std::to_string(pid)
 std::string process_comm(pid_t pid) { return trim_newline(read_small_file("/proc/" + std::to_string(pid) + "/comm")); }
 
 std::optional<char> thread_state(pid_t pid, pid_t tid) {
-  auto fields = stat_fields_after_comm(
-      read_small_file("/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/stat"));
-  if (fields.empty() || fields[0].empty()) return std::nullopt;
-  return fields[0][0];
+  auto stat = read_stat("/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/stat");
+  if (!stat) return std::nullopt;
+  return stat->state;
 }
 
 std::optional<uint64_t> process_start_time(pid_t pid) {
-  auto fields = stat_fields_after_comm(read_small_file("/proc/" + std::to_string(pid) + "/stat"));
-  // starttime is stat field 22, i.e. index 19 after the comm.
-  if (fields.size() < 20) return std::nullopt;
-  return std::strtoull(fields[19].c_str(), nullptr, 10);
+  auto stat = read_stat("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return std::nullopt;
+  return stat->start_time;
 }
 
 std::vector<ThreadInfo> list_threads(pid_t pid) {
@@ -85,11 +74,15 @@ pid_t tracer_pid(pid_t tid) {
   return static_cast<pid_t>(std::atoi(status.c_str() + pos + std::strlen("TracerPid:")));
 }
 
+bool thread_is_exiting(pid_t tid) {
+  auto stat = read_stat("/proc/" + std::to_string(tid) + "/stat");
+  // PF_EXITING is 0x00000004 (include/linux/sched.h).
+  return !stat || stat->state == 'Z' || stat->state == 'X' || (stat->flags & 0x00000004ULL) != 0;
+}
+
 bool is_kernel_thread(pid_t pid) {
-  auto fields = stat_fields_after_comm(read_small_file("/proc/" + std::to_string(pid) + "/stat"));
-  // flags is stat field 9 (index 6); PF_KTHREAD is 0x00200000 (include/linux/sched.h).
-  if (fields.size() < 7) return false;
-  return (std::strtoull(fields[6].c_str(), nullptr, 10) & 0x00200000ULL) != 0;
+  auto stat = read_stat("/proc/" + std::to_string(pid) + "/stat");
+  return stat && (stat->flags & procfs::kPfKthread) != 0;
 }
 
 }  // namespace dbg::worker

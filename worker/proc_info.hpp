@@ -24,6 +24,9 @@ std::optional<char> thread_state(pid_t pid, pid_t tid);
 std::optional<uint64_t> process_start_time(pid_t pid);
 // TracerPid from /proc/TID/status (0 when not traced, -1 when unreadable).
 pid_t tracer_pid(pid_t tid);
+// True when the thread is gone, a zombie, or exiting (PF_EXITING): ptrace refuses such a thread
+// with EPERM, which then means "vanished", not "not allowed".
+bool thread_is_exiting(pid_t tid);
 // True for kernel threads (no mm: empty /proc/PID/cmdline and PF_KTHREAD flag).
 bool is_kernel_thread(pid_t pid);
 

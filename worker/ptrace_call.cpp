@@ -16,8 +16,11 @@ Error ptrace_error(const char* what, pid_t tid, int err) {
   std::string detail = std::string(what) + " on " + std::to_string(tid) + ": " + std::strerror(err);
   if (err == ESRCH) return Error{"thread_gone", detail};
   if (err == EPERM || err == EACCES) {
-    // EPERM from PTRACE_SEIZE most often means someone else (gdb, strace) already traces it.
-    if (tracer_pid(tid) > 0) return Error{"already_traced", detail + " (traced by pid " + std::to_string(tracer_pid(tid)) + ")"};
+    // EPERM from PTRACE_SEIZE most often means someone else (gdb, strace) already traces it...
+    pid_t tracer = tracer_pid(tid);
+    if (tracer > 0) return Error{"already_traced", detail + " (traced by pid " + std::to_string(tracer) + ")"};
+    // ...or that the thread is in the middle of exiting, which the kernel refuses to attach to.
+    if (thread_is_exiting(tid)) return Error{"thread_gone", detail + " (the thread is exiting)"};
     return Error{"permission_denied", detail};
   }
   return Error{"ptrace_failed", detail};

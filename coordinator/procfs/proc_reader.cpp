@@ -8,10 +8,15 @@
 #include <cerrno>
 #include <charconv>
 
-#include "coordinator/procfs/stat_parser.hpp"
+#include "dbg/proc_stat.hpp"
 #include "dbg/unique_fd.hpp"
 
 namespace dbg::coord::procfs {
+
+using dbg::procfs::cmdline_from_raw;
+using dbg::procfs::kPfKthread;
+using dbg::procfs::parse_stat;
+using dbg::procfs::parse_status;
 
 namespace {
 

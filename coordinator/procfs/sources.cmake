@@ -2,5 +2,4 @@
 target_sources(dbg_coordinator_core PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/proc_reader.cpp
   ${CMAKE_CURRENT_LIST_DIR}/process_match.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/stat_parser.cpp
   ${CMAKE_CURRENT_LIST_DIR}/utf8.cpp)

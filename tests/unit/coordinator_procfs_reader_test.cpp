@@ -12,7 +12,7 @@
 
 #include "coordinator/procfs/proc_reader.hpp"
 #include "coordinator/procfs/process_match.hpp"
-#include "coordinator/procfs/stat_parser.hpp"
+#include "dbg/proc_stat.hpp"
 #include "coordinator/procfs/utf8.hpp"
 
 namespace fs = std::filesystem;
@@ -223,7 +223,7 @@ BOOST_AUTO_TEST_CASE(stat_pid_must_match_directory) {
 }
 
 BOOST_AUTO_TEST_CASE(parse_stat_rejects_garbage) {
-  using dbg::coord::procfs::parse_stat;
+  using dbg::procfs::parse_stat;
   BOOST_TEST(!parse_stat("").has_value());
   BOOST_TEST(!parse_stat("12 comm S 1").has_value());
   BOOST_TEST(!parse_stat("x (a) S 1 1 1 0 -1 0 0 0 0 0 1 1 0 0 20 0 1 0 5 0 1").has_value());

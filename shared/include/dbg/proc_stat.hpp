@@ -1,12 +1,13 @@
 #pragma once
-// Pure parsers for the text of /proc/PID/stat and /proc/PID/status, apart from the file reading
+// Pure parsers for the text of /proc/PID/stat and /proc/PID/status (shared by the worker and the
+// coordinator), apart from the file reading
 // so that odd inputs (a comm with spaces and parentheses, truncated lines) are unit-testable.
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
-namespace dbg::coord::procfs {
+namespace dbg::procfs {
 
 // PF_KTHREAD from include/linux/sched.h: the stat flags bit that marks a kernel thread.
 inline constexpr std::uint64_t kPfKthread = 0x00200000;
@@ -38,4 +39,4 @@ StatusFields parse_status(std::string_view text);
 // The contents of /proc/PID/cmdline made readable: NULs become spaces, trailing ones are dropped.
 std::string cmdline_from_raw(std::string_view raw);
 
-}  // namespace dbg::coord::procfs
+}  // namespace dbg::procfs

@@ -1,9 +1,9 @@
-#include "coordinator/procfs/stat_parser.hpp"
+#include "dbg/proc_stat.hpp"
 
 #include <charconv>
 #include <vector>
 
-namespace dbg::coord::procfs {
+namespace dbg::procfs {
 
 namespace {
 
@@ -94,4 +94,4 @@ std::string cmdline_from_raw(std::string_view raw) {
   return out;
 }
 
-}  // namespace dbg::coord::procfs
+}  // namespace dbg::procfs
