@@ -8,3 +8,8 @@ foreach(t ${worker_integration_tests})
   dbg_add_test(${t} SOURCES integration/${t}.cpp)
   add_dependencies(${t} dbg-worker chain cpp_target churn cpp_target_stripped)
 endforeach()
+
+# Worker features register their own tests.
+foreach(part profile watch)
+  include(${CMAKE_CURRENT_SOURCE_DIR}/worker_${part}_tests.cmake OPTIONAL)
+endforeach()

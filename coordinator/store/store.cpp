@@ -243,6 +243,18 @@ void Store::save_session(SessionRow row, std::function<void(Result<void>)> done)
                        });
 }
 
+void Store::write(std::function<void(StatementCache&)> run, std::function<void(Result<void>)> done) {
+  impl_->enqueue_write(std::move(run), [done = std::move(done)](std::optional<Error> error) {
+    if (error) {
+      done(std::move(*error));
+    } else {
+      done(Result<void>());
+    }
+  });
+}
+
+void Store::read(std::function<void(StatementCache&)> run) { impl_->enqueue_other(std::move(run)); }
+
 void Store::load_session(std::string id, std::function<void(std::optional<SessionRow>)> done) {
   impl_->enqueue_other([id = std::move(id), done = std::move(done)](StatementCache& sql) {
     std::optional<SessionRow> out;

@@ -34,6 +34,8 @@
 
 namespace dbg::coord::store {
 
+class StatementCache;
+
 class Store {
  public:
   // Upper bound on the writes committed together.
@@ -58,6 +60,13 @@ class Store {
   void load_session(std::string id, std::function<void(std::optional<SessionRow>)> done);
   // Newest first (created_at, then save order); at most limit rows.
   void list_sessions(int limit, std::function<void(std::vector<SessionRow>)> done);
+
+  // Extension points for features that keep their own row code (errors, watches, profiles):
+  // `run` executes on the store thread. write: inside the batch transaction, in its own
+  // SAVEPOINT; it throws to fail (done gets storage_error with the message), and `done` is
+  // called after COMMIT. read: alone, between batches; it must catch its own exceptions.
+  void write(std::function<void(StatementCache&)> run, std::function<void(Result<void>)> done);
+  void read(std::function<void(StatementCache&)> run);
 
   struct Counts {
     int64_t sessions, snapshots, threads, stacks;
