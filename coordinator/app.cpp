@@ -12,6 +12,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <pthread.h>
+#include <thread>
+#include <vector>
 
 #include "coordinator/api/routes.hpp"
 #include "coordinator/auth/token.hpp"
@@ -71,9 +74,10 @@ int run(const Config& config) {
   // The store migrates the database and owns its one writer thread.
   auto store = store::Store::open(data_dir / kDatabaseFile);
 
-  // One io_context, run by this thread: HTTP sessions, the scheduler and the pool live on
-  // strands of it. /proc reads (ranking, which may wait for a CPU sample) run on `blocking`.
-  boost::asio::io_context ioc(1);
+  // One io_context, run by config.io_threads threads (this one included): HTTP sessions, the
+  // scheduler and the pool live on strands of it, so handlers of one object never overlap.
+  // /proc reads (ranking, which may wait for a CPU sample) run on `blocking`.
+  boost::asio::io_context ioc(static_cast<int>(config.io_threads));
   boost::asio::thread_pool blocking(1);
   auto hub = std::make_shared<events::Hub>();
 
@@ -132,7 +136,16 @@ int run(const Config& config) {
   std::printf("dbgcoord listening on http://%s (data: %s)\n", bound.to_string().c_str(), data_dir.c_str());
   std::fflush(stdout);
 
+  std::vector<std::thread> io_threads;
+  for (std::size_t i = 1; i < config.io_threads; ++i) {
+    io_threads.emplace_back([&ioc, i] {
+      std::string name = "dbg-io-" + std::to_string(i);
+      pthread_setname_np(pthread_self(), name.c_str());
+      ioc.run();
+    });
+  }
   ioc.run();
+  for (auto& t : io_threads) t.join();
   blocking.join();
   // Everything acknowledged is already committed; flush what was queued after that.
   store->flush();

@@ -18,6 +18,8 @@ constexpr std::string_view kWorkersEnv = "DBGCOORD_WORKERS";
 constexpr std::string_view kBatchSizeEnv = "DBGCOORD_BATCH_SIZE";
 constexpr std::string_view kRankRulesEnv = "DBGCOORD_RANK_RULES";
 constexpr std::string_view kMaxQueueEnv = "DBGCOORD_MAX_QUEUE";
+constexpr std::string_view kIoThreadsEnv = "DBGCOORD_IO_THREADS";
+constexpr std::size_t kMaxIoThreads = 64;
 constexpr std::size_t kMaxWorkers = 32;
 
 // A count in [1, max]; false when not a plain decimal number in range.
@@ -133,6 +135,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
   std::optional<std::string> batch_size_text;
   std::optional<std::string> rank_rules_text;
   std::optional<std::string> max_queue_text;
+  std::optional<std::string> io_threads_text;
 
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -176,6 +179,9 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
     if (r > 0) continue;
     r = value_of("--max-queue", &max_queue_text);
     if (r < 0) return usage_error("--max-queue needs a value (1..1000000)");
+    if (r > 0) continue;
+    r = value_of("--io-threads", &io_threads_text);
+    if (r < 0) return usage_error("--io-threads needs a value (1.." + std::to_string(kMaxIoThreads) + ")");
     if (r > 0) continue;
     r = value_of("--rank-rules", &rank_rules_text);
     if (r < 0) return usage_error("--rank-rules needs a value (a JSON file)");
@@ -235,6 +241,9 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
   if (!max_queue_text) max_queue_text = from_env(kMaxQueueEnv);
   if (max_queue_text && !parse_count(*max_queue_text, 1000000, &out.config.max_queue))
     return usage_error("--max-queue: '" + *max_queue_text + "' is not a number from 1 to 1000000");
+  if (!io_threads_text) io_threads_text = from_env(kIoThreadsEnv);
+  if (io_threads_text && !parse_count(*io_threads_text, kMaxIoThreads, &out.config.io_threads))
+    return usage_error("--io-threads: '" + *io_threads_text + "' is not a number from 1 to " + std::to_string(kMaxIoThreads));
   if (!rank_rules_text) rank_rules_text = from_env(kRankRulesEnv);
   if (rank_rules_text) {
     if (rank_rules_text->empty()) return usage_error("--rank-rules: the file name must not be empty");
@@ -251,8 +260,8 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
 
 std::string help_text() {
   return R"(usage: dbgcoord [--listen HOST:PORT] [--data-dir DIR] [--token-file FILE] [--workers N]
-                [--batch-size N] [--max-queue N] [--rank-rules FILE] [--allow-other-users] [--allow-remote]
-                [--help] [--version]
+                [--batch-size N] [--max-queue N] [--io-threads N] [--rank-rules FILE]
+                [--allow-other-users] [--allow-remote] [--help] [--version]
 
 dbgcoord coordinates debugging workers (stack snapshots, profiles, crash watches) on this host
 and serves them over HTTP.
@@ -267,6 +276,8 @@ flags:
                       default 8)
   --max-queue N       targets waiting or running at most, across sessions; a session that
                       would exceed it gets 503 + Retry-After (env DBGCOORD_MAX_QUEUE, default 4096)
+  --io-threads N      threads serving HTTP, WebSocket and worker pipes, 1..64
+                      (env DBGCOORD_IO_THREADS, default min(4, cores))
   --rank-rules FILE   importance rules, JSON [{"name","match","weight"}]: a regex over comm and
                       cmdline adds its weight to a process's score (env DBGCOORD_RANK_RULES)
   --allow-other-users also trace processes of other users (default: only our own uid's)
@@ -297,6 +308,14 @@ std::size_t Config::default_workers() {
   long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
   std::size_t n = cores > 0 ? static_cast<std::size_t>(cores) * 4 : 4;
   return n < kMaxWorkers ? n : kMaxWorkers;
+}
+
+std::size_t Config::default_io_threads() {
+  // Beyond a few threads the io work (parsing, small writes) stops scaling and only adds
+  // context switches; the heavy lifting is in the worker processes and the store thread.
+  long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
+  std::size_t n = cores > 0 ? static_cast<std::size_t>(cores) : 1;
+  return n < 4 ? n : 4;
 }
 
 }  // namespace dbg::coord

@@ -48,7 +48,13 @@ struct Config {
   // Trace processes of other users too (--allow-other-users); by default only our own uid's.
   bool allow_other_users = false;
 
+  // Threads running the io_context (--io-threads, DBGCOORD_IO_THREADS): HTTP, WebSocket, the
+  // scheduler and the pool's pipes; shared state sits on strands, so any count is safe.
+  // Default min(4, cores).
+  std::size_t io_threads = default_io_threads();
+
   static std::size_t default_workers();
+  static std::size_t default_io_threads();
 };
 
 // What the command line asked for.

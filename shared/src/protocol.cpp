@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "dbg/protocol.hpp"
 
 #include "dbg/snapshot.hpp"
@@ -16,19 +17,49 @@ nlohmann::json envelope(const std::string& id, const char* type) {
 
 }  // namespace
 
-Result<nlohmann::json> parse_bounded_json(std::string_view text, int max_depth) {
-  bool too_deep = false;
-  // The parser callback sees every nesting level as it is entered, so a hostile input is
-  // stopped at the limit instead of being built in memory first.
-  auto guard = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json&) {
-    if ((event == nlohmann::json::parse_event_t::object_start || event == nlohmann::json::parse_event_t::array_start) &&
-        depth >= max_depth) {
-      too_deep = true;
+namespace {
+
+// Deepest nesting of objects and arrays in `text`, stopping as soon as it exceeds `limit`.
+// Brackets inside strings do not count. Malformed text is not judged here (the parser does);
+// for well-formed JSON this is exactly the parser's nesting depth.
+int nesting_depth(std::string_view text, int limit) {
+  int depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
     }
-    return !too_deep;
-  };
-  nlohmann::json j = nlohmann::json::parse(text.begin(), text.end(), guard, /*allow_exceptions=*/false);
-  if (too_deep) return bad_request("JSON nested deeper than " + std::to_string(max_depth) + " levels");
+    switch (c) {
+      case '"': in_string = true; break;
+      case '{':
+      case '[':
+        deepest = std::max(deepest, ++depth);
+        if (deepest > limit) return deepest;
+        break;
+      case '}':
+      case ']': --depth; break;
+      default: break;
+    }
+  }
+  return deepest;
+}
+
+}  // namespace
+
+Result<nlohmann::json> parse_bounded_json(std::string_view text, int max_depth) {
+  // A linear pre-scan refuses hostile nesting before anything is built in memory; the plain
+  // parser is then about twice as fast as one with a per-event callback, and every worker result
+  // line goes through here.
+  if (nesting_depth(text, max_depth) > max_depth)
+    return bad_request("JSON nested deeper than " + std::to_string(max_depth) + " levels");
+  nlohmann::json j = nlohmann::json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return bad_request("malformed JSON");
   return j;
 }

@@ -138,3 +138,18 @@ BOOST_AUTO_TEST_CASE(dump_replaces_invalid_utf8_instead_of_throwing) {
   BOOST_CHECK_NO_THROW(out = protocol::dump(j));
   BOOST_TEST(out.find("bad") != std::string::npos);
 }
+
+BOOST_AUTO_TEST_CASE(bounded_parse_allows_the_limit_and_refuses_one_level_more) {
+  auto nested = [](int levels) { return std::string(levels, '[') + std::string(levels, ']'); };
+  BOOST_TEST(protocol::parse_bounded_json(nested(4), 4).ok());
+  auto deep = protocol::parse_bounded_json(nested(5), 4);
+  BOOST_REQUIRE(!deep.ok());
+  BOOST_TEST(deep.error().code == "bad_request");
+  BOOST_TEST(deep.error().message.find("deeper than 4") != std::string::npos);
+  // Brackets inside strings (also after an escaped quote) are not nesting.
+  auto in_string = protocol::parse_bounded_json(R"({"a":"[[[[[\"{{{{{"})", 2);
+  BOOST_REQUIRE(in_string.ok());
+  BOOST_TEST(in_string.value()["a"] == "[[[[[\"{{{{{");
+  BOOST_TEST(!protocol::parse_bounded_json("[[1]", 4).ok());  // malformed, not too deep
+  BOOST_TEST(protocol::parse_bounded_json("[[1]", 4).error().message == "malformed JSON");
+}
