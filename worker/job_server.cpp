@@ -29,7 +29,7 @@ std::string handle(const std::string& line, Snapshotter& snapshotter) {
   if (!options) return protocol::error_line(req.id, options.error());
   auto snap = snapshotter.snapshot(req.pid, options.value());
   if (!snap) return protocol::error_line(req.id, snap.error());
-  return protocol::result_line(req.id, nlohmann::json(snap.value()));
+  return protocol::snapshot_result_line(req.id, snap.value());
 }
 
 }  // namespace

@@ -19,7 +19,8 @@ namespace {
 
 struct QueuedJob {
   Job job;
-  WorkerPool::Done done;
+  WorkerPool::Done done;         // one of these two is set
+  WorkerPool::RawDone raw_done;
 };
 
 }  // namespace
@@ -32,6 +33,7 @@ struct WorkerPool::State : std::enable_shared_from_this<WorkerPool::State> {
     bool busy = false;
     std::string job_id;  // id of the job (or ping) in flight
     WorkerPool::Done done;
+    WorkerPool::RawDone raw_done;
     std::unique_ptr<boost::asio::steady_timer> deadline;
     std::chrono::steady_clock::time_point idle_since = std::chrono::steady_clock::now();
     bool ping_in_flight = false;
@@ -123,6 +125,7 @@ struct WorkerPool::State : std::enable_shared_from_this<WorkerPool::State> {
     slot->busy = true;
     slot->job_id = "j" + std::to_string(next_id++);
     slot->done = std::move(q.done);
+    slot->raw_done = std::move(q.raw_done);
     nlohmann::json request = {{"v", protocol::kVersion}, {"id", slot->job_id}, {"kind", q.job.kind},
                               {"pid", q.job.pid},        {"options", q.job.options},
                               {"deadline_ms", q.job.deadline.count()}};
@@ -136,26 +139,78 @@ struct WorkerPool::State : std::enable_shared_from_this<WorkerPool::State> {
   }
 
   void finish_job(const std::shared_ptr<Slot>& slot, Result<nlohmann::json> result) {
+    if (slot->raw_done) {
+      // A raw-result job answered through the parsed path (an error, or a line without the
+      // exact prefix): hand its result over as text all the same.
+      finish_raw(slot, result ? Result<std::string>(protocol::dump(result.value())) : Result<std::string>(result.error()));
+      return;
+    }
     auto done = std::move(slot->done);
+    bool ok = static_cast<bool>(result);
+    release(slot, ok);
+    if (done) done(std::move(result));
+  }
+
+  void finish_raw(const std::shared_ptr<Slot>& slot, Result<std::string> result) {
+    auto done = std::move(slot->raw_done);
+    bool ok = static_cast<bool>(result);
+    release(slot, ok);
+    if (done) done(std::move(result));
+  }
+
+  // The slot is free again (its job answered or failed).
+  void release(const std::shared_ptr<Slot>& slot, bool ok) {
     slot->done = nullptr;
+    slot->raw_done = nullptr;
     slot->busy = false;
     slot->job_id.clear();
     if (slot->deadline) slot->deadline->cancel();
     slot->idle_since = std::chrono::steady_clock::now();
-    {
-      std::lock_guard lock(mirror_mutex);
-      ++(result ? stats_mirror.jobs_done : stats_mirror.jobs_failed);
+    std::lock_guard lock(mirror_mutex);
+    ++(ok ? stats_mirror.jobs_done : stats_mirror.jobs_failed);
+  }
+
+  // Admission is decided synchronously (any thread), so that a caller can answer 503 at once.
+  bool admit(QueuedJob q) {
+    size_t before = queued_or_reserved.fetch_add(1);
+    if (before >= config.max_queued_jobs) {
+      queued_or_reserved.fetch_sub(1);
+      return false;
     }
-    if (done) done(std::move(result));
+    boost::asio::post(strand, [self = shared_from_this(), q = std::move(q)]() mutable {
+      if (self->stopped) {
+        self->queued_or_reserved.fetch_sub(1);
+        Error stopping{"shutting_down", "the coordinator is stopping"};
+        if (q.raw_done) {
+          q.raw_done(stopping);
+        } else {
+          q.done(stopping);
+        }
+        return;
+      }
+      self->queue.push_back(std::move(q));
+      self->dispatch_queued();
+    });
+    return true;
   }
 
   void on_line(const std::shared_ptr<Slot>& slot, const std::string& line) {
+    // Fast path: a snapshot's result line starts with exactly this envelope (the worker writes
+    // it so), and the caller parses the result itself; nothing here needs to look inside.
+    if (slot->busy && slot->raw_done && !line.empty() && line.back() == '}') {
+      std::string prefix = protocol::result_line_prefix(slot->job_id);
+      if (line.size() > prefix.size() + 1 && line.compare(0, prefix.size(), prefix) == 0) {
+        finish_raw(slot, line.substr(prefix.size(), line.size() - prefix.size() - 1));
+        dispatch_queued();
+        return;
+      }
+    }
     auto parsed = protocol::parse_bounded_json(line, 256);
     if (!parsed || !parsed.value().is_object()) {
       slot->process->kill("worker_protocol_error: unparseable line");
       return;
     }
-    const auto& j = parsed.value();
+    auto& j = parsed.value();
     std::string type = j.value("type", "");
     std::string id = j.value("id", "");
     if (type == "hello") return;
@@ -170,7 +225,7 @@ struct WorkerPool::State : std::enable_shared_from_this<WorkerPool::State> {
     }
     if (!slot->busy || id != slot->job_id) return;  // stale answer: ignore
     if (type == "result") {
-      finish_job(slot, j.at("result"));
+      finish_job(slot, std::move(parsed.value()["result"]));
     } else if (type == "error") {
       Error e;
       e.code = j.at("error").value("code", "worker_error");
@@ -183,7 +238,7 @@ struct WorkerPool::State : std::enable_shared_from_this<WorkerPool::State> {
   }
 
   void on_exit(const std::shared_ptr<Slot>& slot, std::string reason) {
-    bool had_job = slot->busy && slot->done;
+    bool had_job = slot->busy && (slot->done || slot->raw_done);
     std::erase(slots, slot);
     {
       std::lock_guard lock(mirror_mutex);
@@ -236,23 +291,10 @@ WorkerPool::WorkerPool(boost::asio::io_context& ioc, PoolConfig config, std::fun
 
 WorkerPool::~WorkerPool() { shutdown(); }
 
-bool WorkerPool::submit(Job job, Done done) {
-  // Admission is decided here, synchronously, so that a caller can answer 503 at once.
-  size_t before = state_->queued_or_reserved.fetch_add(1);
-  if (before >= state_->config.max_queued_jobs) {
-    state_->queued_or_reserved.fetch_sub(1);
-    return false;
-  }
-  boost::asio::post(state_->strand, [s = state_, job = std::move(job), done = std::move(done)]() mutable {
-    if (s->stopped) {
-      s->queued_or_reserved.fetch_sub(1);
-      done(Error{"shutting_down", "the coordinator is stopping"});
-      return;
-    }
-    s->queue.push_back(QueuedJob{std::move(job), std::move(done)});
-    s->dispatch_queued();
-  });
-  return true;
+bool WorkerPool::submit(Job job, Done done) { return state_->admit(QueuedJob{std::move(job), std::move(done), nullptr}); }
+
+bool WorkerPool::submit_raw(Job job, RawDone done) {
+  return state_->admit(QueuedJob{std::move(job), nullptr, std::move(done)});
 }
 
 size_t WorkerPool::free_queue_slots() const {
@@ -279,7 +321,12 @@ void WorkerPool::shutdown() {
     s->queue.clear();
     for (auto& q : queued) {
       s->queued_or_reserved.fetch_sub(1);
-      q.done(Error{"shutting_down", "the coordinator is stopping"});
+      Error stopping{"shutting_down", "the coordinator is stopping"};
+      if (q.raw_done) {
+        q.raw_done(stopping);
+      } else {
+        q.done(stopping);
+      }
     }
     auto slots = s->slots;
     for (auto& slot : slots) slot->process->kill("shutting_down");

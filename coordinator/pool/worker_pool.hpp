@@ -63,6 +63,10 @@ class WorkerPool {
 
   // Queues a job. Returns false (and never calls done) when the queue is full.
   bool submit(Job job, Done done);
+  // Like submit, but a result reaches `done` as the worker's JSON text, unparsed: for results
+  // the caller parses itself without building a DOM (snapshots, dbg/snapshot_wire.hpp).
+  using RawDone = std::function<void(Result<std::string>)>;
+  bool submit_raw(Job job, RawDone done);
   // How many more jobs submit() would accept right now (for all-or-nothing admission).
   size_t free_queue_slots() const;
   // Pids of the live workers (the target policy refuses them). Thread-safe snapshot.

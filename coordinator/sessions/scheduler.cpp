@@ -12,7 +12,9 @@
 #include "coordinator/pool/worker_pool.hpp"
 #include "coordinator/sessions/target_resolver.hpp"
 #include "coordinator/store/store.hpp"
+#include "dbg/protocol.hpp"
 #include "dbg/snapshot.hpp"
+#include "dbg/snapshot_wire.hpp"
 
 namespace dbg::coord::sessions {
 
@@ -150,14 +152,14 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
       job.options.erase("deadline_ms");
       job.deadline = std::chrono::milliseconds(live->request.deadline_ms);
       size_t b = static_cast<size_t>(batch.index);
-      bool queued = pool.submit(std::move(job), [self = shared_from_this(), live, b, i](Result<nlohmann::json> r) {
+      bool queued = pool.submit_raw(std::move(job), [self = shared_from_this(), live, b, i](Result<std::string> r) {
         self->on_strand([self, live, b, i, r = std::move(r)]() mutable { self->on_job_done(live, b, i, std::move(r)); });
       });
       if (!queued) on_job_done(live, b, i, Error{"queue_full", "the worker pool queue is full"});
     }
   }
 
-  void on_job_done(const std::shared_ptr<Live>& live, size_t b, size_t i, Result<nlohmann::json> result) {
+  void on_job_done(const std::shared_ptr<Live>& live, size_t b, size_t i, Result<std::string> result) {
     Session& s = live->session;
     SessionTarget& t = s.batches[b].targets[i];
     if (!result) {
@@ -167,15 +169,15 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
       target_finished(live, b);
       return;
     }
-    Snapshot snap;
-    try {
-      snap = result.value().get<Snapshot>();
-    } catch (const std::exception& e) {
+    // Straight from the worker's text into a Snapshot, no DOM (dbg/snapshot_wire.hpp).
+    auto parsed = parse_snapshot_json(result.value(), protocol::kMaxJsonDepth);
+    if (!parsed) {
       t.status = "failed";
-      t.error = Error{"worker_protocol_error", e.what()};
+      t.error = Error{"worker_protocol_error", parsed.error().message};
       target_finished(live, b);
       return;
     }
+    Snapshot snap = std::move(parsed.value());
     if (t.comm.empty()) t.comm = snap.comm;
     store.save_snapshot(s.id, std::move(snap), [self = shared_from_this(), live, b, i](Result<int64_t> id) {
       self->on_strand([self, live, b, i, id = std::move(id)] {

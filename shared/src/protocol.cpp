@@ -1,7 +1,9 @@
-#include <algorithm>
 #include "dbg/protocol.hpp"
 
+#include <algorithm>
+
 #include "dbg/snapshot.hpp"
+#include "dbg/snapshot_wire.hpp"
 
 namespace dbg::protocol {
 
@@ -164,6 +166,21 @@ std::string result_line(const std::string& id, const nlohmann::json& result) {
   nlohmann::json j = envelope(id, "result");
   j["result"] = result;
   return dump(j);
+}
+
+std::string result_line_prefix(const std::string& id) {
+  std::string out = "{\"v\":" + std::to_string(kVersion) + ",\"id\":";
+  append_json_string(out, id);
+  out += ",\"type\":\"result\",\"result\":";
+  return out;
+}
+
+std::string snapshot_result_line(const std::string& id, const Snapshot& snapshot) {
+  std::string out = result_line_prefix(id);
+  out.reserve(4096);
+  append_snapshot_json(out, snapshot);
+  out += '}';
+  return out;
 }
 
 std::string error_line(const std::string& id, const Error& error) {

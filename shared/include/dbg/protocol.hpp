@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dbg/error.hpp"
+#include "dbg/snapshot.hpp"
 
 namespace dbg::protocol {
 
@@ -63,6 +64,11 @@ std::string dump(const nlohmann::json& j);
 
 std::string hello_line(int worker_pid);
 std::string result_line(const std::string& id, const nlohmann::json& result);
+// The same envelope around a snapshot, written without a DOM (dbg/snapshot_wire.hpp). Its
+// prefix is exactly result_line_prefix(id), which lets the coordinator take the result's text
+// without parsing the envelope.
+std::string snapshot_result_line(const std::string& id, const Snapshot& snapshot);
+std::string result_line_prefix(const std::string& id);
 std::string error_line(const std::string& id, const Error& error);
 std::string pong_line(const std::string& id);
 
