@@ -112,7 +112,19 @@ std::vector<dbg::Frame> parse_frames(const std::string& text) {
 
 }  // namespace
 
-int64_t insert_snapshot(StatementCache& sql, std::string_view session_id, int64_t taken_at_ms, const dbg::Snapshot& s) {
+std::optional<int64_t> KnownStacks::find(uint64_t hash, const std::vector<dbg::Frame>& frames) const {
+  auto it = entries_.find(hash);
+  if (it == entries_.end() || !same_stack(it->second.frames, frames)) return std::nullopt;
+  return it->second.id;
+}
+
+void KnownStacks::remember(uint64_t hash, const std::vector<dbg::Frame>& frames, int64_t id) {
+  if (entries_.size() >= kMaxEntries) entries_.clear();
+  entries_.insert_or_assign(hash, Entry{frames, id});
+}
+
+int64_t insert_snapshot(StatementCache& sql, std::string_view session_id, int64_t taken_at_ms, const dbg::Snapshot& s,
+                        KnownStacks* known_stacks) {
   int64_t snapshot_id = 0;
   {
     auto insert = sql.get(
@@ -148,7 +160,11 @@ int64_t insert_snapshot(StatementCache& sql, std::string_view session_id, int64_
       if (it != known.end() && same_stack(*it->second.frames, t.frames)) {
         stack_id = it->second.id;
       } else {
-        stack_id = intern_stack(sql, t.frames);
+        if (known_stacks) stack_id = known_stacks->find(hash, t.frames);
+        if (!stack_id) {
+          stack_id = intern_stack(sql, t.frames);
+          if (known_stacks) known_stacks->remember(hash, t.frames, *stack_id);
+        }
         known.insert_or_assign(hash, Known{&t.frames, *stack_id});
       }
     }

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "coordinator/store/records.hpp"
 
@@ -11,8 +13,31 @@ namespace dbg::coord::store {
 
 class StatementCache;
 
+// Stack rows already in the database, by stack_hash: the same few stacks recur in nearly every
+// snapshot, and a hit here costs neither the SELECT nor building the stack's JSON text to compare.
+// Bounded (forgotten wholesale when full); the store forgets it too whenever a write or a batch
+// rolls back, since an id it holds might then not exist (and so must anything that ever deletes
+// stack rows). Store thread only.
+class KnownStacks {
+ public:
+  static constexpr std::size_t kMaxEntries = 4096;
+  std::optional<int64_t> find(uint64_t hash, const std::vector<dbg::Frame>& frames) const;
+  void remember(uint64_t hash, const std::vector<dbg::Frame>& frames, int64_t id);
+  void clear() { entries_.clear(); }
+  std::size_t size() const { return entries_.size(); }
+
+ private:
+  struct Entry {
+    std::vector<dbg::Frame> frames;
+    int64_t id;
+  };
+  std::unordered_map<uint64_t, Entry> entries_;
+};
+
 // Inserts the snapshot and its threads, reusing stack rows already present; returns its id.
-int64_t insert_snapshot(StatementCache& sql, std::string_view session_id, int64_t taken_at_ms, const dbg::Snapshot& s);
+// `known` (optional) short-cuts the lookup of stacks stored before.
+int64_t insert_snapshot(StatementCache& sql, std::string_view session_id, int64_t taken_at_ms, const dbg::Snapshot& s,
+                        KnownStacks* known = nullptr);
 
 // nullopt when no snapshot has that id.
 std::optional<StoredSnapshot> select_snapshot(StatementCache& sql, int64_t id);

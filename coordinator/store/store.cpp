@@ -81,6 +81,7 @@ struct Store::Impl {
   std::thread thread;
 
   std::atomic<uint64_t> writes_committed{0}, writes_failed{0}, commits{0};
+  KnownStacks known_stacks;  // store thread only; cleared on every rollback
 };
 
 void Store::Impl::loop() {
@@ -120,6 +121,7 @@ std::optional<Error> Store::Impl::apply(Job& job) {
     return std::nullopt;
   } catch (const std::exception& e) {
     std::string message = e.what();
+    known_stacks.clear();  // this write's new stacks are rolled back
     try {
       sql.get("ROLLBACK TO store_write")->run();
       sql.get("RELEASE store_write")->run();
@@ -166,7 +168,10 @@ void Store::Impl::run_batch(Job first) {
     // is in the database.
     batch_error = Error{kErrorCode, e.what()};
   }
-  if (batch_error) spdlog::error("store: {} write(s) failed: {}", batch.size(), batch_error->message);
+  if (batch_error) {
+    known_stacks.clear();  // the whole batch, its new stacks included, is rolled back
+    spdlog::error("store: {} write(s) failed: {}", batch.size(), batch_error->message);
+  }
 
   for (std::size_t i = 0; i < batch.size(); ++i) {
     std::optional<Error> outcome = batch_error ? batch_error : outcomes[i];
@@ -207,8 +212,9 @@ void Store::save_snapshot(std::string session_id, dbg::Snapshot snapshot, std::f
   auto id = std::make_shared<int64_t>(0);
   const int64_t taken_at = now_ms();
   impl_->enqueue_write(
-      [id, taken_at, session_id = std::move(session_id), snapshot = std::move(snapshot)](StatementCache& sql) {
-        *id = insert_snapshot(sql, session_id, taken_at, snapshot);
+      [impl = impl_.get(), id, taken_at, session_id = std::move(session_id),
+       snapshot = std::move(snapshot)](StatementCache& sql) {
+        *id = insert_snapshot(sql, session_id, taken_at, snapshot, &impl->known_stacks);
       },
       [id, done = std::move(done)](std::optional<Error> error) {
         if (error) {

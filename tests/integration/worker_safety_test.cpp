@@ -105,9 +105,15 @@ BOOST_AUTO_TEST_CASE(a_target_traced_by_another_debugger_gets_a_clear_error_and_
 BOOST_AUTO_TEST_CASE(a_target_stopped_by_sigstop_is_captured_and_stays_stopped) {
   auto target = start_target("chain", {"2"});
   target.signal(SIGSTOP);
-  for (int i = 0; i < 200 && thread_state(target.pid(), target.pid()) != 'T'; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  BOOST_REQUIRE(thread_state(target.pid(), target.pid()) == 'T');
+  // The group stop reaches each thread on its own; on a busy machine the main thread can be
+  // stopped while another is still running. Wait for all of them.
+  auto all_stopped = [&] {
+    for (pid_t tid : thread_ids(target.pid()))
+      if (thread_state(target.pid(), tid) != 'T') return false;
+    return true;
+  };
+  for (int i = 0; i < 400 && !all_stopped(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  BOOST_REQUIRE(all_stopped());
   auto snap = snapshot_json(target.pid(), {"--source", "none"});
   for (const auto& t : snap.at("threads")) {
     BOOST_TEST(t.at("error").is_null());
