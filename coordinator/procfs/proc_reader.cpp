@@ -57,17 +57,28 @@ std::optional<int> parse_pid_name(const char* name) {
 
 }  // namespace
 
-std::optional<ProcessSample> read_process(int pid, const std::string& proc_root) {
+namespace {
+
+// comm and cmdline come first: they are all a {"match": …} filter needs, so a process it does
+// not keep costs two small reads instead of four.
+std::optional<ProcessSample> read_process_if(int pid, const std::string& proc_root, const ProcessFilter* keep) {
   if (pid <= 0) return std::nullopt;
   const std::string dir = proc_root + "/" + std::to_string(pid) + "/";
+
+  ProcessSample s;
+  s.pid = pid;
+  auto comm = read_file(dir + "comm", 256);
+  if (comm) {
+    if (!comm->empty() && comm->back() == '\n') comm->pop_back();
+    s.comm = std::move(*comm);
+  }
+  if (auto raw = read_file(dir + "cmdline", kMaxCmdlineBytes)) s.cmdline = cmdline_from_raw(*raw);
+  if (keep && (!comm || !(*keep)(s))) return std::nullopt;
 
   auto stat_text = read_file(dir + "stat");
   if (!stat_text) return std::nullopt;
   auto stat = parse_stat(*stat_text);
   if (!stat || stat->pid != pid) return std::nullopt;
-
-  ProcessSample s;
-  s.pid = pid;
   s.ppid = stat->ppid;
   s.state = stat->state;
   s.utime_ticks = stat->utime;
@@ -75,16 +86,9 @@ std::optional<ProcessSample> read_process(int pid, const std::string& proc_root)
   s.start_time_ticks = stat->start_time;
   s.rss_bytes = stat->rss_pages * page_size();
   s.threads = stat->threads;
-
   // comm and stat's comm are the same 16-byte task name; the comm file is preferred because it
-  // needs no parenthesis guessing, stat's is the fallback if the process exits between reads.
-  if (auto comm = read_file(dir + "comm", 256)) {
-    if (!comm->empty() && comm->back() == '\n') comm->pop_back();
-    s.comm = std::move(*comm);
-  } else {
-    s.comm = stat->comm;
-  }
-  if (auto raw = read_file(dir + "cmdline", kMaxCmdlineBytes)) s.cmdline = cmdline_from_raw(*raw);
+  // needs no parenthesis guessing, stat's is the fallback if the comm read lost a race.
+  if (!comm) s.comm = stat->comm;
 
   // status is read last: if it is still there, the process lived through the whole read.
   auto status_text = read_file(dir + "status");
@@ -101,17 +105,52 @@ std::optional<ProcessSample> read_process(int pid, const std::string& proc_root)
   return s;
 }
 
-std::vector<ProcessSample> read_all_processes(const std::string& proc_root) {
-  std::vector<ProcessSample> out;
+template <typename EachPid>
+void for_each_pid(const std::string& proc_root, EachPid&& each) {
   DIR* dir = ::opendir(proc_root.c_str());
-  if (dir == nullptr) return out;
+  if (dir == nullptr) return;
   while (const dirent* entry = ::readdir(dir)) {
-    auto pid = parse_pid_name(entry->d_name);
-    if (!pid) continue;
-    if (auto sample = read_process(*pid, proc_root)) out.push_back(std::move(*sample));
+    if (auto pid = parse_pid_name(entry->d_name)) each(*pid);
   }
   ::closedir(dir);
-  std::sort(out.begin(), out.end(), [](const ProcessSample& a, const ProcessSample& b) { return a.pid < b.pid; });
+}
+
+void sort_by_pid(std::vector<ProcessSample>& samples) {
+  std::sort(samples.begin(), samples.end(), [](const ProcessSample& a, const ProcessSample& b) { return a.pid < b.pid; });
+}
+
+}  // namespace
+
+std::optional<ProcessSample> read_process(int pid, const std::string& proc_root) {
+  return read_process_if(pid, proc_root, nullptr);
+}
+
+std::vector<ProcessSample> read_processes_where(const ProcessFilter& keep, const std::string& proc_root) {
+  std::vector<ProcessSample> out;
+  for_each_pid(proc_root, [&](int pid) {
+    if (auto sample = read_process_if(pid, proc_root, &keep)) out.push_back(std::move(*sample));
+  });
+  sort_by_pid(out);
+  return out;
+}
+
+std::vector<ProcessSample> read_processes(const std::vector<int>& pids, const std::string& proc_root) {
+  std::vector<ProcessSample> out;
+  for (int pid : pids) {
+    if (auto sample = read_process(pid, proc_root)) out.push_back(std::move(*sample));
+  }
+  sort_by_pid(out);
+  out.erase(std::unique(out.begin(), out.end(), [](const ProcessSample& a, const ProcessSample& b) { return a.pid == b.pid; }),
+            out.end());
+  return out;
+}
+
+std::vector<ProcessSample> read_all_processes(const std::string& proc_root) {
+  std::vector<ProcessSample> out;
+  for_each_pid(proc_root, [&](int pid) {
+    if (auto sample = read_process(pid, proc_root)) out.push_back(std::move(*sample));
+  });
+  sort_by_pid(out);
   return out;
 }
 

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,6 +32,14 @@ struct ProcessSample {
 
 // All processes under proc_root (skips entries that vanish while read). Sorted by pid.
 std::vector<ProcessSample> read_all_processes(const std::string& proc_root = "/proc");
+
+// Decides on a sample of which only pid, comm and cmdline are filled in yet.
+using ProcessFilter = std::function<bool(const ProcessSample&)>;
+// The processes `keep` accepts, sorted by pid. Only comm and cmdline are read for the others,
+// which makes resolving a {"match": …} session about half the /proc reads of read_all_processes.
+std::vector<ProcessSample> read_processes_where(const ProcessFilter& keep, const std::string& proc_root = "/proc");
+// Those of `pids` that exist as processes (duplicates once), sorted by pid.
+std::vector<ProcessSample> read_processes(const std::vector<int>& pids, const std::string& proc_root = "/proc");
 
 // One process, or nullopt when it does not exist, vanished while being read, or `pid` is the id
 // of a non-leader thread (/proc/TID is readable though not listed; a thread is not a process,

@@ -95,6 +95,12 @@ std::vector<RankedProcess> Ranker::rank(const std::vector<procfs::ProcessSample>
 
 std::vector<RankedProcess> Ranker::sample_and_rank(std::chrono::milliseconds interval,
                                                    std::chrono::milliseconds max_age) {
+  return sample_and_rank([] { return procfs::read_all_processes(); }, interval, max_age);
+}
+
+std::vector<RankedProcess> Ranker::sample_and_rank(const std::function<std::vector<procfs::ProcessSample>()>& read,
+                                                   std::chrono::milliseconds interval,
+                                                   std::chrono::milliseconds max_age) {
   std::optional<std::chrono::steady_clock::time_point> last;
   {
     std::lock_guard lock(history_->mutex);
@@ -102,14 +108,13 @@ std::vector<RankedProcess> Ranker::sample_and_rank(std::chrono::milliseconds int
   }
   auto start = std::chrono::steady_clock::now();
   if (!last || start - *last > max_age) {
-    rank(procfs::read_all_processes(), start);
+    rank(read(), start);
     std::this_thread::sleep_for(interval);
   }
   // Both reads are stamped with the time they started: each process is then read at about the
   // same offset into both, so the offsets cancel out of the elapsed time.
   auto at = std::chrono::steady_clock::now();
-  auto samples = procfs::read_all_processes();
-  return rank(samples, at);
+  return rank(read(), at);
 }
 
 }  // namespace dbg::coord::ranking

@@ -4,6 +4,7 @@
 // time: a reused pid is a new process and does not inherit its predecessor's counters.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -43,6 +44,11 @@ class Ranker {
   // otherwise read once and rank against the last sample. Blocks for `interval` in the first
   // case: call it off the network threads.
   std::vector<RankedProcess> sample_and_rank(std::chrono::milliseconds interval = std::chrono::milliseconds(200),
+                                             std::chrono::milliseconds max_age = std::chrono::seconds(5));
+  // The same over the processes `read` returns (a subset: given pids, or those a regex keeps),
+  // so a session does not read all of /proc to rank the few processes it is about.
+  std::vector<RankedProcess> sample_and_rank(const std::function<std::vector<procfs::ProcessSample>()>& read,
+                                             std::chrono::milliseconds interval = std::chrono::milliseconds(200),
                                              std::chrono::milliseconds max_age = std::chrono::seconds(5));
 
   const std::vector<RankRule>& rules() const { return rules_; }

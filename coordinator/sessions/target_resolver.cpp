@@ -13,7 +13,22 @@ std::vector<ranking::RankedProcess> TargetResolver::ranked() {
 }
 
 Result<std::vector<ResolvedTarget>> TargetResolver::resolve(const SessionRequest& request) {
-  auto all = ranked();
+  // Read only what the request is about: the listed pids, or the processes the regex keeps
+  // (their comm and cmdline are read first, the rest only for those kept), or everything.
+  std::function<std::vector<procfs::ProcessSample>()> read = [] { return procfs::read_all_processes(); };
+  if (!request.pids.empty()) {
+    read = [&] { return procfs::read_processes(request.pids); };
+  } else if (request.match_regex) {
+    read = [&] {
+      return procfs::read_processes_where(
+          [&](const procfs::ProcessSample& p) { return procfs::matches_comm_or_cmdline(*request.match_regex, p); });
+    };
+  }
+  std::vector<ranking::RankedProcess> all;
+  {
+    std::lock_guard lock(mutex_);
+    all = ranker_.sample_and_rank(read);
+  }
   std::vector<ResolvedTarget> out;
   if (!request.pids.empty()) {
     // Every listed pid must exist and be permitted: a session is all or nothing, so that a typo

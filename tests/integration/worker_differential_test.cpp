@@ -6,6 +6,7 @@
 #include <map>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "worker_fixture.hpp"
 
@@ -37,6 +38,16 @@ std::map<int, std::vector<std::string>> parse_eu_stack(const std::string& text) 
 
 void compare_with_eu_stack(const std::string& target, const std::vector<std::string>& args) {
   auto child = start_target(target, args);
+  // "ready" is printed once every thread has counted itself in, which is just before it calls
+  // pause(): on a busy machine one may still be on its way (running). Two captures taken a
+  // moment apart only agree once every thread sleeps where it will stay.
+  auto all_sleeping = [&] {
+    for (pid_t tid : thread_ids(child.pid()))
+      if (thread_state(child.pid(), tid) != 'S') return false;
+    return true;
+  };
+  for (int i = 0; i < 400 && !all_sleeping(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  BOOST_REQUIRE(all_sleeping());
   auto ours = snapshot_json(child.pid(), {"--source", "none"});
   auto eu = run_command({"eu-stack", "-p", std::to_string(child.pid())});
   BOOST_REQUIRE_MESSAGE(eu.exit_code == 0 || !eu.out.empty(), "eu-stack failed: " << eu.err);
