@@ -294,7 +294,7 @@ flags:
 Flags take precedence over environment variables. On start dbgcoord prints one line to stdout:
   dbgcoord listening on http://HOST:PORT (data: DIR)
 Logs go to stderr; one of the first lines says where the API token is. Every /api route and
-/metrics need it, e.g. curl -H "Authorization: Bearer TOKEN" http://HOST:PORT/api/v1/stats
+/metrics need it, e.g. curl -H "Authorization: Bearer TOKEN" http://HOST:PORT/api/v1/processes
 (/healthz needs none). SIGINT or SIGTERM stop it gracefully.
 
 exit status: 0 stopped by a signal or --help; 1 runtime failure (address in use, database
