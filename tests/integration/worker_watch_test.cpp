@@ -259,6 +259,43 @@ BOOST_AUTO_TEST_CASE(non_zero_exit_is_an_event_not_a_crash) {
   BOOST_TEST(run.ended.at("reason") == "exited");
 }
 
+BOOST_AUTO_TEST_CASE(non_fatal_and_ignored_signals_pass_through_untouched) {
+  auto run = run_watched("crasher_O0", "signals");
+  check_same_death(run);
+  BOOST_TEST(WIFEXITED(run.status));
+  BOOST_TEST(WEXITSTATUS(run.status) == 0);  // all 2000 queued SIGRTMIN reached the handler
+  BOOST_TEST(run.crash.is_null());
+}
+
+BOOST_AUTO_TEST_CASE(the_watch_follows_exec_and_new_threads) {
+  int baseline = 0;
+  {
+    auto child = start_target("crasher_O0", {"exec"});
+    BOOST_REQUIRE(child.write_stdin("go\n"));
+    BOOST_REQUIRE(child.wait_for_line("ready", std::chrono::seconds(10)));
+    BOOST_REQUIRE(child.write_stdin("go\n"));
+    baseline = child.wait(std::chrono::seconds(60)).value();
+  }
+  auto child = start_target("crasher_O0", {"exec"});
+  WatchClient watcher;
+  BOOST_REQUIRE(watcher.add(child.pid()).at("type") == "result");
+  BOOST_REQUIRE(child.write_stdin("go\n"));
+  // The new image starts its threads (traced from birth) and waits again.
+  BOOST_REQUIRE(child.wait_for_line("ready", std::chrono::seconds(10)));
+  BOOST_REQUIRE(child.write_stdin("go\n"));
+  nlohmann::json crash;
+  for (const auto& e : watcher.events_until_end(child.pid())) {
+    if (e.at("type") == "crash") crash = e.at("context");
+  }
+  auto status = child.wait(std::chrono::seconds(60));
+  BOOST_REQUIRE(status);
+  BOOST_TEST(*status == baseline);
+  BOOST_REQUIRE(!crash.is_null());
+  BOOST_TEST(crash.at("type") == "SIGSEGV/SEGV_MAPERR");
+  BOOST_TEST(top_names(crash).at(0) == "store_through");
+  BOOST_TEST(crash.at("threads").size() == 3u);  // the threads the new image made after exec
+}
+
 namespace {
 
 // TracerPid of every thread is 0 and none is in a ptrace or group stop.

@@ -11,6 +11,10 @@
 //   thread        null store in a second thread           SIGSEGV in "crash_thread"
 //   handled       SIGSEGV caught by a handler, survives   exit 0, no crash
 //   exit3         exit(3)                                  exit status 3
+//   exec          re-executes itself in mode "null" (which says "ready" again and waits for
+//                 another line): the watch must follow the exec
+//   signals       2000 queued SIGRTMIN to its own handler, 2000 ignored SIGUSR1: exit 0 when
+//                 every SIGRTMIN arrived, else 1
 #define _GNU_SOURCE  // pthread_setname_np
 #undef NDEBUG  // the assert mode needs assert() even in release builds
 #include <assert.h>
@@ -78,6 +82,27 @@ static void* idle_thread_main(void* arg) {
   return NULL;
 }
 
+static volatile sig_atomic_t rt_received;
+static void on_rt(int sig) {
+  (void)sig;
+  rt_received++;
+}
+
+static int send_signals(int n) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_rt;
+  sigaction(SIGRTMIN, &sa, NULL);
+  signal(SIGUSR1, SIG_IGN);
+  for (int i = 0; i < n; ++i) {
+    union sigval v = {.sival_int = i};
+    sigqueue(getpid(), SIGRTMIN, v);  // real-time signals queue: each one must arrive
+    raise(SIGUSR1);                   // ignored: must change nothing
+  }
+  for (int waited = 0; rt_received < n && waited < 10000; ++waited) usleep(1000);
+  return rt_received == n ? 0 : 1;
+}
+
 static sigjmp_buf recover;
 static void on_segv(int sig) {
   (void)sig;
@@ -127,6 +152,11 @@ int main(int argc, char** argv) {
     printf("survived\n");
     fflush(stdout);
     return 0;
+  } else if (strcmp(mode, "exec") == 0) {
+    execl("/proc/self/exe", argv[0], "null", (char*)NULL);
+    return 6;
+  } else if (strcmp(mode, "signals") == 0) {
+    return send_signals(2000);
   } else if (strcmp(mode, "exit3") == 0) {
     exit(3);
   } else {
