@@ -16,8 +16,8 @@ import sys
 import time
 
 
-def run_target(target, seconds, sig_rate, thr_rate, watcher=None):
-    p = subprocess.Popen([target, str(seconds), str(sig_rate), str(thr_rate)], stdin=subprocess.PIPE,
+def run_target(target, seconds, sig_rate, thr_rate, watcher=None, args=None):
+    p = subprocess.Popen([target] + (args or [str(seconds), str(sig_rate), str(thr_rate)]), stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, text=True)
     assert p.stdout.readline().strip() == "ready"
     if watcher:
@@ -50,6 +50,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=5)
     ap.add_argument("--signals", type=float, default=1000, help="SIGUSR1 per second to the main thread")
     ap.add_argument("--threads", type=float, default=100, help="threads created per second")
+    ap.add_argument("--raises", type=int, default=20000, help="signals raised back to back to time one round trip")
     a = ap.parse_args()
     target = os.path.join(a.build, "bench", "watch_bench_target")
     worker = os.path.join(a.build, "bin", "dbg-worker")
@@ -59,9 +60,13 @@ def main():
     for i in range(a.rounds):
         plain = run_target(target, a.seconds, a.signals, a.threads)
         watched = run_target(target, a.seconds, a.signals, a.threads, watcher)
-        rounds.append({"plain": plain, "watched": watched})
+        raise_plain = run_target(target, 0, 0, 0, args=["raise", str(a.raises)])
+        raise_watched = run_target(target, 0, 0, 0, watcher, args=["raise", str(a.raises)])
+        rounds.append({"plain": plain, "watched": watched, "raise_plain_ns": raise_plain["raise_ns"],
+                       "raise_watched_ns": raise_watched["raise_ns"]})
         print(f"round {i + 1}: plain {plain['work_per_s']:.0f}/s, watched {watched['work_per_s']:.0f}/s "
-              f"({watched['signals_received']} signals, {watched['threads']} threads)", file=sys.stderr)
+              f"({watched['signals_received']} signals, {watched['threads']} threads); one signal "
+              f"{rounds[-1]['raise_plain_ns']:.0f} ns plain, {rounds[-1]['raise_watched_ns']:.0f} ns watched", file=sys.stderr)
     watcher.stdin.close()
     watcher.wait()
     plain = statistics.median(r["plain"]["work_per_s"] for r in rounds)
@@ -72,6 +77,8 @@ def main():
         "median_plain_work_per_s": plain, "median_watched_work_per_s": watched,
         "overhead_pct_of_medians": 100.0 * (1 - watched / plain),
         "overhead_pct_per_round": per_round, "overhead_pct_median_of_rounds": statistics.median(per_round),
+        "median_raise_plain_ns": statistics.median(r["raise_plain_ns"] for r in rounds),
+        "median_raise_watched_ns": statistics.median(r["raise_watched_ns"] for r in rounds),
     }, indent=1))
 
 

@@ -4,12 +4,15 @@
 // SIGUSR1 (handled, counted) to the main thread at SIGNALS_PER_S; a third creates and joins
 // short-lived threads at THREADS_PER_S. Prints one JSON line: work units per second of the main
 // thread (its throughput), signals and threads actually done.
+// watch_bench_target raise N: instead, raises SIGUSR1 (handled) N times in a row and prints the
+// mean time of one raise: the round trip one signal costs (through the watcher when watched).
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -76,6 +79,21 @@ static uint64_t work_unit(uint64_t x) {
 }
 
 int main(int argc, char** argv) {
+  if (argc == 3 && strcmp(argv[1], "raise") == 0) {
+    long n = atol(argv[2]);
+    struct sigaction sa = {0};
+    sa.sa_handler = on_usr1;
+    sigaction(SIGUSR1, &sa, NULL);
+    printf("ready\n");
+    fflush(stdout);
+    char line[16];
+    if (!fgets(line, sizeof line, stdin)) return 4;
+    double start = now();
+    for (long i = 0; i < n; ++i) raise(SIGUSR1);
+    double elapsed = now() - start;
+    printf("{\"raise_ns\": %.1f, \"signals_received\": %d}\n", elapsed / (double)n * 1e9, (int)signals_received);
+    return 0;
+  }
   if (argc < 4) {
     fprintf(stderr, "usage: watch_bench_target SECONDS SIGNALS_PER_S THREADS_PER_S\n");
     return 2;

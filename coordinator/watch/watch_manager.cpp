@@ -294,6 +294,13 @@ struct WatchManager::Impl : std::enable_shared_from_this<Impl> {
       auto w = self->watches.find(id);
       if (answer.value("type", std::string()) != "result") {
         const auto& error = answer.contains("error") ? answer["error"] : nlohmann::json::object();
+        if (error.value("code", std::string()) == "watcher_crashed") {
+          // Not the process's fault: the reservation stays, and the next watcher re-adds every
+          // reserved pid (spawn_watcher). Only an API request waiting for this answer gives up.
+          if (!done) return;
+          if (still_ours) self->pid_owner.erase(owner);
+          return done(Error{"queue_full", "the watcher is restarting; retry"});
+        }
         if (still_ours) self->pid_owner.erase(owner);
         if (w != self->watches.end()) {
           w->second.pids.erase(pid);
