@@ -4,8 +4,11 @@
 #include <boost/test/unit_test.hpp>
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "watch_client.hpp"
@@ -294,6 +297,43 @@ BOOST_AUTO_TEST_CASE(the_watch_follows_exec_and_new_threads) {
   BOOST_TEST(crash.at("type") == "SIGSEGV/SEGV_MAPERR");
   BOOST_TEST(top_names(crash).at(0) == "store_through");
   BOOST_TEST(crash.at("threads").size() == 3u);  // the threads the new image made after exec
+}
+
+BOOST_AUTO_TEST_CASE(a_core_dump_happens_as_configured) {
+  // Core dumps on for the crashers (inherited from us), in a directory of our own: the crash
+  // must dump a core with the watch exactly when it does without.
+  rlimit old{};
+  ::getrlimit(RLIMIT_CORE, &old);
+  rlimit unlimited{RLIM_INFINITY, RLIM_INFINITY};
+  if (::setrlimit(RLIMIT_CORE, &unlimited) != 0) unlimited.rlim_cur = unlimited.rlim_max = old.rlim_max;
+  ::setrlimit(RLIMIT_CORE, &unlimited);
+  char dir_template[] = "/tmp/dbg-watch-core-XXXXXX";
+  BOOST_REQUIRE(::mkdtemp(dir_template));
+  char cwd[4096];
+  BOOST_REQUIRE(::getcwd(cwd, sizeof cwd));
+  BOOST_REQUIRE(::chdir(dir_template) == 0);
+  auto run = run_watched("crasher_O0", "null");
+  BOOST_REQUIRE(::chdir(cwd) == 0);
+  ::setrlimit(RLIMIT_CORE, &old);
+  std::filesystem::remove_all(dir_template);
+  check_same_death(run);  // the raw status includes the core-dump bit
+  BOOST_TEST_MESSAGE("core dumped: " << (WCOREDUMP(run.baseline) ? "yes" : "no (core_pattern or limits say no)"));
+  BOOST_TEST(run.ended.at("core_dumped").get<bool>() == (WCOREDUMP(run.status) != 0));
+}
+
+BOOST_AUTO_TEST_CASE(a_killed_process_ends_the_watch_as_killed) {
+  auto child = start_target("crasher_O0", {"null"});
+  WatchClient watcher;
+  BOOST_REQUIRE(watcher.add(child.pid()).at("type") == "result");
+  child.signal(SIGKILL);
+  auto events = watcher.events_until_end(child.pid());
+  BOOST_TEST(events.size() == 1u);  // no crash: SIGKILL is not one, and cannot be seen anyway
+  BOOST_TEST(events.back().at("reason") == "killed");
+  BOOST_TEST(events.back().at("signal") == SIGKILL);
+  auto status = child.wait(std::chrono::seconds(60));
+  BOOST_REQUIRE(status);
+  BOOST_TEST(WIFSIGNALED(*status));
+  BOOST_TEST(WTERMSIG(*status) == SIGKILL);
 }
 
 namespace {
