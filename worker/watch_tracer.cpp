@@ -242,7 +242,13 @@ void WatchTracer::handle(pid_t tid, int status) {
     // The leader is reported last (the kernel delays a leader's exit until its group is empty):
     // its status is the process's.
     if (tid == p.pid) return process_ended(p, status);
-    if (p.removing && p.tids.empty()) finish_removal(p);
+    if (p.removing && p.tids.empty()) return finish_removal(p);
+    if (p.tids.empty()) {
+      // The leader was never ours (it had already exited, a zombie waiting for its threads,
+      // when the watch began): its status goes to the parent alone. End the watch without it.
+      emit_(watch_ended_line(p.pid, p.crashed ? "crashed" : "exited", {{"status", nullptr}}));
+      processes_.erase(p.pid);
+    }
     return;
   }
   if (!WIFSTOPPED(status)) return;

@@ -283,12 +283,14 @@ struct WatchManager::Impl : std::enable_shared_from_this<Impl> {
   // --- attaching -------------------------------------------------------------------------
 
   // Sends watch_add for pid on behalf of watch id; pid_owner holds the reservation meanwhile.
-  void attach(int pid, const std::string& id, std::function<void(Result<nlohmann::json>)> done) {
+  // start_time (when known, from a scan) identifies the process a refusal is remembered for.
+  void attach(int pid, const std::string& id, std::function<void(Result<nlohmann::json>)> done,
+              uint64_t start_time = 0) {
     pid_owner[pid] = id;
     auto it = watches.find(id);
     nlohmann::json options = it == watches.end() ? nlohmann::json::object() : it->second.options;
     auto self = shared_from_this();
-    request("watch_add", pid, options, [self, pid, id, done](const nlohmann::json& answer) {
+    request("watch_add", pid, options, [self, pid, id, done, start_time](const nlohmann::json& answer) {
       auto owner = self->pid_owner.find(pid);
       bool still_ours = owner != self->pid_owner.end() && owner->second == id;
       auto w = self->watches.find(id);
@@ -305,7 +307,8 @@ struct WatchManager::Impl : std::enable_shared_from_this<Impl> {
         if (w != self->watches.end()) {
           w->second.pids.erase(pid);
           if (w->second.match) {
-            if (auto sample = procfs::read_process(pid)) self->refused[pid] = sample->start_time_ticks;
+            // Not retried at every scan while the same process lives (0: unknown, retried).
+            if (start_time != 0) self->refused[pid] = start_time;
           } else if (w->second.status == "active" && !done) {
             // A resumed pid watch whose process cannot be watched any more.
             w->second.status = "ended";
@@ -473,7 +476,7 @@ struct WatchManager::Impl : std::enable_shared_from_this<Impl> {
           if (auto r = self->refused.find(c.pid); r != self->refused.end() && r->second == c.start_time) continue;
           auto w = self->watches.find(c.id);
           if (w == self->watches.end() || w->second.status != "active") continue;
-          self->attach(c.pid, c.id, nullptr);
+          self->attach(c.pid, c.id, nullptr, c.start_time);
         }
         self->schedule_scan();
       });

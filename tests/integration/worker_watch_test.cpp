@@ -336,6 +336,24 @@ BOOST_AUTO_TEST_CASE(a_killed_process_ends_the_watch_as_killed) {
   BOOST_TEST(WTERMSIG(*status) == SIGKILL);
 }
 
+BOOST_AUTO_TEST_CASE(a_process_whose_leader_already_exited_is_watched_to_its_end) {
+  auto child = start_target("crasher_O0", {"zombie_leader"});
+  // Wait until the main thread is a zombie (it exits right after "ready").
+  for (int i = 0; i < 10000 && thread_state(child.pid(), child.pid()) != 'Z'; ++i) ::usleep(1000);
+  BOOST_REQUIRE(thread_state(child.pid(), child.pid()) == 'Z');
+  WatchClient watcher;
+  auto added = watcher.add(child.pid());
+  BOOST_REQUIRE(added.at("type") == "result");
+  BOOST_TEST(added.at("result").at("threads") == 3);  // the live ones
+  BOOST_REQUIRE(child.write_stdin("go\n"));
+  auto events = watcher.events_until_end(child.pid());
+  BOOST_TEST(events.back().at("reason") == "exited");
+  BOOST_TEST(events.back().at("status").is_null());  // only the parent learns it
+  auto status = child.wait(std::chrono::seconds(60));
+  BOOST_REQUIRE(status);
+  BOOST_TEST(WEXITSTATUS(*status) == 3);
+}
+
 namespace {
 
 // TracerPid of every thread is 0 and none is in a ptrace or group stop.

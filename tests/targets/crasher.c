@@ -13,6 +13,8 @@
 //   exit3         exit(3)                                  exit status 3
 //   exec          re-executes itself in mode "null" (which says "ready" again and waits for
 //                 another line): the watch must follow the exec
+//   zombie_leader the main thread exits (pthread_exit) after "ready"; another thread waits for
+//                 the line and exits 3: a watch added then never holds the leader
 //   signals       2000 queued SIGRTMIN to its own handler, 2000 ignored SIGUSR1: exit 0 when
 //                 every SIGRTMIN arrived, else 1
 #define _GNU_SOURCE  // pthread_setname_np
@@ -103,6 +105,13 @@ static int send_signals(int n) {
   return rt_received == n ? 0 : 1;
 }
 
+static void* exit3_on_line(void* arg) {
+  (void)arg;
+  char line[64];
+  if (!fgets(line, sizeof line, stdin)) exit(4);
+  exit(3);
+}
+
 static sigjmp_buf recover;
 static void on_segv(int sig) {
   (void)sig;
@@ -123,6 +132,13 @@ int main(int argc, char** argv) {
   }
   const char* mode = argv[1];
   start_idle_threads(2);  // every crash has other threads to show
+  if (strcmp(mode, "zombie_leader") == 0) {
+    pthread_t t;
+    pthread_create(&t, NULL, exit3_on_line, NULL);
+    printf("ready\n");
+    fflush(stdout);
+    pthread_exit(NULL);
+  }
   printf("ready\n");
   fflush(stdout);
   char line[64];
