@@ -308,7 +308,9 @@ struct WatchManager::Impl : std::enable_shared_from_this<Impl> {
           w->second.pids.erase(pid);
           if (w->second.match) {
             // Not retried at every scan while the same process lives (0: unknown, retried).
-            if (start_time != 0) self->refused[pid] = start_time;
+            // Another tracer may be brief (a snapshot worker holds a process for microseconds):
+            // already_traced is retried at the next scan.
+            if (start_time != 0 && error.value("code", std::string()) != "already_traced") self->refused[pid] = start_time;
           } else if (w->second.status == "active" && !done) {
             // A resumed pid watch whose process cannot be watched any more.
             w->second.status = "ended";
