@@ -3,6 +3,8 @@
 //                           [--source all|embedded|none] [--format json|text]
 //   dbg-worker serve        JSON lines on stdin/stdout (the coordinator's protocol)
 //   dbg-worker watch        crash watch of many processes, JSON lines (watch_protocol.hpp)
+#include <sys/prctl.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -103,6 +105,9 @@ int main(int argc, char** argv) {
   }
   if (command == "watch") {
     if (argc > 2) return usage_error("watch takes no arguments");
+    // Its own name in ps/top and /proc/PID/comm: the watcher is long-lived and holds targets,
+    // unlike the pool's short-job workers (tools and tests that count workers by name too).
+    ::prctl(PR_SET_NAME, "dbg-watcher");
     std::ios::sync_with_stdio(false);
     return dbg::worker::run_watch_server(std::cin, std::cout);
   }

@@ -150,10 +150,18 @@ struct WatchManager::Impl : std::enable_shared_from_this<Impl> {
     spdlog::info("watcher replaced by pid {}, re-adding {} watched processes", watcher_pid.load(), attached.size());
   }
 
+  // The watcher is started on first use (no watch, no process) and replaced while it has work.
+  bool restart_pending = false;
+  void ensure_watcher() {
+    if (!watcher && !restart_pending && !stopping) spawn_watcher(false);
+  }
+
   void schedule_restart() {
-    if (stopping) return;
+    if (stopping || restart_pending) return;
+    restart_pending = true;
     restart_timer.expires_after(std::chrono::milliseconds(config.restart_delay_ms));
     restart_timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      self->restart_pending = false;
       if (!ec) self->spawn_watcher(true);
     });
   }
@@ -165,8 +173,12 @@ struct WatchManager::Impl : std::enable_shared_from_this<Impl> {
     for (auto& [id, handler] : failed)
       handler({{"type", "error"}, {"error", {{"code", "watcher_crashed"}, {"message", "the watcher died: " + reason}}}});
     if (stopping) return;
-    spdlog::warn("watcher ended ({}); starting another", reason);
     hub.publish("worker", "watcher_exited", {{"reason", reason}});
+    if (pid_owner.empty()) {
+      spdlog::info("watcher ended ({}); none needed until the next watched process", reason);
+      return;
+    }
+    spdlog::warn("watcher ended ({}); starting another", reason);
     schedule_restart();
   }
 
@@ -175,6 +187,7 @@ struct WatchManager::Impl : std::enable_shared_from_this<Impl> {
     std::string id = "w" + std::to_string(next_request++);
     nlohmann::json line = {{"v", protocol::kVersion}, {"id", id}, {"kind", kind}, {"pid", pid}};
     if (!options.is_null() && !options.empty()) line["options"] = options;
+    ensure_watcher();
     if (!watcher || !watcher->alive()) {
       if (handler) handler({{"type", "error"}, {"error", {{"code", "watcher_crashed"}, {"message", "no watcher running"}}}});
       return;
@@ -552,7 +565,6 @@ WatchManager::~WatchManager() {
 void WatchManager::start() {
   auto impl = impl_;
   asio::post(impl->strand, [impl] {
-    impl->spawn_watcher(false);
     impl->store.read([impl](store::StatementCache& sql) {
       std::vector<WatchRow> rows;
       try {

@@ -7,8 +7,9 @@
 //    lasts until deleted and attaches to every matching process, those running now and those
 //    appearing later (/proc is scanned every 500 ms).
 //  - The target policy decides before any pid reaches the watcher.
-//  - The watcher dying is survived: a new one is started and every attached pid re-added
-//    (re-seized); the event "watcher_restarted" says how many.
+//  - The watcher is started with the first watched process (no watches, no watcher process).
+//    Its dying is survived: a new one is started and every attached pid re-added (re-seized);
+//    the event "watcher_restarted" says how many.
 //  - Watches are persisted (migrations/0004_watches.sql) and resumed at start: a pid watch only
 //    if the same process (pid and start time) still runs.
 //  - Each crash and non-zero exit becomes an errors::ErrorEvent handed to the recorder, and an
@@ -62,7 +63,7 @@ class WatchManager {
   WatchManager(const WatchManager&) = delete;
   WatchManager& operator=(const WatchManager&) = delete;
 
-  // Starts the watcher, resumes persisted watches, starts the /proc scans.
+  // Resumes persisted watches (starting the watcher if one has a process) and the /proc scans.
   void start();
   // Kills the watcher (the kernel releases its targets, running) and stops the scans. Call on
   // the io_context's thread.

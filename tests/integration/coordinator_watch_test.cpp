@@ -245,10 +245,19 @@ BOOST_AUTO_TEST_CASE(bad_input_is_refused_and_nothing_is_stored) {
     BOOST_TEST(r.status == c.status);
     BOOST_TEST(r.header("content-type") == "application/problem+json");
   }
-  // The coordinator itself and its watcher are never targets.
-  auto watcher = server.get_json("/api/v1/watches").at("watcher_pid").get<int>();
-  BOOST_TEST(server.request("POST", "/api/v1/watches", json{{"pid", watcher}}.dump()).status == 403);
+  // No watch yet, so no watcher process either.
+  BOOST_TEST(server.get_json("/api/v1/watches").at("watcher_pid") == 0);
+  // The coordinator itself and its watcher are never targets; a second watch of a pid is 409.
   BOOST_TEST(server.request("POST", "/api/v1/watches", json{{"pid", server.c.process.pid()}}.dump()).status == 403);
+  auto victim = start_crasher(dbg::test::target_path("crasher_O0"), "exit3");
+  auto first = server.request("POST", "/api/v1/watches", json{{"pid", victim.pid()}}.dump());
+  BOOST_REQUIRE_MESSAGE(first.status == 201, first.body);
+  BOOST_TEST(server.request("POST", "/api/v1/watches", json{{"pid", victim.pid()}}.dump()).status == 409);
+  auto watcher = server.get_json("/api/v1/watches").at("watcher_pid").get<int>();
+  BOOST_TEST(watcher > 0);
+  BOOST_TEST(read_file("/proc/" + std::to_string(watcher) + "/comm") == "dbg-watcher");
+  BOOST_TEST(server.request("POST", "/api/v1/watches", json{{"pid", watcher}}.dump()).status == 403);
+  BOOST_TEST(server.request("DELETE", "/api/v1/watches/" + json::parse(first.body).at("id").get<std::string>()).status == 200);
   BOOST_TEST(server.request("DELETE", "/api/v1/watches/w-nope").status == 404);
   BOOST_TEST(server.get_json("/api/v1/watches").at("watches").empty());
   server.stop();
