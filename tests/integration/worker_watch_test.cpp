@@ -126,6 +126,27 @@ BOOST_AUTO_TEST_CASE(null_dereference_in_an_optimised_build) {
   BOOST_REQUIRE(!names.empty());
   BOOST_TEST(names[0] == "store_through");
   BOOST_TEST(find_frame(names, "main") > 0);
+  // Optimised code: every variable has a value or says why not (never a guess).
+  const auto& vars = run.crash.at("variables");
+  BOOST_REQUIRE(vars.is_object());
+  BOOST_TEST(vars.at("function") == "store_through");
+  for (const auto& v : vars.at("items")) {
+    BOOST_TEST_INFO(v.dump());
+    BOOST_TEST((!v.at("value").is_null() || v.contains("unavailable") || v.contains("unsupported")));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(context_limits_are_honoured) {
+  auto run = run_watched("crasher_O0", "thread", R"({"max_depth":2,"max_variables":1,"max_threads":2})");
+  check_same_death(run);
+  BOOST_REQUIRE(!run.crash.is_null());
+  const auto& c = run.crash;
+  BOOST_TEST(c.at("threads").size() == 2u);
+  BOOST_TEST(c.at("omitted_threads") == 2);
+  BOOST_TEST(c.at("thread_name") == "crash_thread");  // the crashing thread is always kept
+  for (const auto& t : c.at("threads")) BOOST_TEST(t.at("frames").size() <= 2u);
+  BOOST_TEST(c.at("variables").at("items").size() == 1u);
+  BOOST_TEST(c.at("variables").at("truncated") == true);
 }
 
 BOOST_AUTO_TEST_CASE(wild_pointer_faults_in_unmapped_memory) {
