@@ -195,12 +195,9 @@ void WatchTracer::release_now(Process& p) {
   auto deadline = Clock::now() + std::chrono::seconds(1);
   for (pid_t tid : tids) {
     auto w = wait_thread(tid, deadline);
-    if (w.outcome == Waited::kStatus && WIFSTOPPED(w.status)) {
-      if ((w.status >> 16) == PTRACE_EVENT_CLONE) {
-        // Its new thread is ours too and stops on its own; drain() detaches it (unknown owner).
-      }
-      detach(tid, pending_signal(w.status));
-    }
+    // A thread created meanwhile (clone event) is ours too and reports its own first stop;
+    // drain() detaches it then, as a thread of no watched process.
+    if (w.outcome == Waited::kStatus && WIFSTOPPED(w.status)) detach(tid, pending_signal(w.status));
     forget_thread(p, tid);
   }
   processes_.erase(p.pid);
