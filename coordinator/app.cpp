@@ -30,6 +30,8 @@
 #include "coordinator/sessions/target_resolver.hpp"
 #include "coordinator/store/data_dir.hpp"
 #include "coordinator/store/store.hpp"
+#include "coordinator/watch/watch_manager.hpp"
+#include "coordinator/watch/watch_routes.hpp"
 
 namespace dbg::coord {
 
@@ -91,7 +93,21 @@ int run(const Config& config) {
   policy::PolicyConfig policy_config;
   policy_config.allow_other_users = config.allow_other_users;
   policy::TargetPolicy policy(policy_config, static_cast<int>(::getpid()));
-  policy.set_worker_pids_provider([&pool] { return pool.worker_pids(); });
+
+  // Crash watches: one `dbg-worker watch` process for all of them. Until the error groups are
+  // wired in, the recorder only logs each event.
+  watch::WatchManagerConfig watch_config;
+  watch_config.watcher_executable = worker;
+  watch::WatchManager watches(ioc, blocking.get_executor(), watch_config, policy, *store, *hub,
+                              [](errors::ErrorEvent e) {
+                                spdlog::info("watch {} of {} ({}): {}: {}", e.kind, e.pid, e.comm, e.type, e.message);
+                              });
+  // The watcher is a tracer like the workers: never a target.
+  policy.set_worker_pids_provider([&pool, &watches] {
+    auto pids = pool.worker_pids();
+    if (int watcher = watches.watcher_pid(); watcher > 0) pids.push_back(watcher);
+    return pids;
+  });
   ranking::Ranker ranker(std::move(rules));
   sessions::TargetResolver resolver(ranker, policy);
 
@@ -105,6 +121,7 @@ int run(const Config& config) {
   auto router = std::make_shared<http::Router>();
   http::add_health_routes(*router, started);
   api::add_api_routes(*router, api::ApiContext{scheduler, resolver, *store, blocking.get_executor()});
+  watch::add_watch_routes(*router, watches);
   // Every /api route and /metrics need the token (header only); /healthz stays open.
   router->set_auth(auth::token_check(token.token, false));
 
@@ -126,9 +143,11 @@ int run(const Config& config) {
     listener.stop();
     // Workers are killed; the kernel releases any thread they held, so no target stays stopped.
     pool.shutdown();
+    watches.stop();
     ioc.stop();
   });
 
+  watches.start();
   listener.start();
   auto bound = listener.local_address();
   // Plain stdout, not the logger: this line is the machine-readable contract (tests and scripts

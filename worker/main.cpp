@@ -2,6 +2,9 @@
 //   dbg-worker snapshot PID [--max-depth N] [--consistency thread|process] [--stack-bytes N]
 //                           [--source all|embedded|none] [--format json|text]
 //   dbg-worker serve        JSON lines on stdin/stdout (the coordinator's protocol)
+//   dbg-worker watch        crash watch of many processes, JSON lines (watch_protocol.hpp)
+#include <sys/prctl.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -11,6 +14,7 @@
 #include "dbg/snapshot.hpp"
 #include "job_server.hpp"
 #include "snapshotter.hpp"
+#include "watch_server.hpp"
 
 namespace {
 
@@ -26,6 +30,7 @@ const char* kUsage =
     "                                      module's own DWARF only (embedded), or nowhere (none)\n"
     "      --format json|text              output format (default json)\n"
     "  dbg-worker serve                    speak the JSON-lines job protocol on stdin/stdout\n"
+    "  dbg-worker watch                    crash-watch processes named on stdin (JSON lines)\n"
     "  dbg-worker --help\n";
 
 int usage_error(const std::string& message) {
@@ -97,6 +102,14 @@ int main(int argc, char** argv) {
     std::ios::sync_with_stdio(false);
     dbg::worker::Snapshotter snapshotter;
     return dbg::worker::serve(std::cin, std::cout, snapshotter);
+  }
+  if (command == "watch") {
+    if (argc > 2) return usage_error("watch takes no arguments");
+    // Its own name in ps/top and /proc/PID/comm: the watcher is long-lived and holds targets,
+    // unlike the pool's short-job workers (tools and tests that count workers by name too).
+    ::prctl(PR_SET_NAME, "dbg-watcher");
+    std::ios::sync_with_stdio(false);
+    return dbg::worker::run_watch_server(std::cin, std::cout);
   }
   return usage_error("unknown command " + command);
 }

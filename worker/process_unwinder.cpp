@@ -101,11 +101,22 @@ int ProcessUnwinder::on_frame(Dwfl_Frame* frame, void* arg) {
     self->out_->hit_max_depth = true;
     return DWARF_CB_ABORT;
   }
-  self->out_->frames.push_back(RawFrame{pc, activation});
+  RawFrame raw{pc, activation, {}, 0};
+  if (self->with_registers_) {
+    for (unsigned regno = 0; regno < raw.regs.size(); ++regno) {
+      Dwarf_Word value = 0;
+      if (dwfl_frame_reg(frame, regno, &value) == 0) {
+        raw.regs[regno] = value;
+        raw.regs_known |= 1u << regno;
+      }
+    }
+  }
+  self->out_->frames.push_back(raw);
   return DWARF_CB_OK;
 }
 
-UnwoundThread ProcessUnwinder::unwind(const ProcessCapture& capture, const ThreadCapture& thread, int max_depth) {
+UnwoundThread ProcessUnwinder::unwind(const ProcessCapture& capture, const ThreadCapture& thread, int max_depth,
+                                      bool with_registers) {
   UnwoundThread out;
   if (!thread.have_registers) {
     out.error = thread.error.value_or(Error{"no_registers", "thread was not captured"});
@@ -115,6 +126,7 @@ UnwoundThread ProcessUnwinder::unwind(const ProcessCapture& capture, const Threa
   thread_ = &thread;
   out_ = &out;
   max_depth_ = max_depth;
+  with_registers_ = with_registers;
   ElfCache::current().pid = pid_;
   int rc = dwfl_getthread_frames(dwfl_, thread.tid, on_frame, this);
   // libdw ends most walks with an error ("no matching address range" at the outermost frame):

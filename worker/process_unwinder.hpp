@@ -5,6 +5,7 @@
 // the copied stacks, never from the live target, which has moved on since we resumed it.
 #include <sys/types.h>
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -21,6 +22,11 @@ namespace dbg::worker {
 struct RawFrame {
   uint64_t pc = 0;
   bool activation = false;  // frame 0 (or a signal frame): pc is the faulting/current pc, not a return address
+  // Registers of this frame in DWARF numbering (0..16, rip last), filled only when unwind() is
+  // asked for them (the crash watch evaluates variable locations with them); bit n of
+  // regs_known says whether libdw recovered register n for this frame.
+  std::array<uint64_t, 17> regs{};
+  uint32_t regs_known = 0;
 };
 
 struct UnwoundThread {
@@ -38,8 +44,10 @@ class ProcessUnwinder {
   ProcessUnwinder(const ProcessUnwinder&) = delete;
   ProcessUnwinder& operator=(const ProcessUnwinder&) = delete;
 
-  // Unwinds one captured thread of `capture` (which must outlive the call).
-  UnwoundThread unwind(const ProcessCapture& capture, const ThreadCapture& thread, int max_depth);
+  // Unwinds one captured thread of `capture` (which must outlive the call). `with_registers`
+  // also records each frame's recovered registers (RawFrame::regs); snapshots leave it off.
+  UnwoundThread unwind(const ProcessCapture& capture, const ThreadCapture& thread, int max_depth,
+                       bool with_registers = false);
   Dwfl* dwfl() const { return dwfl_; }
   pid_t pid() const { return pid_; }
 
@@ -58,6 +66,7 @@ class ProcessUnwinder {
   const ThreadCapture* thread_ = nullptr;
   UnwoundThread* out_ = nullptr;
   int max_depth_ = 0;
+  bool with_registers_ = false;
 };
 
 }  // namespace dbg::worker

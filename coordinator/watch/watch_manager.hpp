@@ -1,0 +1,87 @@
+#pragma once
+// WatchManager: crash watches (POST/GET/DELETE /api/v1/watches). Owns one `dbg-worker watch`
+// process (WatcherProcess) that holds every watched process at once, so watches never take
+// workers from the snapshot pool.
+//
+//  - A pid watch lasts until its process ends; a match watch (regex over comm and cmdline)
+//    lasts until deleted and attaches to every matching process, those running now and those
+//    appearing later (/proc is scanned every 500 ms).
+//  - The target policy decides before any pid reaches the watcher.
+//  - The watcher is started with the first watched process (no watches, no watcher process).
+//    Its dying is survived: a new one is started and every attached pid re-added (re-seized);
+//    the event "watcher_restarted" says how many.
+//  - Watches are persisted (migrations/0004_watches.sql) and resumed at start: a pid watch only
+//    if the same process (pid and start time) still runs.
+//  - Each crash and non-zero exit becomes an errors::ErrorEvent handed to the recorder, and an
+//    event on the hub (topic "watch": watch_created, watch_attached, crash, exit, watch_ended,
+//    watch_deleted, watcher_restarted).
+// All state lives on one strand; the public calls may come from any thread and answer through
+// their callback (on the strand, or on the store's thread for nothing: always the strand).
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <nlohmann/json.hpp>
+
+#include "coordinator/errors/error_event.hpp"
+#include "coordinator/watch/watch_request.hpp"
+#include "dbg/error.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace dbg::coord {
+namespace policy {
+class TargetPolicy;
+}
+namespace store {
+class Store;
+}
+namespace events {
+class Hub;
+}
+}  // namespace dbg::coord
+
+namespace dbg::coord::watch {
+
+struct WatchManagerConfig {
+  std::string watcher_executable;  // dbg-worker
+  int scan_interval_ms = 500;      // match watches see a new process within this (+ the scan)
+  int restart_delay_ms = 200;      // between a watcher's death and its replacement
+};
+
+class WatchManager {
+ public:
+  using JsonDone = std::function<void(Result<nlohmann::json>)>;
+
+  WatchManager(boost::asio::io_context& ioc, boost::asio::any_io_executor blocking, WatchManagerConfig config,
+               const policy::TargetPolicy& policy, store::Store& store, events::Hub& hub,
+               errors::ErrorRecorder recorder);
+  ~WatchManager();
+  WatchManager(const WatchManager&) = delete;
+  WatchManager& operator=(const WatchManager&) = delete;
+
+  // Resumes persisted watches (starting the watcher if one has a process) and the /proc scans.
+  void start();
+  // Kills the watcher (the kernel releases its targets, running) and stops the scans. Call on
+  // the io_context's thread.
+  void stop();
+
+  // 201-shaped watch JSON, or Error: bad_request, not_found (no such process), forbidden
+  // (policy, or the process is traced by someone else), conflict (already watched).
+  void create(WatchRequest request, JsonDone done);
+  void list(std::function<void(nlohmann::json)> done);
+  void get(std::string id, JsonDone done);    // not_found
+  void remove(std::string id, JsonDone done);  // not_found
+
+  // The watcher's pid (0 while none runs). Thread-safe: the target policy asks it.
+  int watcher_pid() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace dbg::coord::watch

@@ -1,0 +1,6 @@
+# Crash watches end to end: the real dbgcoord and its `dbg-worker watch`, real crashers.
+find_package(SQLite3 REQUIRED)
+dbg_add_test(coordinator_watch_test SOURCES integration/coordinator_watch_test.cpp LIBS SQLite::SQLite3)
+add_dependencies(coordinator_watch_test dbgcoord dbg-worker crasher_O0)
+dbg_add_test(coordinator_watch_event_test SOURCES unit/coordinator_watch_event_test.cpp LIBS dbg_coordinator_core)
+add_dependencies(coordinator_watch_event_test dbg-worker crasher_O0)

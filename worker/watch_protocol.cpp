@@ -1,0 +1,94 @@
+#include "watch_protocol.hpp"
+
+#include "dbg/protocol.hpp"
+
+namespace dbg::worker {
+
+namespace {
+
+Error bad_request(std::string message) { return Error{"bad_request", std::move(message)}; }
+
+Result<int> bounded_int(const nlohmann::json& value, const char* name, int lo, int hi) {
+  if (!value.is_number_integer() || value.get<int64_t>() < lo || value.get<int64_t>() > hi)
+    return bad_request(std::string(name) + " must be an integer in " + std::to_string(lo) + ".." + std::to_string(hi));
+  return value.get<int>();
+}
+
+}  // namespace
+
+Result<WatchOptions> parse_watch_options(const nlohmann::json& options) {
+  WatchOptions out;
+  if (!options.is_object()) return bad_request("options must be an object");
+  for (const auto& [key, value] : options.items()) {
+    Result<int> v = 0;
+    if (key == "max_depth") {
+      v = bounded_int(value, "max_depth", 1, protocol::kMaxDepthLimit);
+      if (v) out.max_depth = v.value();
+    } else if (key == "max_variables") {
+      v = bounded_int(value, "max_variables", 0, 100);
+      if (v) out.max_variables = v.value();
+    } else if (key == "max_threads") {
+      v = bounded_int(value, "max_threads", 1, 100000);
+      if (v) out.max_threads = v.value();
+    } else {
+      return bad_request("unknown watch option \"" + key + "\"");
+    }
+    if (!v) return v.error();
+  }
+  return out;
+}
+
+Result<WatchRequest> parse_watch_request(std::string_view line) {
+  if (line.size() > protocol::kMaxLineBytes) return bad_request("request line too long");
+  auto parsed = protocol::parse_bounded_json(line);
+  if (!parsed) return parsed.error();
+  const auto& j = parsed.value();
+  if (!j.is_object()) return bad_request("request must be a JSON object");
+  auto v = j.find("v");
+  if (v == j.end() || !v->is_number_integer() || v->get<int>() != protocol::kVersion)
+    return bad_request("unsupported or missing protocol version (want \"v\":1)");
+  WatchRequest req;
+  auto id = j.find("id");
+  if (id == j.end() || !id->is_string() || id->get_ref<const std::string&>().empty())
+    return bad_request("\"id\" must be a non-empty string");
+  req.id = *id;
+  auto kind = j.find("kind");
+  if (kind == j.end() || !kind->is_string()) return bad_request("\"kind\" must be a string");
+  req.kind = *kind;
+  if (req.kind == "ping") return req;
+  if (req.kind != "watch_add" && req.kind != "watch_remove") return bad_request("unknown kind \"" + req.kind + "\"");
+  auto pid = j.find("pid");
+  if (pid == j.end() || !pid->is_number_integer() || pid->get<int64_t>() <= 0 || pid->get<int64_t>() > INT32_MAX)
+    return bad_request("\"pid\" must be a positive integer");
+  req.pid = pid->get<int>();
+  if (auto opts = j.find("options"); opts != j.end()) {
+    if (req.kind != "watch_add") return bad_request("only watch_add takes options");
+    auto o = parse_watch_options(*opts);
+    if (!o) return o.error();
+    req.options = o.value();
+  }
+  return req;
+}
+
+std::string crash_line(int pid, const nlohmann::json& context) {
+  return protocol::dump({{"v", protocol::kVersion}, {"type", "crash"}, {"pid", pid}, {"context", context}});
+}
+
+std::string exit_line(int pid, int status, const std::string& comm, int64_t timestamp_ms) {
+  return protocol::dump({{"v", protocol::kVersion}, {"type", "exit"}, {"pid", pid}, {"status", status},
+                         {"comm", comm}, {"timestamp_ms", timestamp_ms}});
+}
+
+std::string watch_ended_line(int pid, const std::string& reason, const nlohmann::json& details) {
+  nlohmann::json j = {{"v", protocol::kVersion}, {"type", "watch_ended"}, {"pid", pid}, {"reason", reason}};
+  if (details.is_object()) {
+    for (const auto& [k, v] : details.items()) j[k] = v;
+  }
+  return protocol::dump(j);
+}
+
+std::string watch_pong_line(const std::string& id, size_t watched) {
+  return protocol::dump({{"v", protocol::kVersion}, {"id", id}, {"type", "pong"}, {"watched", watched}});
+}
+
+}  // namespace dbg::worker
