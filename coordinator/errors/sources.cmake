@@ -1,0 +1,4 @@
+# Error groups (issue #4): signatures, the ErrorService (grouping, storage, events) and its routes.
+target_sources(dbg_coordinator_core PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/function_name.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/signature.cpp)
