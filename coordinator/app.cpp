@@ -15,6 +15,8 @@
 
 #include "coordinator/api/routes.hpp"
 #include "coordinator/auth/token.hpp"
+#include "coordinator/errors/error_routes.hpp"
+#include "coordinator/errors/error_service.hpp"
 #include "coordinator/events/hub.hpp"
 #include "coordinator/http/health.hpp"
 #include "coordinator/http/listener.hpp"
@@ -98,9 +100,13 @@ int run(const Config& config) {
                                 resolver);
   scheduler.fail_interrupted_sessions();
 
+  // Error groups: events from the API (and the watch, through error_service.recorder()).
+  errors::ErrorService error_service(*store, hub, ioc.get_executor());
+
   auto router = std::make_shared<http::Router>();
   http::add_health_routes(*router, started);
   api::add_api_routes(*router, api::ApiContext{scheduler, resolver, *store, blocking.get_executor()});
+  errors::add_error_routes(*router, error_service);
   // Every /api route and /metrics need the token (header only); /healthz stays open.
   router->set_auth(auth::token_check(token.token, false));
 

@@ -1,0 +1,51 @@
+-- 0005: error groups and their events (coordinator/errors/). Applied inside BEGIN IMMEDIATE ...
+-- COMMIT with PRAGMA user_version = 5; no transaction statements here.
+--
+-- Times are unix milliseconds. JSON columns are TEXT; the groups' are checked with json_valid,
+-- the events' are not: the service writes them from its own serializer, and a json_valid parse
+-- of every event's frames and context would cost the ingest path a second JSON parse.
+
+-- One row per signature (coordinator/errors/signature.hpp). count, first_seen and last_seen
+-- cover every event of the group, archived or not. class and confidence belong to the error
+-- classifier (a later feature) and stay NULL until it exists. type, message and frames are
+-- those of the group's first event; signature_frames are the normalized keys the signature
+-- hashes. regressions counts how often a resolved group recurred (and was reopened).
+CREATE TABLE error_groups (
+  id                INTEGER PRIMARY KEY,
+  signature         TEXT NOT NULL UNIQUE,
+  error_class       TEXT NOT NULL,
+  type              TEXT NOT NULL,
+  message           TEXT NOT NULL,
+  class             TEXT,
+  confidence        REAL,
+  count             INTEGER NOT NULL CHECK (count >= 0),
+  first_seen        INTEGER NOT NULL,
+  last_seen         INTEGER NOT NULL,
+  status            TEXT NOT NULL CHECK (status IN ('open', 'resolved', 'ignored')),
+  status_changed_at INTEGER NOT NULL,
+  regressions       INTEGER NOT NULL DEFAULT 0,
+  frames            TEXT NOT NULL CHECK (json_valid(frames)),
+  signature_frames  TEXT NOT NULL CHECK (json_valid(signature_frames))
+) STRICT;
+CREATE INDEX error_groups_by_last_seen ON error_groups (last_seen);
+CREATE INDEX error_groups_by_status ON error_groups (status, last_seen);
+
+-- Every event, until an archive folds it away. received_at is when the coordinator took it;
+-- timestamp is when the error happened as its producer says (unix ms). frames: the failing
+-- thread's frames as the API shows them; context: the rest of the minimal context (watch
+-- events: fault address, registers, all threads, key variables).
+CREATE TABLE error_events (
+  id          INTEGER PRIMARY KEY,
+  group_id    INTEGER NOT NULL REFERENCES error_groups (id),
+  received_at INTEGER NOT NULL,
+  timestamp   INTEGER NOT NULL,
+  source      TEXT NOT NULL,
+  kind        TEXT NOT NULL,
+  type        TEXT NOT NULL,
+  message     TEXT NOT NULL,
+  pid         INTEGER NOT NULL,
+  comm        TEXT NOT NULL,
+  frames      TEXT NOT NULL,
+  context     TEXT NOT NULL
+) STRICT;
+CREATE INDEX error_events_by_group ON error_events (group_id, id);
