@@ -30,10 +30,21 @@ CREATE TABLE error_groups (
 CREATE INDEX error_groups_by_last_seen ON error_groups (last_seen);
 CREATE INDEX error_groups_by_status ON error_groups (status, last_seen);
 
+-- Frame lists stored once: the events of one group mostly repeat the same frames (the same
+-- crash, the same report), and at 1 KB a list, storing them per event would make the frames
+-- most of the database and of its write traffic. `hash` is the 64-bit FNV-1a of `frames` (the
+-- JSON text the API shows); on a collision with other frames the service probes hash+1, hash+2,
+-- ... so the column stays UNIQUE and every lookup exact.
+CREATE TABLE error_stacks (
+  id     INTEGER PRIMARY KEY,
+  hash   INTEGER NOT NULL UNIQUE,
+  frames TEXT NOT NULL
+) STRICT;
+
 -- Every event, until an archive folds it away. received_at is when the coordinator took it;
--- timestamp is when the error happened as its producer says (unix ms). frames: the failing
--- thread's frames as the API shows them; context: the rest of the minimal context (watch
--- events: fault address, registers, all threads, key variables).
+-- timestamp is when the error happened as its producer says (unix ms). stack_id: the failing
+-- thread's frames; context: the rest of the minimal context (watch events: fault address,
+-- registers, all threads, key variables).
 CREATE TABLE error_events (
   id          INTEGER PRIMARY KEY,
   group_id    INTEGER NOT NULL REFERENCES error_groups (id),
@@ -45,7 +56,7 @@ CREATE TABLE error_events (
   message     TEXT NOT NULL,
   pid         INTEGER NOT NULL,
   comm        TEXT NOT NULL,
-  frames      TEXT NOT NULL,
+  stack_id    INTEGER NOT NULL REFERENCES error_stacks (id),
   context     TEXT NOT NULL
 ) STRICT;
 CREATE INDEX error_events_by_group ON error_events (group_id, id);

@@ -38,6 +38,16 @@ nlohmann::json group_json(store::Statement& row) {
   };
 }
 
+// 64-bit FNV-1a: the stable key of a stored frames text (std::hash is not stable across builds).
+int64_t fnv1a64(std::string_view text) {
+  uint64_t hash = 0xcbf29ce484222325ULL;
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 0x100000001b3ULL;
+  }
+  return static_cast<int64_t>(hash);
+}
+
 GroupCounts counts_from(store::Statement& row, int first_column) {
   GroupCounts c;
   c.id = row.column_int64(first_column);
@@ -129,7 +139,7 @@ void update_group_counts(store::StatementCache& sql, const GroupCounts& c) {
 
 int64_t insert_event(store::StatementCache& sql, const EventRow& row) {
   auto q = sql.get(
-      "INSERT INTO error_events (group_id, received_at, timestamp, source, kind, type, message, pid, comm, frames, "
+      "INSERT INTO error_events (group_id, received_at, timestamp, source, kind, type, message, pid, comm, stack_id, "
       "context) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id");
   q->bind(1, row.group_id);
   q->bind(2, row.received_at);
@@ -140,10 +150,27 @@ int64_t insert_event(store::StatementCache& sql, const EventRow& row) {
   q->bind(7, row.message);
   q->bind(8, row.pid);
   q->bind(9, row.comm);
-  q->bind(10, row.frames_json);
+  q->bind(10, row.stack_id);
   q->bind(11, row.context_json);
   if (!q->step()) throw store::StoreError("inserting an error event returned no id");
   return q->column_int64(0);
+}
+
+int64_t intern_stack(store::StatementCache& sql, std::string_view frames_json) {
+  auto key = fnv1a64(frames_json);
+  for (;;) {
+    auto find = sql.get("SELECT id, frames FROM error_stacks WHERE hash = ?1");
+    find->bind(1, key);
+    if (!find->step()) {
+      auto insert = sql.get("INSERT INTO error_stacks (hash, frames) VALUES (?1, ?2) RETURNING id");
+      insert->bind(1, key);
+      insert->bind(2, frames_json);
+      if (!insert->step()) throw store::StoreError("inserting an error stack returned no id");
+      return insert->column_int64(0);
+    }
+    if (find->column_text(1) == frames_json) return find->column_int64(0);
+    key = static_cast<int64_t>(static_cast<uint64_t>(key) + 1);  // a collision: probe the next key
+  }
 }
 
 std::optional<std::string> update_group_status(store::StatementCache& sql, int64_t id, GroupStatus status,
@@ -186,8 +213,9 @@ std::optional<nlohmann::json> select_group(store::StatementCache& sql, int64_t i
 
 nlohmann::json select_events(store::StatementCache& sql, int64_t group_id, int limit) {
   auto q = sql.get(
-      "SELECT id, received_at, timestamp, source, kind, type, message, pid, comm, frames, context FROM error_events "
-      "WHERE group_id = ?1 ORDER BY id DESC LIMIT ?2");
+      "SELECT e.id, e.received_at, e.timestamp, e.source, e.kind, e.type, e.message, e.pid, e.comm, s.frames, "
+      "e.context FROM error_events e JOIN error_stacks s ON s.id = e.stack_id WHERE e.group_id = ?1 "
+      "ORDER BY e.id DESC LIMIT ?2");
   q->bind(1, group_id);
   q->bind(2, static_cast<int64_t>(limit));
   auto events = nlohmann::json::array();

@@ -52,7 +52,7 @@ struct EventRow {
   std::string_view message;
   int pid = 0;
   std::string_view comm;
-  std::string_view frames_json;
+  int64_t stack_id = 0;  // intern_stack()
   std::string_view context_json;
 };
 
@@ -85,6 +85,8 @@ std::vector<std::pair<std::string, GroupCounts>> select_recent_group_counts(stor
 int64_t insert_group(store::StatementCache& sql, const NewGroupRow& row);
 void update_group_counts(store::StatementCache& sql, const GroupCounts& counts);
 int64_t insert_event(store::StatementCache& sql, const EventRow& row);
+// The id of the error_stacks row holding exactly this frames text, inserted if missing.
+int64_t intern_stack(store::StatementCache& sql, std::string_view frames_json);
 
 // Sets the status; the signature of the group, or nullopt when no group has this id.
 std::optional<std::string> update_group_status(store::StatementCache& sql, int64_t id, GroupStatus status,

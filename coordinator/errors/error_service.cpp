@@ -10,6 +10,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "coordinator/errors/json_writer.hpp"
 #include "coordinator/errors/lru_map.hpp"
 #include "coordinator/errors/signature.hpp"
 #include "coordinator/events/hub.hpp"
@@ -25,6 +26,8 @@ constexpr std::size_t kMaxTypeBytes = 200;
 constexpr std::size_t kMaxCommBytes = 64;
 constexpr std::size_t kMaxLabelBytes = 32;  // source, kind
 constexpr std::size_t kMaxStoredFrames = 256;
+// Frames texts are ~1 KB: 4,096 of them bound this cache to a few MB.
+constexpr std::size_t kCachedStacks = 4096;
 
 int64_t now_ms() {
   using namespace std::chrono;
@@ -79,9 +82,9 @@ PreparedEvent prepare(ErrorEvent e, int64_t received_at) {
   if (e.timestamp_ms <= 0) e.timestamp_ms = received_at;
   if (e.frames.size() > kMaxStoredFrames) e.frames.resize(kMaxStoredFrames);
   p.signature = compute_signature(e.type, e.message, e.comm, e.frames);
-  p.frames_json = dump(nlohmann::json(e.frames));
+  p.frames_json = frames_json(e.frames);
   p.signature_frames_json = dump(nlohmann::json(p.signature.frames));
-  p.context_json = dump(e.context.is_null() ? nlohmann::json::object() : e.context);
+  p.context_json = e.context.is_null() || e.context.empty() ? "{}" : dump(e.context);
   e.context = nullptr;  // serialized above; the JSON tree is not needed any more
   p.received_at = received_at;
   p.event = std::move(e);
@@ -101,6 +104,7 @@ struct BatchOutcome {
   std::vector<int64_t> group_ids;
   std::vector<EventSummary> summaries;
   std::vector<TouchedGroup> touched;
+  std::vector<std::pair<const std::string*, int64_t>> new_stacks;  // frames text -> id, to cache
 };
 
 nlohmann::json counts_json(const GroupCounts& c) {
@@ -131,6 +135,8 @@ struct ErrorService::State : std::enable_shared_from_this<ErrorService::State> {
 
   // Store thread only.
   LruMap<GroupCounts> cache;
+  // Frames text -> error_stacks id: most events repeat a stack seen moments ago.
+  LruMap<int64_t> stack_ids{kCachedStacks};
 
   // Shared between the store thread (after commits) and readers / the publisher.
   mutable std::mutex mutex;
@@ -153,6 +159,8 @@ void ErrorService::State::ingest(store::StatementCache& sql, const std::vector<P
   // Index into out.touched by signature: a batch of 1,000 events into a few groups updates each
   // group row once, not 1,000 times.
   std::unordered_map<std::string_view, std::size_t> index;
+  // Stacks first stored by this batch (the cache learns them only once the batch succeeded).
+  std::unordered_map<std::string_view, int64_t> batch_stacks;
   out.touched.reserve(std::min<std::size_t>(events.size(), 1024));
   for (const auto& p : events) {
     const std::string& signature = p.signature.hash;
@@ -194,9 +202,19 @@ void ErrorService::State::ingest(store::StatementCache& sql, const std::vector<P
     ++g.count;
     g.first_seen = std::min(g.first_seen, p.received_at);
     g.last_seen = std::max(g.last_seen, p.received_at);
+    int64_t stack_id;
+    if (const int64_t* cached = stack_ids.find(p.frames_json)) {
+      stack_id = *cached;
+    } else if (auto it = batch_stacks.find(p.frames_json); it != batch_stacks.end()) {
+      stack_id = it->second;
+    } else {
+      stack_id = intern_stack(sql, p.frames_json);
+      batch_stacks.emplace(p.frames_json, stack_id);
+      out.new_stacks.emplace_back(&p.frames_json, stack_id);
+    }
     const int64_t event_id =
         insert_event(sql, EventRow{g.id, p.received_at, p.event.timestamp_ms, p.event.source, p.event.kind,
-                                   p.event.type, p.event.message, p.event.pid, p.event.comm, p.frames_json,
+                                   p.event.type, p.event.message, p.event.pid, p.event.comm, stack_id,
                                    p.context_json});
     out.group_ids.push_back(g.id);
     out.summaries.push_back(EventSummary{event_id, g.id, p.received_at, p.event.timestamp_ms, p.event.source,
@@ -206,12 +224,14 @@ void ErrorService::State::ingest(store::StatementCache& sql, const std::vector<P
   // Only now, every statement done: the cache shows this batch (a throw above left it as it
   // was; a failed COMMIT erases these entries in forget()).
   for (const auto& t : out.touched) cache.put(t.signature, t.counts);
+  for (const auto& [text, id] : out.new_stacks) stack_ids.put(*text, id);
   cached_groups.store(cache.size(), std::memory_order_relaxed);
 }
 
 void ErrorService::State::forget(const BatchOutcome& outcome) {
   // The database rolled back what the cache may already show: read these groups back next time.
   for (const auto& t : outcome.touched) cache.erase(t.signature);
+  for (const auto& [text, id] : outcome.new_stacks) stack_ids.erase(*text);
   cached_groups.store(cache.size(), std::memory_order_relaxed);
 }
 
