@@ -1,15 +1,28 @@
 -- 0005: error groups and their events (coordinator/errors/). Applied inside BEGIN IMMEDIATE ...
 -- COMMIT with PRAGMA user_version = 5; no transaction statements here.
 --
--- Times are unix milliseconds. JSON columns are TEXT; the groups' are checked with json_valid,
--- the events' are not: the service writes them from its own serializer, and a json_valid parse
--- of every event's frames and context would cost the ingest path a second JSON parse.
+-- Times are unix milliseconds. JSON columns are TEXT without json_valid checks: the service
+-- writes them from its own serializers, and a check would parse every event's JSON a second
+-- time on the ingest path (and every group's on each count update).
+
+-- Frame lists stored once: the events of one group mostly repeat the same frames (the same
+-- crash, the same report), and at 1 KB a list, storing them per event would make the frames
+-- most of the database and of its write traffic. `hash` is the 64-bit FNV-1a of `frames` (the
+-- JSON text the API shows); on a collision with other frames the service probes hash+1, hash+2,
+-- ... so the column stays UNIQUE and every lookup exact.
+CREATE TABLE error_stacks (
+  id     INTEGER PRIMARY KEY,
+  hash   INTEGER NOT NULL UNIQUE,
+  frames TEXT NOT NULL
+) STRICT;
 
 -- One row per signature (coordinator/errors/signature.hpp). count, first_seen and last_seen
 -- cover every event of the group, archived or not. class and confidence belong to the error
--- classifier (a later feature) and stay NULL until it exists. type, message and frames are
--- those of the group's first event; signature_frames are the normalized keys the signature
--- hashes. regressions counts how often a resolved group recurred (and was reopened).
+-- classifier (a later feature) and stay NULL until it exists. type, message and stack_id (its
+-- frames) are those of the group's first event; signature_frames are the normalized keys the
+-- signature hashes. regressions counts how often a resolved group recurred (and was reopened).
+-- Rows stay narrow on purpose: every batch of events rewrites the rows of the groups it
+-- touches, and wide rows (a frames text each) made those page writes most of the ingest cost.
 CREATE TABLE error_groups (
   id                INTEGER PRIMARY KEY,
   signature         TEXT NOT NULL UNIQUE,
@@ -24,22 +37,11 @@ CREATE TABLE error_groups (
   status            TEXT NOT NULL CHECK (status IN ('open', 'resolved', 'ignored')),
   status_changed_at INTEGER NOT NULL,
   regressions       INTEGER NOT NULL DEFAULT 0,
-  frames            TEXT NOT NULL CHECK (json_valid(frames)),
-  signature_frames  TEXT NOT NULL CHECK (json_valid(signature_frames))
+  stack_id          INTEGER NOT NULL REFERENCES error_stacks (id),
+  signature_frames  TEXT NOT NULL
 ) STRICT;
 CREATE INDEX error_groups_by_last_seen ON error_groups (last_seen);
 CREATE INDEX error_groups_by_status ON error_groups (status, last_seen);
-
--- Frame lists stored once: the events of one group mostly repeat the same frames (the same
--- crash, the same report), and at 1 KB a list, storing them per event would make the frames
--- most of the database and of its write traffic. `hash` is the 64-bit FNV-1a of `frames` (the
--- JSON text the API shows); on a collision with other frames the service probes hash+1, hash+2,
--- ... so the column stays UNIQUE and every lookup exact.
-CREATE TABLE error_stacks (
-  id     INTEGER PRIMARY KEY,
-  hash   INTEGER NOT NULL UNIQUE,
-  frames TEXT NOT NULL
-) STRICT;
 
 -- Every event, until an archive folds it away. received_at is when the coordinator took it;
 -- timestamp is when the error happened as its producer says (unix ms). stack_id: the failing

@@ -7,9 +7,11 @@ namespace dbg::coord::errors {
 
 namespace {
 
+// Selected FROM error_groups g JOIN error_stacks s ON s.id = g.stack_id.
 constexpr const char* kGroupColumns =
-    "id, signature, error_class, type, message, class, confidence, count, first_seen, last_seen, status, "
-    "status_changed_at, regressions, frames, signature_frames";
+    "g.id, g.signature, g.error_class, g.type, g.message, g.class, g.confidence, g.count, g.first_seen, g.last_seen, "
+    "g.status, g.status_changed_at, g.regressions, s.frames, g.signature_frames";
+constexpr const char* kGroupFrom = " FROM error_groups g JOIN error_stacks s ON s.id = g.stack_id";
 
 // A stored JSON column; a damaged one becomes null rather than failing the whole answer.
 nlohmann::json parse_json_column(const std::string& text) {
@@ -110,14 +112,14 @@ std::vector<std::pair<std::string, GroupCounts>> select_recent_group_counts(stor
 int64_t insert_group(store::StatementCache& sql, const NewGroupRow& row) {
   auto q = sql.get(
       "INSERT INTO error_groups (signature, error_class, type, message, count, first_seen, last_seen, status, "
-      "status_changed_at, frames, signature_frames) VALUES (?1, ?2, ?3, ?4, 0, ?5, ?5, 'open', ?5, ?6, ?7) "
+      "status_changed_at, stack_id, signature_frames) VALUES (?1, ?2, ?3, ?4, 0, ?5, ?5, 'open', ?5, ?6, ?7) "
       "RETURNING id");
   q->bind(1, row.signature);
   q->bind(2, row.error_class);
   q->bind(3, row.type);
   q->bind(4, row.message);
   q->bind(5, row.now_ms);
-  q->bind(6, row.frames_json);
+  q->bind(6, row.stack_id);
   q->bind(7, row.signature_frames_json);
   if (!q->step()) throw store::StoreError("inserting an error group returned no id");
   return q->column_int64(0);
@@ -188,9 +190,9 @@ std::optional<std::string> update_group_status(store::StatementCache& sql, int64
 
 nlohmann::json select_groups(store::StatementCache& sql, const GroupFilter& filter) {
   // One statement for every combination of filters: NULL parameters switch a condition off.
-  auto q = sql.get(std::string("SELECT ") + kGroupColumns +
-                   " FROM error_groups WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR class = ?2) "
-                   "AND last_seen >= ?3 ORDER BY last_seen DESC, id DESC LIMIT ?4");
+  auto q = sql.get(std::string("SELECT ") + kGroupColumns + kGroupFrom +
+                   " WHERE (?1 IS NULL OR g.status = ?1) AND (?2 IS NULL OR g.class = ?2) "
+                   "AND g.last_seen >= ?3 ORDER BY g.last_seen DESC, g.id DESC LIMIT ?4");
   if (filter.status) {
     q->bind(1, to_string(*filter.status));
   } else {
@@ -205,7 +207,7 @@ nlohmann::json select_groups(store::StatementCache& sql, const GroupFilter& filt
 }
 
 std::optional<nlohmann::json> select_group(store::StatementCache& sql, int64_t id) {
-  auto q = sql.get(std::string("SELECT ") + kGroupColumns + " FROM error_groups WHERE id = ?1");
+  auto q = sql.get(std::string("SELECT ") + kGroupColumns + kGroupFrom + " WHERE g.id = ?1");
   q->bind(1, id);
   if (!q->step()) return std::nullopt;
   return group_json(*q);

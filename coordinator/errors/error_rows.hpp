@@ -37,7 +37,7 @@ struct NewGroupRow {
   std::string_view error_class;
   std::string_view type;
   std::string_view message;
-  std::string_view frames_json;
+  int64_t stack_id = 0;  // the first event's frames (intern_stack)
   std::string_view signature_frames_json;
   int64_t now_ms = 0;
 };

@@ -161,6 +161,14 @@ void ErrorService::State::ingest(store::StatementCache& sql, const std::vector<P
   std::unordered_map<std::string_view, std::size_t> index;
   // Stacks first stored by this batch (the cache learns them only once the batch succeeded).
   std::unordered_map<std::string_view, int64_t> batch_stacks;
+  auto stack_of = [&](const PreparedEvent& p) {
+    if (const int64_t* cached = stack_ids.find(p.frames_json)) return *cached;
+    if (auto it = batch_stacks.find(p.frames_json); it != batch_stacks.end()) return it->second;
+    const int64_t id = intern_stack(sql, p.frames_json);
+    batch_stacks.emplace(p.frames_json, id);
+    out.new_stacks.emplace_back(&p.frames_json, id);
+    return id;
+  };
   out.touched.reserve(std::min<std::size_t>(events.size(), 1024));
   for (const auto& p : events) {
     const std::string& signature = p.signature.hash;
@@ -180,7 +188,7 @@ void ErrorService::State::ingest(store::StatementCache& sql, const std::vector<P
       } else {
         cache_misses.fetch_add(1, std::memory_order_relaxed);
         t.counts.id = insert_group(sql, NewGroupRow{signature, p.signature.error_class, p.event.type, p.event.message,
-                                                    p.frames_json, p.signature_frames_json, p.received_at});
+                                                    stack_of(p), p.signature_frames_json, p.received_at});
         t.counts.first_seen = t.counts.last_seen = t.counts.status_changed_at = p.received_at;
         t.created = true;
       }
@@ -202,16 +210,7 @@ void ErrorService::State::ingest(store::StatementCache& sql, const std::vector<P
     ++g.count;
     g.first_seen = std::min(g.first_seen, p.received_at);
     g.last_seen = std::max(g.last_seen, p.received_at);
-    int64_t stack_id;
-    if (const int64_t* cached = stack_ids.find(p.frames_json)) {
-      stack_id = *cached;
-    } else if (auto it = batch_stacks.find(p.frames_json); it != batch_stacks.end()) {
-      stack_id = it->second;
-    } else {
-      stack_id = intern_stack(sql, p.frames_json);
-      batch_stacks.emplace(p.frames_json, stack_id);
-      out.new_stacks.emplace_back(&p.frames_json, stack_id);
-    }
+    const int64_t stack_id = stack_of(p);
     const int64_t event_id =
         insert_event(sql, EventRow{g.id, p.received_at, p.event.timestamp_ms, p.event.source, p.event.kind,
                                    p.event.type, p.event.message, p.event.pid, p.event.comm, stack_id,
