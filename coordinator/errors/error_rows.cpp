@@ -59,6 +59,7 @@ GroupCounts counts_from(store::Statement& row, int first_column) {
   c.status = parse_status(row.column_text(first_column + 4)).value_or(GroupStatus::open);
   c.status_changed_at = row.column_int64(first_column + 5);
   c.regressions = row.column_int64(first_column + 6);
+  c.last_event_id = row.is_null(first_column + 7) ? 0 : row.column_int64(first_column + 7);
   return c;
 }
 
@@ -92,7 +93,7 @@ nlohmann::json to_json(const EventSummary& e) {
 
 std::optional<GroupCounts> select_group_counts(store::StatementCache& sql, std::string_view signature) {
   auto q = sql.get(
-      "SELECT id, count, first_seen, last_seen, status, status_changed_at, regressions FROM error_groups "
+      "SELECT id, count, first_seen, last_seen, status, status_changed_at, regressions, last_event_id FROM error_groups "
       "WHERE signature = ?1");
   q->bind(1, signature);
   if (!q->step()) return std::nullopt;
@@ -101,7 +102,8 @@ std::optional<GroupCounts> select_group_counts(store::StatementCache& sql, std::
 
 std::vector<std::pair<std::string, GroupCounts>> select_recent_group_counts(store::StatementCache& sql, int limit) {
   auto q = sql.get(
-      "SELECT signature, id, count, first_seen, last_seen, status, status_changed_at, regressions FROM error_groups "
+      "SELECT signature, id, count, first_seen, last_seen, status, status_changed_at, regressions, last_event_id "
+      "FROM error_groups "
       "ORDER BY last_seen DESC, id DESC LIMIT ?1");
   q->bind(1, static_cast<int64_t>(limit));
   std::vector<std::pair<std::string, GroupCounts>> out;
@@ -128,7 +130,7 @@ int64_t insert_group(store::StatementCache& sql, const NewGroupRow& row) {
 void update_group_counts(store::StatementCache& sql, const GroupCounts& c) {
   auto q = sql.get(
       "UPDATE error_groups SET count = ?2, first_seen = ?3, last_seen = ?4, status = ?5, status_changed_at = ?6, "
-      "regressions = ?7 WHERE id = ?1");
+      "regressions = ?7, last_event_id = ?8 WHERE id = ?1");
   q->bind(1, c.id);
   q->bind(2, c.count);
   q->bind(3, c.first_seen);
@@ -136,13 +138,18 @@ void update_group_counts(store::StatementCache& sql, const GroupCounts& c) {
   q->bind(5, to_string(c.status));
   q->bind(6, c.status_changed_at);
   q->bind(7, c.regressions);
+  if (c.last_event_id > 0) {
+    q->bind(8, c.last_event_id);
+  } else {
+    q->bind_null(8);
+  }
   q->run();
 }
 
 int64_t insert_event(store::StatementCache& sql, const EventRow& row) {
   auto q = sql.get(
-      "INSERT INTO error_events (group_id, received_at, timestamp, source, kind, type, message, pid, comm, stack_id, "
-      "context) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id");
+      "INSERT INTO error_events (group_id, prev_id, received_at, timestamp, source, kind, type, message, pid, comm, "
+      "stack_id, context) VALUES (?1, ?12, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id");
   q->bind(1, row.group_id);
   q->bind(2, row.received_at);
   q->bind(3, row.timestamp);
@@ -154,6 +161,11 @@ int64_t insert_event(store::StatementCache& sql, const EventRow& row) {
   q->bind(9, row.comm);
   q->bind(10, row.stack_id);
   q->bind(11, row.context_json);
+  if (row.prev_id > 0) {
+    q->bind(12, row.prev_id);
+  } else {
+    q->bind_null(12);
+  }
   if (!q->step()) throw store::StoreError("inserting an error event returned no id");
   return q->column_int64(0);
 }
@@ -215,9 +227,14 @@ std::optional<nlohmann::json> select_group(store::StatementCache& sql, int64_t i
 
 nlohmann::json select_events(store::StatementCache& sql, int64_t group_id, int limit) {
   auto q = sql.get(
+      "WITH RECURSIVE chain(id, n) AS ("
+      "  SELECT last_event_id, 1 FROM error_groups WHERE id = ?1 AND last_event_id IS NOT NULL AND ?2 > 0"
+      "  UNION ALL"
+      "  SELECT e.prev_id, c.n + 1 FROM chain c JOIN error_events e ON e.id = c.id"
+      "  WHERE c.n < ?2 AND e.prev_id IS NOT NULL) "
       "SELECT e.id, e.received_at, e.timestamp, e.source, e.kind, e.type, e.message, e.pid, e.comm, s.frames, "
-      "e.context FROM error_events e JOIN error_stacks s ON s.id = e.stack_id WHERE e.group_id = ?1 "
-      "ORDER BY e.id DESC LIMIT ?2");
+      "e.context FROM chain c JOIN error_events e ON e.id = c.id JOIN error_stacks s ON s.id = e.stack_id "
+      "ORDER BY e.id DESC");
   q->bind(1, group_id);
   q->bind(2, static_cast<int64_t>(limit));
   auto events = nlohmann::json::array();

@@ -30,6 +30,7 @@ struct GroupCounts {
   GroupStatus status = GroupStatus::open;
   int64_t status_changed_at = 0;
   int64_t regressions = 0;
+  int64_t last_event_id = 0;  // 0: none yet
 };
 
 struct NewGroupRow {
@@ -44,6 +45,7 @@ struct NewGroupRow {
 
 struct EventRow {
   int64_t group_id = 0;
+  int64_t prev_id = 0;  // the group's previous event; 0: none
   int64_t received_at = 0;
   int64_t timestamp = 0;
   std::string_view source;

@@ -212,9 +212,10 @@ void ErrorService::State::ingest(store::StatementCache& sql, const std::vector<P
     g.last_seen = std::max(g.last_seen, p.received_at);
     const int64_t stack_id = stack_of(p);
     const int64_t event_id =
-        insert_event(sql, EventRow{g.id, p.received_at, p.event.timestamp_ms, p.event.source, p.event.kind,
+        insert_event(sql, EventRow{g.id, g.last_event_id, p.received_at, p.event.timestamp_ms, p.event.source, p.event.kind,
                                    p.event.type, p.event.message, p.event.pid, p.event.comm, stack_id,
                                    p.context_json});
+    g.last_event_id = event_id;
     out.group_ids.push_back(g.id);
     out.summaries.push_back(EventSummary{event_id, g.id, p.received_at, p.event.timestamp_ms, p.event.source,
                                          p.event.kind, p.event.type, p.event.message, p.event.pid, p.event.comm});

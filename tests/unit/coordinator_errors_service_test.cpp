@@ -289,6 +289,13 @@ BOOST_AUTO_TEST_CASE(history_is_bounded_and_newest_first) {
   BOOST_TEST(recent[0].at("message") == "occurrence 24");
   BOOST_TEST(recent[9].at("message") == "occurrence 15");
   BOOST_TEST(!recent[0].contains("context"));  // memory keeps no context
+  // The group's latest events from SQLite: the newest 20 of 25, newest first, chained by group.
+  auto group = fx.get(recent[0].at("group_id").get<int64_t>()).value();
+  const auto& events = group.at("events");
+  BOOST_REQUIRE_EQUAL(events.size(), 20u);
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    BOOST_TEST(events[i].at("message") == "occurrence " + std::to_string(24 - i));
+  }
 }
 
 BOOST_AUTO_TEST_CASE(groups_survive_a_restart_and_keep_counting) {
