@@ -42,8 +42,9 @@ CREATE TABLE error_groups (
   stack_id          INTEGER NOT NULL REFERENCES error_stacks (id),
   signature_frames  TEXT NOT NULL
 ) STRICT;
+-- One index only: every batch moves last_seen of the groups it touches, so each index on it is
+-- rewritten at ingest rate; lists walk this one newest first and filter status on the way.
 CREATE INDEX error_groups_by_last_seen ON error_groups (last_seen);
-CREATE INDEX error_groups_by_status ON error_groups (status, last_seen);
 
 -- Every event, until an archive folds it away. received_at is when the coordinator took it;
 -- timestamp is when the error happened as its producer says (unix ms). stack_id: the failing
