@@ -88,7 +88,7 @@ done
 
 {
   printf 'date=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  printf 'command=bench/run_errors_bench.sh%s\n' "$(printf ' %s' "${ARGS[@]+"${ARGS[@]}"}")"
+  printf 'command=%s\n' "$(echo "bench/run_errors_bench.sh ${ARGS[*]+"${ARGS[*]}"}" | sed 's/ *$//')"
   printf 'run_dir=%s\n' "${RUN_DIR#"$REPO"/}"
   printf 'nproc=%s\n' "$(nproc)"
   printf 'cpu=%s\n' "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"

@@ -12,3 +12,7 @@ dbg_add_test(coordinator_errors_test
   SOURCES integration/coordinator_errors_test.cpp
   LIBS SQLite::SQLite3)
 add_dependencies(coordinator_errors_test dbgcoord dbg-worker)
+
+dbg_add_test(coordinator_errors_json_test
+  SOURCES unit/coordinator_errors_json_test.cpp
+  LIBS dbg_coordinator_core)
