@@ -5,7 +5,6 @@
 
 #include "coordinator/api/query.hpp"
 #include "coordinator/api/routes.hpp"
-#include "coordinator/errors/error_event_json.hpp"
 #include "coordinator/errors/error_service.hpp"
 #include "dbg/protocol.hpp"
 
@@ -67,12 +66,10 @@ Result<GroupFilter> parse_filter(std::string_view query) {
 
 void add_error_routes(http::Router& router, ErrorService& service) {
   router.add_async("POST", "/api/v1/errors/events", [&service](http::HttpRequest req, http::Reply reply) {
-    auto events = parse_error_events(req.body);
-    if (!events) return reply(api::error_response(events.error()));
-    const std::size_t n = events.value().size();
-    service.record_batch(std::move(events.value()), [reply, n](Result<std::vector<int64_t>> stored) {
+    service.record_body(std::move(req.body), [reply](Result<std::vector<int64_t>> stored) {
       if (!stored) return reply(api::error_response(stored.error()));
-      reply(api::json_response(201, nlohmann::json{{"accepted", n}, {"group_ids", stored.value()}}));
+      const auto n = stored.value().size();
+      reply(api::json_response(201, nlohmann::json{{"accepted", n}, {"group_ids", std::move(stored.value())}}));
     });
   });
   router.add("GET", "/api/v1/errors/events", [&service](const http::HttpRequest& req) {

@@ -4,12 +4,15 @@
 
 #include <algorithm>
 #include <atomic>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <deque>
 #include <map>
 #include <mutex>
 #include <unordered_map>
 
+#include "coordinator/errors/error_event_json.hpp"
 #include "coordinator/errors/json_writer.hpp"
 #include "coordinator/errors/lru_map.hpp"
 #include "coordinator/errors/signature.hpp"
@@ -147,6 +150,7 @@ struct ErrorService::State : std::enable_shared_from_this<ErrorService::State> {
   bool publish_scheduled = false;
   std::chrono::steady_clock::time_point last_publish{};
 
+  std::atomic<int> bodies_in_flight{0};
   std::atomic<uint64_t> events_recorded{0}, events_failed{0}, groups_created{0}, regressions{0};
   std::atomic<uint64_t> cache_hits{0}, cache_misses{0};
   std::atomic<std::size_t> cached_groups{0};
@@ -318,7 +322,8 @@ void ErrorService::State::publish() {
 
 ErrorService::ErrorService(store::Store& store, std::shared_ptr<events::Hub> hub, boost::asio::any_io_executor executor,
                            ErrorServiceConfig config)
-    : state_(std::make_shared<State>(store, std::move(hub), std::move(executor), config)) {
+    : state_(std::make_shared<State>(store, std::move(hub), std::move(executor), config)),
+      parser_(std::make_unique<boost::asio::thread_pool>(1)) {
   // Warm the cache and the history with what the last run left; queued before any write, so
   // ingest sees a warm cache (groups not warmed are read back on demand anyway).
   std::weak_ptr<State> weak = state_;
@@ -340,6 +345,7 @@ ErrorService::ErrorService(store::Store& store, std::shared_ptr<events::Hub> hub
 }
 
 ErrorService::~ErrorService() {
+  parser_->join();  // bodies still being parsed are submitted first
   try {
     state_->store.flush();
   } catch (const std::exception& e) {
@@ -386,6 +392,25 @@ void submit(const std::shared_ptr<ErrorService::State>& state, std::vector<Error
 }
 
 }  // namespace
+
+void ErrorService::record_body(std::string body, std::function<void(Result<std::vector<int64_t>>)> done) {
+  auto state = state_;
+  if (state->bodies_in_flight.fetch_add(1) >= kMaxBodiesInFlight) {
+    state->bodies_in_flight.fetch_sub(1);
+    return done(Error{"queue_full", "too many error reports in progress; retry shortly"});
+  }
+  // Counted until answered, parse failures included.
+  auto answer = [state, done = std::move(done)](Result<std::vector<int64_t>> r) {
+    state->bodies_in_flight.fetch_sub(1);
+    done(std::move(r));
+  };
+  boost::asio::post(*parser_, [state, body = std::move(body), answer = std::move(answer)]() mutable {
+    auto events = parse_error_events(body);
+    std::string().swap(body);  // up to 1 MiB: free it before the events wait for the disk
+    if (!events) return answer(events.error());
+    submit(state, std::move(events.value()), std::move(answer));
+  });
+}
 
 void ErrorService::record(ErrorEvent event) {
   std::vector<ErrorEvent> one;

@@ -38,6 +38,10 @@
 #include "coordinator/errors/error_rows.hpp"
 #include "dbg/error.hpp"
 
+namespace boost::asio {
+class thread_pool;
+}
+
 namespace dbg::coord {
 namespace events {
 class Hub;
@@ -50,6 +54,9 @@ class Store;
 namespace dbg::coord::errors {
 
 inline constexpr std::size_t kGroupsPerHubEvent = 200;
+// POST bodies being parsed or stored at once; more get 503 + Retry-After (each may be 1 MiB,
+// and a client faster than the disk must not grow our memory).
+inline constexpr int kMaxBodiesInFlight = 16;
 
 struct ErrorServiceConfig {
   std::size_t history_events = 1000;
@@ -75,7 +82,7 @@ class ErrorService {
   // they are read back on demand).
   ErrorService(store::Store& store, std::shared_ptr<events::Hub> hub, boost::asio::any_io_executor executor,
                ErrorServiceConfig config = {});
-  // Waits for this service's queued writes (their callbacks refer to it).
+  // Waits for the bodies being parsed and this service's queued writes.
   ~ErrorService();
   ErrorService(const ErrorService&) = delete;
   ErrorService& operator=(const ErrorService&) = delete;
@@ -83,6 +90,11 @@ class ErrorService {
   // Records the events, all in one store write. done gets the group id of each event, in order,
   // after COMMIT; or the store's Error (nothing of the batch is then stored).
   void record_batch(std::vector<ErrorEvent> events, std::function<void(Result<std::vector<int64_t>>)> done);
+  // POST /api/v1/errors/events: parses the body (error_event_json.hpp) on the service's own
+  // thread, not the caller's: 1,000 events take milliseconds to parse and sign, which must not
+  // stall the network thread. done: the group ids after COMMIT; bad_request for a malformed body
+  // (nothing stored); queue_full beyond kMaxBodiesInFlight.
+  void record_body(std::string body, std::function<void(Result<std::vector<int64_t>>)> done);
   // One event, answer not needed (a failure is logged).
   void record(ErrorEvent event);
   // For producers (the watch manager): calls record().
@@ -104,6 +116,7 @@ class ErrorService {
 
  private:
   std::shared_ptr<State> state_;
+  std::unique_ptr<boost::asio::thread_pool> parser_;  // one thread: parse and sign bodies
 };
 
 }  // namespace dbg::coord::errors
