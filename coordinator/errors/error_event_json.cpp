@@ -366,6 +366,8 @@ class EventsSax {
   }
 
   bool event_value(const Scalar& v) {
+    // {"events": "x"}: the batch key with a scalar, and no event exists yet.
+    if (events_.empty() || field_ == Field::kEvents) return wrong_type();
     ErrorEvent& e = event();
     switch (field_) {
       case Field::kType:

@@ -66,6 +66,8 @@ BOOST_AUTO_TEST_CASE(malformed_bodies_name_what_and_where) {
   BOOST_TEST(error_of(R"({"events":[{"type":"A"}],"type":"B"})").find("nothing else") != std::string::npos);
   BOOST_TEST(error_of(R"({"type":"B","events":[]})").find("nothing else") != std::string::npos);
   BOOST_TEST(error_of(R"({"events":[]})") == "events: must be a non-empty array");
+  BOOST_TEST(error_of(R"({"events":"x"})") == "events: must be a non-empty array");  // found by fuzzing
+  BOOST_TEST(error_of(R"({"events":null})") == "events: must be a non-empty array");
   BOOST_TEST(error_of(R"({"events":[7]})") == "events[0]: an event must be an object");
   BOOST_TEST(error_of(R"({"type":"A","frames":[[]]})") == "body.frames[0]: a frame must be an object");
   BOOST_TEST(error_of(R"({"type":"A","frames":[{"offset":"0x"}]})").find("hex string") != std::string::npos);
