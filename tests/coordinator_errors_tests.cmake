@@ -16,3 +16,7 @@ add_dependencies(coordinator_errors_test dbgcoord dbg-worker)
 dbg_add_test(coordinator_errors_json_test
   SOURCES unit/coordinator_errors_json_test.cpp
   LIBS dbg_coordinator_core)
+
+dbg_add_test(coordinator_errors_mutation_test
+  SOURCES unit/coordinator_errors_mutation_test.cpp
+  LIBS dbg_coordinator_core)
