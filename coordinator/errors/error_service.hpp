@@ -10,9 +10,10 @@
 // ten thousand), and the last `history_events` events without their frames and context.
 //
 // Threads: record*/set_status/queries may be called from any thread. Signatures and JSON are
-// computed on the caller's thread; grouping and SQL run on the store's thread (inside
-// Store::write, batched with other writes); the group cache is touched only there, so it needs
-// no lock. `done` callbacks run on the store thread (or on the caller's, for refused input).
+// computed on the caller's thread (record, record_batch) or on the service's parser thread
+// (record_body: POST bodies); grouping and SQL run on the store's thread (inside Store::write,
+// batched with other writes); the group cache is touched only there, so it needs no lock.
+// `done` callbacks run on the store thread (or the parser's / the caller's, for refused input).
 //
 // Hub events are coalesced: changes are gathered and published at most once per
 // `publish_interval` (the first change after a quiet period goes out at once), as
