@@ -18,6 +18,8 @@
 
 #include "coordinator/api/routes.hpp"
 #include "coordinator/auth/token.hpp"
+#include "coordinator/errors/error_routes.hpp"
+#include "coordinator/errors/error_service.hpp"
 #include "coordinator/events/hub.hpp"
 #include "coordinator/http/health.hpp"
 #include "coordinator/http/listener.hpp"
@@ -94,13 +96,18 @@ int run(const Config& config) {
   policy_config.allow_other_users = config.allow_other_users;
   policy::TargetPolicy policy(policy_config, static_cast<int>(::getpid()));
 
-  // Crash watches: one `dbg-worker watch` process for all of them. Until the error groups are
-  // wired in, the recorder only logs each event.
+  // Error groups: events from the API and from the crash watch. Declared before the watch
+  // manager, which hands it events until it is destroyed.
+  errors::ErrorService error_service(*store, hub, ioc.get_executor());
+
+  // Crash watches: one `dbg-worker watch` process for all of them; every crash and non-zero
+  // exit becomes an event of the error groups.
   watch::WatchManagerConfig watch_config;
   watch_config.watcher_executable = worker;
   watch::WatchManager watches(ioc, blocking.get_executor(), watch_config, policy, *store, *hub,
-                              [](errors::ErrorEvent e) {
+                              [record = error_service.recorder()](errors::ErrorEvent e) {
                                 spdlog::info("watch {} of {} ({}): {}: {}", e.kind, e.pid, e.comm, e.type, e.message);
+                                record(std::move(e));
                               });
   // The watcher is a tracer like the workers: never a target.
   policy.set_worker_pids_provider([&pool, &watches] {
@@ -122,6 +129,7 @@ int run(const Config& config) {
   http::add_health_routes(*router, started);
   api::add_api_routes(*router, api::ApiContext{scheduler, resolver, *store, blocking.get_executor()});
   watch::add_watch_routes(*router, watches);
+  errors::add_error_routes(*router, error_service);
   // Every /api route and /metrics need the token (header only); /healthz stays open.
   router->set_auth(auth::token_check(token.token, false));
 

@@ -1,0 +1,519 @@
+#include "coordinator/errors/error_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+
+#include "coordinator/errors/error_event_json.hpp"
+#include "coordinator/errors/json_writer.hpp"
+#include "coordinator/errors/lru_map.hpp"
+#include "coordinator/errors/signature.hpp"
+#include "coordinator/events/hub.hpp"
+#include "coordinator/events/topics.hpp"
+#include "coordinator/store/statement.hpp"
+#include "coordinator/store/store.hpp"
+
+namespace dbg::coord::errors {
+
+namespace {
+
+constexpr std::size_t kMaxTypeBytes = 200;
+constexpr std::size_t kMaxCommBytes = 64;
+constexpr std::size_t kMaxLabelBytes = 32;  // source, kind
+constexpr std::size_t kMaxStoredFrames = 256;
+// Frames texts are ~1 KB: 4,096 of them bound this cache to a few MB.
+constexpr std::size_t kCachedStacks = 4096;
+
+int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// At most max_chars UTF-8 characters (code points): the issue bounds messages in characters.
+std::string cut_chars(std::string text, std::size_t max_chars) {
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;  // continuation byte
+    if (chars++ == max_chars) {
+      text.resize(i);
+      break;
+    }
+  }
+  return text;
+}
+
+std::string cut_bytes(std::string text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  std::size_t end = max_bytes;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  text.resize(end);
+  return text;
+}
+
+std::string dump(const nlohmann::json& j) {
+  // Names and messages come from other processes: invalid UTF-8 is replaced, never thrown on.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// An event ready for the store thread: bounded, signed and serialized on the caller's thread,
+// so the single store thread does nothing but grouping and SQL.
+struct PreparedEvent {
+  ErrorEvent event;
+  Signature signature;
+  std::string frames_json;
+  std::string signature_frames_json;
+  std::string context_json;
+  int64_t received_at = 0;
+};
+
+PreparedEvent prepare(ErrorEvent e, int64_t received_at) {
+  PreparedEvent p;
+  e.type = cut_bytes(std::move(e.type), kMaxTypeBytes);
+  if (e.type.empty()) e.type = "unknown";
+  e.message = cut_chars(std::move(e.message), kMaxMessageChars);
+  e.comm = cut_bytes(std::move(e.comm), kMaxCommBytes);
+  e.source = cut_bytes(e.source.empty() ? std::string("api") : std::move(e.source), kMaxLabelBytes);
+  e.kind = cut_bytes(e.kind.empty() ? std::string("reported") : std::move(e.kind), kMaxLabelBytes);
+  if (e.timestamp_ms <= 0) e.timestamp_ms = received_at;
+  if (e.frames.size() > kMaxStoredFrames) e.frames.resize(kMaxStoredFrames);
+  p.signature = compute_signature(e.type, e.message, e.comm, e.frames);
+  p.frames_json = frames_json(e.frames);
+  p.signature_frames_json = dump(nlohmann::json(p.signature.frames));
+  p.context_json = e.context.is_null() || e.context.empty() ? "{}" : dump(e.context);
+  e.context = nullptr;  // serialized above; the JSON tree is not needed any more
+  p.received_at = received_at;
+  p.event = std::move(e);
+  return p;
+}
+
+// One group as this batch changed it.
+struct TouchedGroup {
+  std::string signature;
+  GroupCounts counts;
+  bool created = false;
+  bool reopened = false;
+  const PreparedEvent* first = nullptr;  // the batch's first event of this group
+};
+
+struct BatchOutcome {
+  std::vector<int64_t> group_ids;
+  std::vector<EventSummary> summaries;
+  std::vector<TouchedGroup> touched;
+  std::vector<std::pair<const std::string*, int64_t>> new_stacks;  // frames text -> id, to cache
+};
+
+nlohmann::json counts_json(const GroupCounts& c) {
+  return nlohmann::json{{"id", c.id},
+                        {"count", c.count},
+                        {"first_seen", c.first_seen},
+                        {"last_seen", c.last_seen},
+                        {"status", to_string(c.status)},
+                        {"regressions", c.regressions}};
+}
+
+}  // namespace
+
+struct ErrorService::State : std::enable_shared_from_this<ErrorService::State> {
+  State(store::Store& s, std::shared_ptr<events::Hub> h, boost::asio::any_io_executor e, ErrorServiceConfig c)
+      : store(s), hub(std::move(h)), executor(std::move(e)), config(c), cache(c.cached_groups) {}
+
+  void ingest(store::StatementCache& sql, const std::vector<PreparedEvent>& events, BatchOutcome& out);
+  void after_commit(BatchOutcome& outcome);
+  void forget(const BatchOutcome& outcome);
+  void schedule_publish();  // mutex held
+  void publish();
+
+  store::Store& store;
+  std::shared_ptr<events::Hub> hub;
+  boost::asio::any_io_executor executor;
+  const ErrorServiceConfig config;
+
+  // Store thread only.
+  LruMap<GroupCounts> cache;
+  // Frames text -> error_stacks id: most events repeat a stack seen moments ago.
+  LruMap<int64_t> stack_ids{kCachedStacks};
+
+  // Shared between the store thread (after commits) and readers / the publisher.
+  mutable std::mutex mutex;
+  std::deque<EventSummary> history;
+  std::map<int64_t, nlohmann::json> pending_created;  // id -> the new group
+  std::map<int64_t, GroupCounts> pending_updated;     // id -> latest counts
+  std::vector<nlohmann::json> pending_reopened;
+  bool publish_scheduled = false;
+  std::chrono::steady_clock::time_point last_publish{};
+
+  std::atomic<int> bodies_in_flight{0};
+  std::atomic<uint64_t> events_recorded{0}, events_failed{0}, groups_created{0}, regressions{0};
+  std::atomic<uint64_t> cache_hits{0}, cache_misses{0};
+  std::atomic<std::size_t> cached_groups{0};
+};
+
+void ErrorService::State::ingest(store::StatementCache& sql, const std::vector<PreparedEvent>& events, BatchOutcome& out) {
+  out = BatchOutcome{};
+  out.group_ids.reserve(events.size());
+  out.summaries.reserve(events.size());
+  // Index into out.touched by signature: a batch of 1,000 events into a few groups updates each
+  // group row once, not 1,000 times.
+  std::unordered_map<std::string_view, std::size_t> index;
+  // Stacks first stored by this batch (the cache learns them only once the batch succeeded).
+  std::unordered_map<std::string_view, int64_t> batch_stacks;
+  auto stack_of = [&](const PreparedEvent& p) {
+    if (const int64_t* cached = stack_ids.find(p.frames_json)) return *cached;
+    if (auto it = batch_stacks.find(p.frames_json); it != batch_stacks.end()) return it->second;
+    const int64_t id = intern_stack(sql, p.frames_json);
+    batch_stacks.emplace(p.frames_json, id);
+    out.new_stacks.emplace_back(&p.frames_json, id);
+    return id;
+  };
+  out.touched.reserve(std::min<std::size_t>(events.size(), 1024));
+  for (const auto& p : events) {
+    const std::string& signature = p.signature.hash;
+    std::size_t at;
+    if (auto it = index.find(signature); it != index.end()) {
+      at = it->second;
+    } else {
+      TouchedGroup t;
+      t.signature = signature;
+      t.first = &p;
+      if (const GroupCounts* cached = cache.find(signature)) {
+        t.counts = *cached;
+        cache_hits.fetch_add(1, std::memory_order_relaxed);
+      } else if (auto stored = select_group_counts(sql, signature)) {
+        t.counts = *stored;
+        cache_misses.fetch_add(1, std::memory_order_relaxed);
+      } else {
+        cache_misses.fetch_add(1, std::memory_order_relaxed);
+        t.counts.id = insert_group(sql, NewGroupRow{signature, p.signature.error_class, p.event.type, p.event.message,
+                                                    stack_of(p), p.signature_frames_json, p.received_at});
+        t.counts.first_seen = t.counts.last_seen = t.counts.status_changed_at = p.received_at;
+        t.created = true;
+      }
+      at = out.touched.size();
+      out.touched.push_back(std::move(t));
+      // Keyed by a view of the event's own signature, which outlives this loop (a view of
+      // out.touched's copy would dangle when the vector grows).
+      index.emplace(std::string_view(signature), at);
+    }
+    TouchedGroup& t = out.touched[at];
+    GroupCounts& g = t.counts;
+    if (g.status == GroupStatus::resolved) {
+      // A resolved error that happens again is a regression: reopen, as trackers do.
+      g.status = GroupStatus::open;
+      g.status_changed_at = p.received_at;
+      ++g.regressions;
+      t.reopened = true;
+    }
+    ++g.count;
+    g.first_seen = std::min(g.first_seen, p.received_at);
+    g.last_seen = std::max(g.last_seen, p.received_at);
+    const int64_t stack_id = stack_of(p);
+    const int64_t event_id =
+        insert_event(sql, EventRow{g.id, g.last_event_id, p.received_at, p.event.timestamp_ms, p.event.source, p.event.kind,
+                                   p.event.type, p.event.message, p.event.pid, p.event.comm, stack_id,
+                                   p.context_json});
+    g.last_event_id = event_id;
+    out.group_ids.push_back(g.id);
+    out.summaries.push_back(EventSummary{event_id, g.id, p.received_at, p.event.timestamp_ms, p.event.source,
+                                         p.event.kind, p.event.type, p.event.message, p.event.pid, p.event.comm});
+  }
+  for (const auto& t : out.touched) update_group_counts(sql, t.counts);
+  // Only now, every statement done: the cache shows this batch (a throw above left it as it
+  // was; a failed COMMIT erases these entries in forget()).
+  for (const auto& t : out.touched) cache.put(t.signature, t.counts);
+  for (const auto& [text, id] : out.new_stacks) stack_ids.put(*text, id);
+  cached_groups.store(cache.size(), std::memory_order_relaxed);
+}
+
+void ErrorService::State::forget(const BatchOutcome& outcome) {
+  // The database rolled back what the cache may already show: read these groups back next time.
+  for (const auto& t : outcome.touched) cache.erase(t.signature);
+  for (const auto& [text, id] : outcome.new_stacks) stack_ids.erase(*text);
+  cached_groups.store(cache.size(), std::memory_order_relaxed);
+}
+
+void ErrorService::State::after_commit(BatchOutcome& outcome) {
+  events_recorded.fetch_add(outcome.group_ids.size(), std::memory_order_relaxed);
+  std::lock_guard lock(mutex);
+  for (auto& s : outcome.summaries) {
+    history.push_back(std::move(s));
+    if (history.size() > config.history_events) history.pop_front();
+  }
+  for (const auto& t : outcome.touched) {
+    if (t.created) {
+      groups_created.fetch_add(1, std::memory_order_relaxed);
+      nlohmann::json g = counts_json(t.counts);
+      g["signature"] = t.signature;
+      g["error_class"] = t.first->signature.error_class;
+      g["type"] = t.first->event.type;
+      g["message"] = t.first->event.message;
+      g["class"] = nullptr;
+      g["confidence"] = nullptr;
+      pending_created[t.counts.id] = std::move(g);
+    } else if (auto created = pending_created.find(t.counts.id); created != pending_created.end()) {
+      // Created earlier in this publishing window: its announcement carries the latest counts.
+      const nlohmann::json latest = counts_json(t.counts);
+      for (const auto& [key, value] : latest.items()) created->second[key] = value;
+    } else {
+      pending_updated[t.counts.id] = t.counts;
+    }
+    if (t.reopened) {
+      regressions.fetch_add(1, std::memory_order_relaxed);
+      nlohmann::json r = counts_json(t.counts);
+      r["signature"] = t.signature;
+      pending_reopened.push_back(std::move(r));
+    }
+  }
+  schedule_publish();
+}
+
+void ErrorService::State::schedule_publish() {
+  if (publish_scheduled) return;
+  if (pending_created.empty() && pending_updated.empty() && pending_reopened.empty()) return;
+  publish_scheduled = true;
+  // Leading edge after a quiet period, then at most once per interval.
+  const auto due = last_publish + config.publish_interval;
+  const auto now = std::chrono::steady_clock::now();
+  const auto delay = due > now ? due - now : std::chrono::steady_clock::duration::zero();
+  auto timer = std::make_shared<boost::asio::steady_timer>(executor, delay);
+  std::weak_ptr<State> weak = weak_from_this();
+  timer->async_wait([weak, timer](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (auto self = weak.lock()) self->publish();
+  });
+}
+
+void ErrorService::State::publish() {
+  std::map<int64_t, nlohmann::json> created;
+  std::map<int64_t, GroupCounts> updated;
+  std::vector<nlohmann::json> reopened;
+  {
+    std::lock_guard lock(mutex);
+    created.swap(pending_created);
+    updated.swap(pending_updated);
+    reopened.swap(pending_reopened);
+    publish_scheduled = false;
+    last_publish = std::chrono::steady_clock::now();
+  }
+  const std::string topic(events::kTopicErrors);
+  // Chunks keep every WebSocket message small (clients' send queues are bounded in bytes).
+  auto chunked = [&](const char* type, auto& items, auto&& convert) {
+    auto groups = nlohmann::json::array();
+    for (auto& item : items) {
+      groups.push_back(convert(item));
+      if (groups.size() == kGroupsPerHubEvent) {
+        hub->publish(topic, type, nlohmann::json{{"groups", std::move(groups)}});
+        groups = nlohmann::json::array();
+      }
+    }
+    if (!groups.empty()) hub->publish(topic, type, nlohmann::json{{"groups", std::move(groups)}});
+  };
+  chunked("groups_created", created, [](auto& entry) { return std::move(entry.second); });
+  chunked("groups_updated", updated, [](auto& entry) { return counts_json(entry.second); });
+  for (auto& r : reopened) hub->publish(topic, "group_reopened", std::move(r));
+}
+
+ErrorService::ErrorService(store::Store& store, std::shared_ptr<events::Hub> hub, boost::asio::any_io_executor executor,
+                           ErrorServiceConfig config)
+    : state_(std::make_shared<State>(store, std::move(hub), std::move(executor), config)),
+      parser_(std::make_unique<boost::asio::thread_pool>(1)) {
+  // Warm the cache and the history with what the last run left; queued before any write, so
+  // ingest sees a warm cache (groups not warmed are read back on demand anyway).
+  std::weak_ptr<State> weak = state_;
+  store.read([weak](store::StatementCache& sql) {
+    auto state = weak.lock();
+    if (!state) return;
+    try {
+      auto groups = select_recent_group_counts(sql, static_cast<int>(state->config.cached_groups));
+      // Oldest first, so the most recently seen group ends up most recently used.
+      for (auto it = groups.rbegin(); it != groups.rend(); ++it) state->cache.put(it->first, it->second);
+      state->cached_groups.store(state->cache.size(), std::memory_order_relaxed);
+      auto events = select_recent_event_summaries(sql, static_cast<int>(state->config.history_events));
+      std::lock_guard lock(state->mutex);
+      state->history.assign(std::make_move_iterator(events.begin()), std::make_move_iterator(events.end()));
+    } catch (const std::exception& e) {
+      spdlog::error("errors: loading groups at start: {}", e.what());
+    }
+  });
+}
+
+ErrorService::~ErrorService() {
+  parser_->join();  // bodies still being parsed are submitted first
+  try {
+    state_->store.flush();
+  } catch (const std::exception& e) {
+    spdlog::error("errors: waiting for queued writes: {}", e.what());
+  }
+}
+
+namespace {
+
+void submit(const std::shared_ptr<ErrorService::State>& state, std::vector<ErrorEvent> events,
+            std::function<void(Result<std::vector<int64_t>>)> done);
+
+}  // namespace
+
+void ErrorService::record_batch(std::vector<ErrorEvent> events, std::function<void(Result<std::vector<int64_t>>)> done) {
+  submit(state_, std::move(events), std::move(done));
+}
+
+namespace {
+
+void log_failure(Result<std::vector<int64_t>> r) {
+  if (!r) spdlog::error("errors: an event was not stored: {}", r.error().message);
+}
+
+void submit(const std::shared_ptr<ErrorService::State>& state, std::vector<ErrorEvent> events,
+            std::function<void(Result<std::vector<int64_t>>)> done) {
+  const int64_t received_at = now_ms();
+  auto prepared = std::make_shared<std::vector<PreparedEvent>>();
+  prepared->reserve(events.size());
+  for (auto& e : events) prepared->push_back(prepare(std::move(e), received_at));
+  auto outcome = std::make_shared<BatchOutcome>();
+  state->store.write(
+      [state, prepared, outcome](store::StatementCache& sql) { state->ingest(sql, *prepared, *outcome); },
+      [state, prepared, outcome, done = std::move(done)](Result<void> committed) {
+        if (!committed) {
+          state->forget(*outcome);
+          state->events_failed.fetch_add(prepared->size(), std::memory_order_relaxed);
+          done(committed.error());
+          return;
+        }
+        state->after_commit(*outcome);
+        done(std::move(outcome->group_ids));
+      });
+}
+
+}  // namespace
+
+void ErrorService::record_body(std::string body, std::function<void(Result<std::vector<int64_t>>)> done) {
+  auto state = state_;
+  if (state->bodies_in_flight.fetch_add(1) >= kMaxBodiesInFlight) {
+    state->bodies_in_flight.fetch_sub(1);
+    return done(Error{"queue_full", "too many error reports in progress; retry shortly"});
+  }
+  // Counted until answered, parse failures included.
+  auto answer = [state, done = std::move(done)](Result<std::vector<int64_t>> r) {
+    state->bodies_in_flight.fetch_sub(1);
+    done(std::move(r));
+  };
+  boost::asio::post(*parser_, [state, body = std::move(body), answer = std::move(answer)]() mutable {
+    auto events = parse_error_events(body);
+    std::string().swap(body);  // up to 1 MiB: free it before the events wait for the disk
+    if (!events) return answer(events.error());
+    submit(state, std::move(events.value()), std::move(answer));
+  });
+}
+
+void ErrorService::record(ErrorEvent event) {
+  std::vector<ErrorEvent> one;
+  one.push_back(std::move(event));
+  submit(state_, std::move(one), log_failure);
+}
+
+ErrorRecorder ErrorService::recorder() {
+  // Holds the service's state, not `this`: a producer may keep the recorder longer than the
+  // service lives; events recorded after that are dropped.
+  std::weak_ptr<State> weak = state_;
+  return [weak](ErrorEvent event) {
+    auto state = weak.lock();
+    if (!state) return;
+    std::vector<ErrorEvent> one;
+    one.push_back(std::move(event));
+    submit(state, std::move(one), log_failure);
+  };
+}
+
+void ErrorService::list_groups(GroupFilter filter, std::function<void(Result<nlohmann::json>)> done) {
+  state_->store.read([filter = std::move(filter), done = std::move(done)](store::StatementCache& sql) {
+    std::optional<nlohmann::json> out;
+    try {
+      out = select_groups(sql, filter);
+    } catch (const std::exception& e) {
+      spdlog::error("errors: listing groups: {}", e.what());
+    }
+    if (!out) return done(Error{"storage_error", "the error groups could not be read; see the server log"});
+    done(std::move(*out));
+  });
+}
+
+void ErrorService::get_group(int64_t id, int latest_events, std::function<void(Result<nlohmann::json>)> done) {
+  state_->store.read([id, latest_events, done = std::move(done)](store::StatementCache& sql) {
+    std::optional<nlohmann::json> group;
+    bool failed = false;
+    try {
+      group = select_group(sql, id);
+      if (group) (*group)["events"] = select_events(sql, id, latest_events);
+    } catch (const std::exception& e) {
+      spdlog::error("errors: reading group {}: {}", id, e.what());
+      failed = true;
+    }
+    if (failed) return done(Error{"storage_error", "the error group could not be read; see the server log"});
+    if (!group) return done(Error{"not_found", "no error group " + std::to_string(id)});
+    done(std::move(*group));
+  });
+}
+
+void ErrorService::set_status(int64_t id, GroupStatus status, std::function<void(Result<nlohmann::json>)> done) {
+  struct Change {
+    std::optional<std::string> signature;
+    std::optional<nlohmann::json> group;
+  };
+  auto change = std::make_shared<Change>();
+  auto state = state_;
+  const int64_t now = now_ms();
+  state_->store.write(
+      [state, change, id, status, now](store::StatementCache& sql) {
+        change->signature = update_group_status(sql, id, status, now);
+        if (!change->signature) return;
+        change->group = select_group(sql, id);
+        // Last, after every statement: the cached counts follow the new status.
+        if (GroupCounts* cached = state->cache.find(*change->signature)) {
+          if (cached->status != status) cached->status_changed_at = now;
+          cached->status = status;
+        }
+      },
+      [state, change, id, done = std::move(done)](Result<void> committed) {
+        if (!committed) {
+          if (change->signature) state->cache.erase(*change->signature);
+          return done(committed.error());
+        }
+        if (!change->signature || !change->group) return done(Error{"not_found", "no error group " + std::to_string(id)});
+        state->hub->publish(std::string(events::kTopicErrors), "group_status",
+                            nlohmann::json{{"id", id}, {"status", change->group->at("status")}});
+        done(std::move(*change->group));
+      });
+}
+
+nlohmann::json ErrorService::recent_events(std::size_t limit) const {
+  auto out = nlohmann::json::array();
+  std::lock_guard lock(state_->mutex);
+  for (auto it = state_->history.rbegin(); it != state_->history.rend() && out.size() < limit; ++it) {
+    out.push_back(to_json(*it));
+  }
+  return out;
+}
+
+ErrorServiceStats ErrorService::stats() const {
+  ErrorServiceStats s;
+  const auto& st = *state_;
+  s.events_recorded = st.events_recorded.load(std::memory_order_relaxed);
+  s.events_failed = st.events_failed.load(std::memory_order_relaxed);
+  s.groups_created = st.groups_created.load(std::memory_order_relaxed);
+  s.regressions = st.regressions.load(std::memory_order_relaxed);
+  s.cache_hits = st.cache_hits.load(std::memory_order_relaxed);
+  s.cache_misses = st.cache_misses.load(std::memory_order_relaxed);
+  s.cached_groups = st.cached_groups.load(std::memory_order_relaxed);
+  std::lock_guard lock(st.mutex);
+  s.history_size = st.history.size();
+  return s;
+}
+
+}  // namespace dbg::coord::errors

@@ -1,0 +1,123 @@
+#pragma once
+// ErrorService: error events in, error groups out. Every event gets a signature
+// (signature.hpp), is counted in its group (created on first sight) and stored; the groups are
+// served to the API and announced on the event hub (topic "errors").
+//
+// Where the truth lives: SQLite (migrations/0005_errors.sql) holds every group and every event;
+// what a client was told is committed (record_batch answers after COMMIT). Memory holds only
+// bounded helpers: a signature -> counts cache of at most `cached_groups` groups (an evicted
+// group is read back from SQLite on its next event, so a million groups cost no more memory than
+// ten thousand), and the last `history_events` events without their frames and context.
+//
+// Threads: record*/set_status/queries may be called from any thread. Signatures and JSON are
+// computed on the caller's thread (record, record_batch) or on the service's parser thread
+// (record_body: POST bodies); grouping and SQL run on the store's thread (inside Store::write,
+// batched with other writes); the group cache is touched only there, so it needs no lock.
+// `done` callbacks run on the store thread (or the parser's / the caller's, for refused input).
+//
+// Hub events are coalesced: changes are gathered and published at most once per
+// `publish_interval` (the first change after a quiet period goes out at once), as
+// "groups_created" and "groups_updated" with {"groups":[...]} (at most kGroupsPerHubEvent per
+// event), "group_reopened" per regression, and "group_status" when the API sets a status. So an
+// ingest of 100,000 events/s costs the hub a few events per second, not 100,000.
+//
+// Regressions: an event in a resolved group reopens it (status "open", regressions + 1), as
+// error trackers do. An ignored group stays ignored and keeps counting.
+#include <boost/asio/any_io_executor.hpp>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "coordinator/errors/error_event.hpp"
+#include "coordinator/errors/error_rows.hpp"
+#include "dbg/error.hpp"
+
+namespace boost::asio {
+class thread_pool;
+}
+
+namespace dbg::coord {
+namespace events {
+class Hub;
+}
+namespace store {
+class Store;
+}
+}  // namespace dbg::coord
+
+namespace dbg::coord::errors {
+
+inline constexpr std::size_t kGroupsPerHubEvent = 200;
+// POST bodies being parsed or stored at once; more get 503 + Retry-After (each may be 1 MiB,
+// and a client faster than the disk must not grow our memory).
+inline constexpr int kMaxBodiesInFlight = 16;
+
+struct ErrorServiceConfig {
+  std::size_t history_events = 1000;
+  std::size_t cached_groups = 10000;
+  std::chrono::milliseconds publish_interval{250};
+};
+
+struct ErrorServiceStats {
+  uint64_t events_recorded = 0;  // committed
+  uint64_t events_failed = 0;    // refused by the store (disk full, ...)
+  uint64_t groups_created = 0;
+  uint64_t regressions = 0;
+  uint64_t cache_hits = 0;
+  uint64_t cache_misses = 0;
+  std::size_t cached_groups = 0;
+  std::size_t history_size = 0;
+};
+
+class ErrorService {
+ public:
+  // `executor` runs the coalesced hub publishing (a timer); the store and the hub must outlive
+  // the service. Warms the cache and the history from SQLite (groups survive a restart anyway:
+  // they are read back on demand).
+  ErrorService(store::Store& store, std::shared_ptr<events::Hub> hub, boost::asio::any_io_executor executor,
+               ErrorServiceConfig config = {});
+  // Waits for the bodies being parsed and this service's queued writes.
+  ~ErrorService();
+  ErrorService(const ErrorService&) = delete;
+  ErrorService& operator=(const ErrorService&) = delete;
+
+  // Records the events, all in one store write. done gets the group id of each event, in order,
+  // after COMMIT; or the store's Error (nothing of the batch is then stored).
+  void record_batch(std::vector<ErrorEvent> events, std::function<void(Result<std::vector<int64_t>>)> done);
+  // POST /api/v1/errors/events: parses the body (error_event_json.hpp) on the service's own
+  // thread, not the caller's: 1,000 events take milliseconds to parse and sign, which must not
+  // stall the network thread. done: the group ids after COMMIT; bad_request for a malformed body
+  // (nothing stored); queue_full beyond kMaxBodiesInFlight.
+  void record_body(std::string body, std::function<void(Result<std::vector<int64_t>>)> done);
+  // One event, answer not needed (a failure is logged).
+  void record(ErrorEvent event);
+  // For producers (the watch manager): calls record().
+  ErrorRecorder recorder();
+
+  // GET /api/v1/errors: {"groups":[...]}.
+  void list_groups(GroupFilter filter, std::function<void(Result<nlohmann::json>)> done);
+  // GET /api/v1/errors/{id}: the group plus "events" (its latest, newest first, with context);
+  // Error not_found for an unknown id.
+  void get_group(int64_t id, int latest_events, std::function<void(Result<nlohmann::json>)> done);
+  // PATCH /api/v1/errors/{id}: the group after the change, once committed; not_found if unknown.
+  void set_status(int64_t id, GroupStatus status, std::function<void(Result<nlohmann::json>)> done);
+  // The most recent events (memory only, no frames or context), newest first.
+  nlohmann::json recent_events(std::size_t limit) const;
+
+  ErrorServiceStats stats() const;
+
+  struct State;  // shared with callbacks that may outlive a call (store and timer callbacks)
+
+ private:
+  std::shared_ptr<State> state_;
+  std::unique_ptr<boost::asio::thread_pool> parser_;  // one thread: parse and sign bodies
+};
+
+}  // namespace dbg::coord::errors

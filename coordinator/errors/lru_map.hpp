@@ -1,0 +1,60 @@
+#pragma once
+// A map with a capacity: inserting beyond it evicts the least recently used entry. Used for the
+// signature -> group cache, whose truth is in SQLite: an evicted group is read back on its next
+// event, so memory stays bounded however many groups exist. Not thread-safe.
+#include <cstddef>
+#include <list>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+namespace dbg::coord::errors {
+
+template <typename Value>
+class LruMap {
+ public:
+  explicit LruMap(std::size_t capacity) : capacity_(capacity == 0 ? 1 : capacity) {}
+
+  // The value, marked most recently used; nullptr when absent.
+  Value* find(const std::string& key) {
+    auto it = index_.find(key);
+    if (it == index_.end()) return nullptr;
+    order_.splice(order_.begin(), order_, it->second);
+    return &it->second->second;
+  }
+
+  // Inserts or replaces, marked most recently used; evicts the oldest entry beyond capacity.
+  void put(const std::string& key, Value value) {
+    if (Value* existing = find(key)) {
+      *existing = std::move(value);
+      return;
+    }
+    order_.emplace_front(key, std::move(value));
+    index_.emplace(order_.front().first, order_.begin());
+    if (order_.size() > capacity_) {
+      index_.erase(order_.back().first);
+      order_.pop_back();
+      ++evictions_;
+    }
+  }
+
+  void erase(const std::string& key) {
+    auto it = index_.find(key);
+    if (it == index_.end()) return;
+    order_.erase(it->second);
+    index_.erase(it);
+  }
+
+  std::size_t size() const { return index_.size(); }
+  std::size_t capacity() const { return capacity_; }
+  std::size_t evictions() const { return evictions_; }
+
+ private:
+  using Order = std::list<std::pair<std::string, Value>>;
+  std::size_t capacity_;
+  Order order_;
+  std::unordered_map<std::string, typename Order::iterator> index_;
+  std::size_t evictions_ = 0;
+};
+
+}  // namespace dbg::coord::errors
