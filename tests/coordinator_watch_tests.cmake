@@ -4,3 +4,6 @@ dbg_add_test(coordinator_watch_test SOURCES integration/coordinator_watch_test.c
 add_dependencies(coordinator_watch_test dbgcoord dbg-worker crasher_O0)
 dbg_add_test(coordinator_watch_event_test SOURCES unit/coordinator_watch_event_test.cpp LIBS dbg_coordinator_core)
 add_dependencies(coordinator_watch_event_test dbg-worker crasher_O0)
+# Crashes become error groups (watch + errors together).
+dbg_add_test(coordinator_crash_groups_test SOURCES integration/coordinator_crash_groups_test.cpp)
+add_dependencies(coordinator_crash_groups_test dbgcoord dbg-worker crasher_O2)

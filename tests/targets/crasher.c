@@ -4,6 +4,7 @@
 //   null          store through a null pointer           SIGSEGV/SEGV_MAPERR, null page
 //   wild          store through a wild pointer            SIGSEGV/SEGV_MAPERR, unmapped
 //   overflow      unbounded recursion                     SIGSEGV, stack guard
+//   deep N        recurse N levels, then a null store     SIGSEGV/SEGV_MAPERR at any depth
 //   divzero       integer division by zero                SIGFPE/FPE_INTDIV
 //   assert        a failed assert()                       SIGABRT, glibc's assertion message
 //   abort         abort()                                 SIGABRT
@@ -54,6 +55,17 @@ NOINLINE int recurse(int depth) {
   volatile char frame[256];
   frame[0] = (char)depth;
   return recurse_again(depth + 1) + frame[0];
+}
+
+int descend(int depth, int bottom);
+static int (*volatile descend_again)(int, int) = descend;
+// Recurses `bottom` levels deep, then stores through NULL: the same bug reached at different
+// depths, which error grouping must count as one.
+NOINLINE int descend(int depth, int bottom) {
+  volatile char frame[64];
+  frame[0] = (char)depth;
+  if (depth >= bottom) store_through(NULL, depth);
+  return descend_again(depth + 1, bottom) + frame[0];
 }
 
 NOINLINE int divide(int numerator, int divisor) { return numerator / divisor; }
@@ -150,6 +162,8 @@ int main(int argc, char** argv) {
     store_through((struct account*)0xdead0000, 100);
   } else if (strcmp(mode, "overflow") == 0) {
     sink = recurse(0);
+  } else if (strcmp(mode, "deep") == 0) {
+    sink = descend(0, argc > 2 ? atoi(argv[2]) : 5);
   } else if (strcmp(mode, "divzero") == 0) {
     sink = divide(10, zero_divisor);
   } else if (strcmp(mode, "assert") == 0) {
