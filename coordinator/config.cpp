@@ -133,6 +133,8 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
   std::optional<std::string> batch_size_text;
   std::optional<std::string> rank_rules_text;
   std::optional<std::string> max_queue_text;
+  std::optional<std::string> max_profile_duration_text;
+  std::optional<std::string> profile_memory_text;
 
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -176,6 +178,12 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
     if (r > 0) continue;
     r = value_of("--max-queue", &max_queue_text);
     if (r < 0) return usage_error("--max-queue needs a value (1..1000000)");
+    if (r > 0) continue;
+    r = value_of("--max-profile-duration", &max_profile_duration_text);
+    if (r < 0) return usage_error("--max-profile-duration needs a value (seconds, 1..86400)");
+    if (r > 0) continue;
+    r = value_of("--profile-memory-mb", &profile_memory_text);
+    if (r < 0) return usage_error("--profile-memory-mb needs a value (1..65536)");
     if (r > 0) continue;
     r = value_of("--rank-rules", &rank_rules_text);
     if (r < 0) return usage_error("--rank-rules needs a value (a JSON file)");
@@ -235,6 +243,10 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
   if (!max_queue_text) max_queue_text = from_env(kMaxQueueEnv);
   if (max_queue_text && !parse_count(*max_queue_text, 1000000, &out.config.max_queue))
     return usage_error("--max-queue: '" + *max_queue_text + "' is not a number from 1 to 1000000");
+  if (max_profile_duration_text && !parse_count(*max_profile_duration_text, 86400, &out.config.max_profile_duration_s))
+    return usage_error("--max-profile-duration: '" + *max_profile_duration_text + "' is not a number from 1 to 86400");
+  if (profile_memory_text && !parse_count(*profile_memory_text, 65536, &out.config.profile_memory_mb))
+    return usage_error("--profile-memory-mb: '" + *profile_memory_text + "' is not a number from 1 to 65536");
   if (!rank_rules_text) rank_rules_text = from_env(kRankRulesEnv);
   if (rank_rules_text) {
     if (rank_rules_text->empty()) return usage_error("--rank-rules: the file name must not be empty");
@@ -252,7 +264,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
 std::string help_text() {
   return R"(usage: dbgcoord [--listen HOST:PORT] [--data-dir DIR] [--token-file FILE] [--workers N]
                 [--batch-size N] [--max-queue N] [--rank-rules FILE] [--allow-other-users] [--allow-remote]
-                [--help] [--version]
+                [--max-profile-duration S] [--profile-memory-mb N] [--help] [--version]
 
 dbgcoord coordinates debugging workers (stack snapshots, profiles, crash watches) on this host
 and serves them over HTTP.
@@ -267,6 +279,9 @@ flags:
                       default 8)
   --max-queue N       targets waiting or running at most, across sessions; a session that
                       would exceed it gets 503 + Retry-After (env DBGCOORD_MAX_QUEUE, default 4096)
+  --max-profile-duration S  longest profile a session may ask for, seconds (default 300)
+  --profile-memory-mb N      sample memory of all running profiles together (default 50); each
+                      profile job gets a share, and its oldest samples are evicted beyond it
   --rank-rules FILE   importance rules, JSON [{"name","match","weight"}]: a regex over comm and
                       cmdline adds its weight to a process's score (env DBGCOORD_RANK_RULES)
   --allow-other-users also trace processes of other users (default: only our own uid's)

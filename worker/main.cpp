@@ -10,6 +10,7 @@
 #include "dbg/protocol.hpp"
 #include "dbg/snapshot.hpp"
 #include "job_server.hpp"
+#include "profile_command.hpp"
 #include "snapshotter.hpp"
 
 namespace {
@@ -25,6 +26,7 @@ const char* kUsage =
     "                                      own DWARF and /usr/lib/debug (all, default), the\n"
     "                                      module's own DWARF only (embedded), or nowhere (none)\n"
     "      --format json|text              output format (default json)\n"
+    "  dbg-worker profile PID [options]    sampling profile (dbg-worker profile --help)\n"
     "  dbg-worker serve                    speak the JSON-lines job protocol on stdin/stdout\n"
     "  dbg-worker --help\n";
 
@@ -92,6 +94,13 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (command == "snapshot") return run_snapshot(argc, argv);
+  if (command == "profile") {
+    if (argc == 3 && (std::string(argv[2]) == "--help" || std::string(argv[2]) == "-h")) {
+      std::cout << "usage:\n" << dbg::worker::kProfileUsage;
+      return 0;
+    }
+    return dbg::worker::run_profile_command(argc, argv);
+  }
   if (command == "serve") {
     if (argc > 2) return usage_error("serve takes no arguments");
     std::ios::sync_with_stdio(false);

@@ -25,6 +25,8 @@ double now_us() {
   return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
 }
 
+}  // namespace
+
 // Everything the stack copy needs is allocated before the thread is stopped: a page fault or a
 // malloc inside the pause would lengthen it.
 struct StackReader {
@@ -35,6 +37,8 @@ struct StackReader {
   std::vector<uint8_t> buffer;
   std::vector<iovec> remote;
 };
+
+namespace {
 
 // One process_vm_readv of the stack, from just below sp upward. The remote range is cut at
 // page boundaries so that the read stops cleanly at the first unmapped page (the top of the
@@ -151,6 +155,17 @@ void capture_all_at_once(std::vector<ThreadCapture>& threads, const CaptureOptio
 }
 
 }  // namespace
+
+ThreadCapturer::ThreadCapturer(size_t stack_bytes) : reader_(std::make_unique<StackReader>(stack_bytes)) {}
+ThreadCapturer::~ThreadCapturer() = default;
+
+void ThreadCapturer::capture(std::vector<ThreadCapture>& threads, const CaptureOptions& options) {
+  release_lingering();
+  SigchldBlock block_sigchld;
+  for (auto& t : threads) {
+    if (!t.error) capture_one_thread(t, *reader_, options);
+  }
+}
 
 Result<ProcessCapture> capture_process(pid_t pid, const CaptureOptions& options) {
   if (pid == ::getpid()) return Error{"permission_denied", "a worker cannot capture itself"};

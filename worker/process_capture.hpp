@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,6 +44,23 @@ struct CaptureOptions {
   // Test hook only (DBG_WORKER_TEST_HOLD_MS): keep each thread stopped this long, so a test can
   // kill the worker while it holds a stopped thread. Never set in production.
   std::chrono::milliseconds test_hold{0};
+};
+
+// The profiler's per-tick path: the same per-thread capture as a `thread`-consistency snapshot
+// (INTERRUPT, GETREGSET, one stack copy, DETACH), for threads the caller picked, with one stack
+// buffer allocated once and reused across calls (no allocation of it inside or between pauses).
+struct StackReader;
+class ThreadCapturer {
+ public:
+  explicit ThreadCapturer(size_t stack_bytes);
+  ~ThreadCapturer();
+  ThreadCapturer(const ThreadCapturer&) = delete;
+  ThreadCapturer& operator=(const ThreadCapturer&) = delete;
+  // Fills each thread's registers, stack copy, pause_us or error; tid must be set.
+  void capture(std::vector<ThreadCapture>& threads, const CaptureOptions& options);
+
+ private:
+  std::unique_ptr<StackReader> reader_;
 };
 
 // Captures every thread of pid. Errors for the whole process ("process_gone", "zombie",

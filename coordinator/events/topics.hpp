@@ -11,9 +11,10 @@ inline constexpr std::string_view kTopicBatch = "batch";
 inline constexpr std::string_view kTopicSnapshot = "snapshot";
 inline constexpr std::string_view kTopicJob = "job";
 inline constexpr std::string_view kTopicWorker = "worker";
+inline constexpr std::string_view kTopicProfile = "profile";
 
-inline constexpr std::array<std::string_view, 5> kTopics = {kTopicSession, kTopicBatch, kTopicSnapshot, kTopicJob,
-                                                            kTopicWorker};
+inline constexpr std::array<std::string_view, 6> kTopics = {kTopicSession, kTopicBatch, kTopicSnapshot, kTopicJob,
+                                                            kTopicWorker, kTopicProfile};
 
 inline bool is_known_topic(std::string_view topic) {
   for (auto known : kTopics) {

@@ -31,6 +31,8 @@ struct WorkerPool::State : std::enable_shared_from_this<WorkerPool::State> {
     std::shared_ptr<WorkerProcess> process;
     bool busy = false;
     std::string job_id;  // id of the job (or ping) in flight
+    std::string tag;     // the job's cancel tag
+    std::function<void(const nlohmann::json&)> on_progress;
     WorkerPool::Done done;
     std::unique_ptr<boost::asio::steady_timer> deadline;
     std::chrono::steady_clock::time_point idle_since = std::chrono::steady_clock::now();
@@ -123,6 +125,8 @@ struct WorkerPool::State : std::enable_shared_from_this<WorkerPool::State> {
     slot->busy = true;
     slot->job_id = "j" + std::to_string(next_id++);
     slot->done = std::move(q.done);
+    slot->tag = q.job.tag;
+    slot->on_progress = std::move(q.job.on_progress);
     nlohmann::json request = {{"v", protocol::kVersion}, {"id", slot->job_id}, {"kind", q.job.kind},
                               {"pid", q.job.pid},        {"options", q.job.options},
                               {"deadline_ms", q.job.deadline.count()}};
@@ -138,6 +142,8 @@ struct WorkerPool::State : std::enable_shared_from_this<WorkerPool::State> {
   void finish_job(const std::shared_ptr<Slot>& slot, Result<nlohmann::json> result) {
     auto done = std::move(slot->done);
     slot->done = nullptr;
+    slot->on_progress = nullptr;
+    slot->tag.clear();
     slot->busy = false;
     slot->job_id.clear();
     if (slot->deadline) slot->deadline->cancel();
@@ -169,6 +175,11 @@ struct WorkerPool::State : std::enable_shared_from_this<WorkerPool::State> {
       return;
     }
     if (!slot->busy || id != slot->job_id) return;  // stale answer: ignore
+    if (type == "progress") {
+      // Progress does not finish the job; the deadline covers the whole job as given.
+      if (slot->on_progress && j.contains("progress") && j["progress"].is_object()) slot->on_progress(j["progress"]);
+      return;
+    }
     if (type == "result") {
       finish_job(slot, j.at("result"));
     } else if (type == "error") {
@@ -253,6 +264,29 @@ bool WorkerPool::submit(Job job, Done done) {
     s->dispatch_queued();
   });
   return true;
+}
+
+void WorkerPool::cancel(std::string tag) {
+  if (tag.empty()) return;
+  boost::asio::dispatch(state_->strand, [s = state_, tag = std::move(tag)] {
+    for (auto it = s->queue.begin(); it != s->queue.end(); ++it) {
+      if (it->job.tag != tag) continue;
+      auto done = std::move(it->done);
+      s->queue.erase(it);
+      s->queued_or_reserved.fetch_sub(1);
+      s->publish_mirror();
+      done(Error{"cancelled", "cancelled before it started"});
+      return;
+    }
+    for (auto& slot : s->slots) {
+      if (!slot->busy || slot->tag != tag || slot->ping_in_flight) continue;
+      slot->process->send(protocol::dump({{"v", protocol::kVersion},
+                                          {"id", "c" + std::to_string(s->next_id++)},
+                                          {"kind", "cancel"},
+                                          {"job", slot->job_id}}));
+      return;
+    }
+  });
 }
 
 size_t WorkerPool::free_queue_slots() const {

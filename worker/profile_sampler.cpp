@@ -1,0 +1,338 @@
+#include "profile_sampler.hpp"
+
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+#include <memory>
+
+#include "dbg/unique_fd.hpp"
+#include "proc_info.hpp"
+#include "process_capture.hpp"
+#include "process_unwinder.hpp"
+#include "profile_governor.hpp"
+#include "profile_locations.hpp"
+#include "profile_samples.hpp"
+#include "profile_thread_activity.hpp"
+
+namespace dbg::worker {
+
+namespace {
+
+constexpr double kListThreadsEvery = 0.1;  // s: new threads join within this, exited ones leave
+constexpr double kCheckModulesEvery = 1.0;  // s: a dlopen()ed library gets symbols within this
+constexpr double kProgressEvery = 1.0;      // s
+constexpr double kPollStopEvery = 0.02;     // s
+
+double monotonic_s() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+int64_t unix_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+void sleep_s(double s) {
+  if (s <= 0) return;
+  timespec ts{static_cast<time_t>(s), static_cast<long>((s - static_cast<double>(static_cast<time_t>(s))) * 1e9)};
+  ::nanosleep(&ts, nullptr);
+}
+
+// FNV-1a over the executable lines of /proc/PID/maps: changes when a library is (un)loaded.
+uint64_t executable_maps_hash(pid_t pid) {
+  UniqueFd fd(::open(("/proc/" + std::to_string(pid) + "/maps").c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return 0;
+  std::string maps;
+  char buf[65536];
+  for (ssize_t n; (n = ::read(fd.get(), buf, sizeof buf)) > 0;) maps.append(buf, static_cast<size_t>(n));
+  uint64_t h = 1469598103934665603ULL;
+  for (size_t pos = 0; pos < maps.size();) {
+    size_t eol = maps.find('\n', pos);
+    if (eol == std::string::npos) eol = maps.size();
+    size_t sp = maps.find(' ', pos);
+    if (sp != std::string::npos && sp + 3 < eol && maps[sp + 3] == 'x') {
+      for (size_t i = pos; i < eol; ++i) h = (h ^ static_cast<uint8_t>(maps[i])) * 1099511628211ULL;
+    }
+    pos = eol + 1;
+  }
+  return h;
+}
+
+struct ThreadState {
+  uint32_t index = 0;             // into the profile's thread table
+  std::vector<uint32_t> last_stack;
+  bool have_stack = false;
+  uint64_t cpu_at_last_sample = 0;  // ns; CPU used since is what the next sample stands for
+};
+
+// One profile run: the state that lives from the first tick to the result.
+class ProfileRun {
+ public:
+  ProfileRun(pid_t pid, const ProfileOptions& options, const ProfileHooks& hooks, ElfCache& elf_cache, Symbolizer& symbolizer)
+      : pid_(pid), options_(options), hooks_(hooks), elf_cache_(elf_cache), activity_(pid),
+        capturer_(options.stack_bytes), governor_(options.hz, options.max_overhead_pct),
+        locations_(symbolizer, options.source), buffer_(options.max_bytes) {
+    capture_options_.stack_bytes = options.stack_bytes;
+    capture_options_.consistency = protocol::Consistency::kThread;
+  }
+
+  Result<Profile> run();
+
+ private:
+  double elapsed() const { return monotonic_s() - start_; }
+  void refresh_threads(double now);
+  void refresh_unwinder(double now);
+  Result<void> tick(double now);
+  // Waits for `when` (seconds since start); false when the profile should end first.
+  bool wait_until(double when);
+  void report_progress(double now);
+  Profile result(double end);
+
+  pid_t pid_;
+  const ProfileOptions& options_;
+  const ProfileHooks& hooks_;
+  ElfCache& elf_cache_;
+  ThreadActivityReader activity_;
+  ThreadCapturer capturer_;
+  CaptureOptions capture_options_;
+  OverheadGovernor governor_;
+  LocationTable locations_;
+  SampleBuffer buffer_;
+  std::unique_ptr<ProcessUnwinder> unwinder_;
+  uint64_t maps_hash_ = 0;
+
+  std::string comm_;
+  double start_ = 0;
+  int64_t start_unix_ns_ = 0;
+  std::vector<pid_t> tids_;
+  std::map<pid_t, ThreadState> threads_;
+  std::vector<ProfileThread> thread_table_;
+  double listed_at_ = -1, modules_checked_at_ = -1, progress_at_ = 0;
+  uint64_t ticks_ = 0, captured_ = 0, reused_ = 0, failed_ = 0;
+  double pause_us_max_ = 0, pause_us_total_ = 0;
+  std::string stop_reason_ = "duration";
+  bool any_capture_ok_ = false;
+};
+
+void ProfileRun::refresh_threads(double now) {
+  if (listed_at_ >= 0 && now - listed_at_ < kListThreadsEvery) return;
+  listed_at_ = now;
+  tids_ = list_tids(pid_);
+  activity_.retain(tids_);
+  for (auto it = threads_.begin(); it != threads_.end();) {
+    it = std::binary_search(tids_.begin(), tids_.end(), it->first) ? std::next(it) : threads_.erase(it);
+  }
+}
+
+void ProfileRun::refresh_unwinder(double now) {
+  if (unwinder_ && now - modules_checked_at_ < kCheckModulesEvery) return;
+  modules_checked_at_ = now;
+  uint64_t hash = executable_maps_hash(pid_);
+  if (unwinder_ && hash == maps_hash_) return;
+  auto created = ProcessUnwinder::create(pid_, elf_cache_);
+  if (created) {
+    unwinder_ = std::move(created.value());
+    maps_hash_ = hash;
+  }
+}
+
+Result<void> ProfileRun::tick(double now) {
+  refresh_threads(now);
+  if (tids_.empty()) {
+    stop_reason_ = "process_exited";
+    return {};
+  }
+  refresh_unwinder(now);
+  ++ticks_;
+
+  std::vector<ThreadCapture> pending;
+  std::vector<uint64_t> pending_cpu;
+  for (pid_t tid : tids_) {
+    auto act = activity_.read(tid);
+    if (!act || act->state == 'Z' || act->state == 'X') continue;
+    auto [it, is_new] = threads_.try_emplace(tid);
+    ThreadState& ts = it->second;
+    if (is_new) {
+      // A thread seen before (same tid, still live) keeps its table row; a new one gets a row.
+      auto row = std::find_if(thread_table_.begin(), thread_table_.end(), [&](const ProfileThread& t) { return t.tid == tid; });
+      if (row == thread_table_.end()) {
+        thread_table_.push_back(ProfileThread{tid, thread_name(pid_, tid), 0});
+        row = thread_table_.end() - 1;
+      }
+      ts.index = static_cast<uint32_t>(row - thread_table_.begin());
+      ts.cpu_at_last_sample = act->cpu_ns;
+    }
+    const bool running = act->state == 'R';
+    // Off-CPU profile off: a thread that is not running is not sampled; the CPU it used since
+    // its last sample stays with it until the next one.
+    if (!options_.include_idle && !running) continue;
+    if (ts.have_stack && !running && act->cpu_ns == ts.cpu_at_last_sample) {
+      // No CPU since the last sample and asleep: it cannot have another user stack.
+      buffer_.add(ts.index, ts.last_stack, 0);
+      ++reused_;
+      continue;
+    }
+    ThreadCapture t;
+    t.tid = tid;
+    t.state = act->state;
+    pending.push_back(std::move(t));
+    pending_cpu.push_back(act->cpu_ns);
+  }
+
+  double pause_s = 0;
+  if (!pending.empty()) {
+    capturer_.capture(pending, capture_options_);
+    for (const auto& t : pending) {
+      pause_s += t.pause_us / 1e6;
+      pause_us_total_ += t.pause_us;
+      pause_us_max_ = std::max(pause_us_max_, t.pause_us);
+    }
+  }
+  governor_.record_tick(now, pause_s, tids_.size());
+
+  // Unwinding and symbolization, on the copies, while the target runs.
+  ProcessCapture tick_capture;
+  tick_capture.pid = pid_;
+  tick_capture.comm = comm_;
+  tick_capture.threads = std::move(pending);
+  std::optional<Error> first_error;
+  std::vector<uint32_t> stack;
+  for (size_t i = 0; i < tick_capture.threads.size(); ++i) {
+    const ThreadCapture& t = tick_capture.threads[i];
+    auto it = threads_.find(t.tid);
+    if (!t.have_registers || !unwinder_) {
+      ++failed_;
+      if (t.error && !first_error) first_error = t.error;
+      if (t.error && t.error->code == "thread_gone" && it != threads_.end()) threads_.erase(it);
+      continue;
+    }
+    any_capture_ok_ = true;
+    UnwoundThread unwound = unwinder_->unwind(tick_capture, t, options_.max_depth);
+    if (unwound.frames.empty() || it == threads_.end()) {
+      ++failed_;
+      continue;
+    }
+    stack.clear();
+    for (const auto& f : unwound.frames) stack.push_back(locations_.intern(unwinder_->dwfl(), pid_, f.pc, f.activation));
+    ThreadState& ts = it->second;
+    buffer_.add(ts.index, stack, pending_cpu[i] - std::min(pending_cpu[i], ts.cpu_at_last_sample));
+    ts.cpu_at_last_sample = pending_cpu[i];
+    ts.last_stack = stack;
+    ts.have_stack = true;
+    ++captured_;
+  }
+  // Nothing could ever be paused: the process is not ours to trace (report it as such).
+  if (!any_capture_ok_ && first_error &&
+      (first_error->code == "permission_denied" || first_error->code == "already_traced"))
+    return *first_error;
+  return {};
+}
+
+bool ProfileRun::wait_until(double when) {
+  for (;;) {
+    double now = elapsed();
+    if (now >= options_.duration_s) return false;
+    if (hooks_.should_stop && hooks_.should_stop()) {
+      stop_reason_ = "cancelled";
+      return false;
+    }
+    if (now - progress_at_ >= kProgressEvery) report_progress(now);
+    if (now >= when) return true;
+    sleep_s(std::min({when - now, kPollStopEvery, options_.duration_s - now}));
+  }
+}
+
+void ProfileRun::report_progress(double now) {
+  progress_at_ = now;
+  if (!hooks_.on_progress) return;
+  governor_.advance(now, tids_.size());
+  hooks_.on_progress({{"samples", buffer_.held()},
+                      {"ticks", ticks_},
+                      {"elapsed_s", now},
+                      {"duration_s", options_.duration_s},
+                      {"hz_effective", now > 0 ? static_cast<double>(ticks_) / now : 0},
+                      {"overhead_pct", governor_.overhead_pct()},
+                      {"samples_evicted", buffer_.evicted()}});
+}
+
+Profile ProfileRun::result(double end) {
+  governor_.advance(end, tids_.size());
+  Profile p;
+  p.pid = pid_;
+  p.comm = comm_;
+  p.hz_requested = options_.hz;
+  p.duration_s = options_.duration_s;
+  p.elapsed_s = end;
+  p.hz_effective = end > 0 ? static_cast<double>(ticks_) / end : 0;
+  p.max_overhead_pct = options_.max_overhead_pct;
+  p.overhead_pct = governor_.overhead_pct();
+  p.rate_limited = governor_.limited();
+  p.include_idle = options_.include_idle;
+  p.ticks = ticks_;
+  p.samples = buffer_.held();
+  p.samples_captured = captured_;
+  p.samples_reused = reused_;
+  p.samples_evicted = buffer_.evicted();
+  p.samples_failed = failed_;
+  p.pause_us_total = pause_us_total_;
+  p.pause_us_max = pause_us_max_;
+  p.max_bytes = buffer_.max_bytes();
+  p.bytes_peak = buffer_.bytes_peak();
+  p.stop_reason = stop_reason_;
+  p.start_unix_ns = start_unix_ns_;
+  locations_.export_to(p);
+  p.threads = thread_table_;
+  // Stacks renumbered densely (the buffer's ids have holes where stacks were evicted).
+  std::map<const std::vector<uint32_t>*, uint32_t> stack_ids;
+  buffer_.for_each_count([&](uint32_t thread, const std::vector<uint32_t>& locs, const SampleBuffer::Count& c) {
+    auto [it, inserted] = stack_ids.try_emplace(&locs, static_cast<uint32_t>(p.stacks.size()));
+    if (inserted) p.stacks.push_back(locs);
+    p.counts.push_back(ProfileCount{thread, it->second, c.samples, c.cpu_ns});
+    p.threads[thread].samples += c.samples;
+  });
+  std::sort(p.counts.begin(), p.counts.end(),
+            [](const ProfileCount& a, const ProfileCount& b) { return a.thread != b.thread ? a.thread < b.thread : a.stack < b.stack; });
+  return p;
+}
+
+Result<Profile> ProfileRun::run() {
+  if (pid_ == ::getpid()) return Error{"permission_denied", "a worker cannot profile itself"};
+  if (!process_exists(pid_)) return Error{"process_gone", "no process " + std::to_string(pid_)};
+  if (is_kernel_thread(pid_)) return Error{"kernel_thread", std::to_string(pid_) + " is a kernel thread"};
+  comm_ = process_comm(pid_);
+  auto threads = list_threads(pid_);
+  if (threads.empty()) return Error{"process_gone", "process " + std::to_string(pid_) + " exited"};
+  if (std::all_of(threads.begin(), threads.end(), [](const ThreadInfo& t) { return t.state == 'Z' || t.state == 'X'; }))
+    return Error{"zombie", "process " + std::to_string(pid_) + " is a zombie"};
+
+  start_ = monotonic_s();
+  start_unix_ns_ = unix_ns();
+  refresh_threads(0);
+  governor_.advance(0, tids_.size());
+  while (wait_until(governor_.next_tick_at(tids_.size()))) {
+    if (auto r = tick(elapsed()); !r) return r.error();
+    if (stop_reason_ == "process_exited") break;
+  }
+  return result(elapsed());
+}
+
+}  // namespace
+
+ProfileSampler::ProfileSampler() {
+  // Never reach out to debuginfod servers from a debugger of production processes.
+  ::unsetenv("DEBUGINFOD_URLS");
+}
+
+Result<Profile> ProfileSampler::run(pid_t pid, const ProfileOptions& options, const ProfileHooks& hooks) {
+  ProfileRun run(pid, options, hooks, elf_cache_, symbolizer_);
+  return run.run();
+}
+
+}  // namespace dbg::worker
