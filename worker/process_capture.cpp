@@ -1,5 +1,6 @@
 #include "process_capture.hpp"
 
+#include <signal.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -108,11 +109,86 @@ void capture_one_thread(ThreadCapture& t, StackReader& reader, const CaptureOpti
     t.pause_us = now_us() - t0;
     return;
   }
+  t.stop_wait_us = now_us() - t0;
   size_t copied = read_stopped(tracee, t, reader);
   if (options.test_hold.count() > 0) std::this_thread::sleep_for(options.test_hold);
   (void)tracee.detach();
   t.pause_us = now_us() - t0;
   keep_stack(t, reader, copied);
+}
+
+// The profiler's tick: every thread is asked to stop at once, and each one is copied and
+// released as soon as its stop is seen. The tick then lasts about as long as the slowest thread
+// takes to stop (a runnable thread on a busy machine first waits for a CPU, a sleeping one must
+// be woken) instead of the sum of those waits, while each thread stays stopped only for its own
+// copy. One stack buffer serves all: copies happen one after another.
+void capture_overlapped(std::vector<ThreadCapture>& threads, StackReader& reader, const CaptureOptions& options) {
+  std::vector<std::optional<Tracee>> tracees(threads.size());
+  std::vector<double> start(threads.size(), 0);
+  size_t waiting = 0;
+  for (size_t i = 0; i < threads.size(); ++i) {
+    if (threads[i].error) continue;
+    auto seized = Tracee::seize(threads[i].tid);
+    if (!seized) {
+      threads[i].error = seized.error();
+      continue;
+    }
+    tracees[i].emplace(std::move(seized.value()));
+  }
+  for (size_t i = 0; i < threads.size(); ++i) {
+    if (!tracees[i]) continue;
+    start[i] = now_us();
+    if (auto r = tracees[i]->interrupt(); !r) {
+      threads[i].error = r.error();
+      tracees[i].reset();
+      continue;
+    }
+    ++waiting;
+  }
+  const double deadline = now_us() + static_cast<double>(options.stop_timeout.count());
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  while (waiting > 0) {
+    bool progress = false;
+    for (size_t i = 0; i < threads.size(); ++i) {
+      if (!tracees[i]) continue;
+      ThreadCapture& t = threads[i];
+      // A zero timeout makes wait_stop one waitpid(WNOHANG): "stop_timeout" means not yet.
+      auto r = tracees[i]->wait_stop(std::chrono::microseconds(0));
+      if (!r && r.error().code == "stop_timeout") continue;
+      if (r) {
+        t.stop_wait_us = now_us() - start[i];
+        size_t copied = read_stopped(*tracees[i], t, reader);
+        if (options.test_hold.count() > 0) std::this_thread::sleep_for(options.test_hold);
+        (void)tracees[i]->detach();
+        t.pause_us = now_us() - start[i];
+        keep_stack(t, reader, copied);
+      } else {
+        t.error = r.error();
+        t.pause_us = now_us() - start[i];
+      }
+      tracees[i].reset();
+      --waiting;
+      progress = true;
+    }
+    if (waiting == 0) break;
+    if (now_us() > deadline) {
+      for (size_t i = 0; i < threads.size(); ++i) {
+        if (!tracees[i]) continue;
+        threads[i].error = Error{"stop_timeout", "thread " + std::to_string(threads[i].tid) + " did not stop within " +
+                                                     std::to_string(options.stop_timeout.count() / 1000) + " ms"};
+        threads[i].pause_us = now_us() - start[i];
+        tracees[i].reset();  // released when it does stop (lingering list)
+      }
+      break;
+    }
+    if (!progress) {
+      // Every stop is reported with a SIGCHLD (blocked, so it queues): sleep until one comes.
+      timespec nap{0, 200'000};
+      ::sigtimedwait(&chld, nullptr, &nap);
+    }
+  }
 }
 
 // `process` consistency: stop all, copy all, resume all — one instant for the whole process.
@@ -162,9 +238,7 @@ ThreadCapturer::~ThreadCapturer() = default;
 void ThreadCapturer::capture(std::vector<ThreadCapture>& threads, const CaptureOptions& options) {
   release_lingering();
   SigchldBlock block_sigchld;
-  for (auto& t : threads) {
-    if (!t.error) capture_one_thread(t, *reader_, options);
-  }
+  capture_overlapped(threads, *reader_, options);
 }
 
 Result<ProcessCapture> capture_process(pid_t pid, const CaptureOptions& options) {

@@ -26,6 +26,9 @@ struct ThreadCapture {
   uint64_t stack_start = 0;      // target address of stack[0]
   std::vector<uint8_t> stack;    // bytes copied from [stack_start, stack_start + stack.size())
   double pause_us = 0;           // interrupt sent -> detached
+  // interrupt sent -> stop seen: the part of pause_us before the thread stopped, while it still
+  // ran or waited for a CPU (a sleeping thread must be woken, on a busy machine that takes ms)
+  double stop_wait_us = 0;
   std::optional<Error> error;    // why this thread has no (or partial) capture
 };
 
@@ -49,6 +52,8 @@ struct CaptureOptions {
 // The profiler's per-tick path: the same per-thread capture as a `thread`-consistency snapshot
 // (INTERRUPT, GETREGSET, one stack copy, DETACH), for threads the caller picked, with one stack
 // buffer allocated once and reused across calls (no allocation of it inside or between pauses).
+// All threads are interrupted at once and each is copied and released as soon as it stops, so
+// waits for threads to stop overlap; each thread is still stopped only for its own copy.
 struct StackReader;
 class ThreadCapturer {
  public:

@@ -70,6 +70,9 @@ struct ThreadState {
   std::vector<uint32_t> last_stack;
   bool have_stack = false;
   uint64_t cpu_at_last_sample = 0;  // ns; CPU used since is what the next sample stands for
+  // At the last capture: utime+stime and where it was blocked ("" when it was running).
+  uint64_t ticks_at_capture = 0;
+  std::string syscall_at_capture;
 };
 
 // One profile run: the state that lives from the first tick to the result.
@@ -89,7 +92,21 @@ class ProfileRun {
   double elapsed() const { return monotonic_s() - start_; }
   void refresh_threads(double now);
   void refresh_unwinder(double now);
-  Result<void> tick(double now);
+  // What one tick will do: threads to count again without a pause, threads to pause.
+  struct Plan {
+    struct Reuse {
+      pid_t tid;
+      uint64_t cpu_ns;
+    };
+    std::vector<Reuse> reuse;
+    std::vector<ThreadCapture> capture;
+    std::vector<uint64_t> capture_cpu;     // cpu_ns read just before
+    std::vector<uint64_t> capture_ticks;   // utime+stime read just before
+    std::vector<std::string> capture_syscall;
+    size_t live = 0;
+  };
+  Plan plan(double now);
+  Result<void> execute(double now, Plan& plan);
   // Waits for `when` (seconds since start); false when the profile should end first.
   bool wait_until(double when);
   void report_progress(double now);
@@ -116,7 +133,7 @@ class ProfileRun {
   std::vector<ProfileThread> thread_table_;
   double listed_at_ = -1, modules_checked_at_ = -1, progress_at_ = 0;
   uint64_t ticks_ = 0, captured_ = 0, reused_ = 0, failed_ = 0;
-  double pause_us_max_ = 0, pause_us_total_ = 0;
+  double pause_us_max_ = 0, pause_us_total_ = 0, stop_wait_us_total_ = 0;
   std::string stop_reason_ = "duration";
   bool any_capture_ok_ = false;
 };
@@ -143,24 +160,17 @@ void ProfileRun::refresh_unwinder(double now) {
   }
 }
 
-Result<void> ProfileRun::tick(double now) {
+ProfileRun::Plan ProfileRun::plan(double now) {
   refresh_threads(now);
-  if (tids_.empty()) {
-    stop_reason_ = "process_exited";
-    return {};
-  }
-  refresh_unwinder(now);
-  ++ticks_;
-
-  std::vector<ThreadCapture> pending;
-  std::vector<uint64_t> pending_cpu;
+  Plan plan;
   for (pid_t tid : tids_) {
     auto act = activity_.read(tid);
     if (!act || act->state == 'Z' || act->state == 'X') continue;
+    ++plan.live;
     auto [it, is_new] = threads_.try_emplace(tid);
     ThreadState& ts = it->second;
     if (is_new) {
-      // A thread seen before (same tid, still live) keeps its table row; a new one gets a row.
+      // A tid seen before (a thread that left and came back to our list) keeps its table row.
       auto row = std::find_if(thread_table_.begin(), thread_table_.end(), [&](const ProfileThread& t) { return t.tid == tid; });
       if (row == thread_table_.end()) {
         thread_table_.push_back(ProfileThread{tid, thread_name(pid_, tid), 0});
@@ -170,38 +180,63 @@ Result<void> ProfileRun::tick(double now) {
       ts.cpu_at_last_sample = act->cpu_ns;
     }
     const bool running = act->state == 'R';
-    // Off-CPU profile off: a thread that is not running is not sampled; the CPU it used since
-    // its last sample stays with it until the next one.
+    // Idle threads left out: a thread that is not running is not sampled; the CPU it used since
+    // its last sample stays with it until its next one.
     if (!options_.include_idle && !running) continue;
-    if (ts.have_stack && !running && act->cpu_ns == ts.cpu_at_last_sample) {
-      // No CPU since the last sample and asleep: it cannot have another user stack.
-      buffer_.add(ts.index, ts.last_stack, 0);
-      ++reused_;
+    // Asleep, no CPU (utime+stime) since its last pause, and blocked in the same system call at
+    // the same user sp and pc: it cannot have another user stack; count that one again without
+    // pausing it. Why not schedstat's exact runtime here: our own pause wakes the thread (to
+    // stop, and again to restart its system call after we detach), which costs it microseconds
+    // of CPU, so an exact clock would never see an idle thread as idle. The syscall line is the
+    // exact part of the test: a thread that ran, even for less than a clock tick, is blocked
+    // elsewhere, or with another sp or pc, afterwards, or it is back where its stack was.
+    if (ts.have_stack && !running && !act->syscall.empty() && act->cpu_ticks == ts.ticks_at_capture &&
+        act->syscall == ts.syscall_at_capture) {
+      plan.reuse.push_back({tid, act->cpu_ns});
       continue;
     }
     ThreadCapture t;
     t.tid = tid;
     t.state = act->state;
-    pending.push_back(std::move(t));
-    pending_cpu.push_back(act->cpu_ns);
+    plan.capture.push_back(std::move(t));
+    plan.capture_cpu.push_back(act->cpu_ns);
+    plan.capture_ticks.push_back(act->cpu_ticks);
+    plan.capture_syscall.push_back(std::move(act->syscall));
+  }
+  return plan;
+}
+
+Result<void> ProfileRun::execute(double now, Plan& plan) {
+  refresh_unwinder(now);
+  ++ticks_;
+  for (const auto& r : plan.reuse) {
+    ThreadState& ts = threads_.at(r.tid);
+    buffer_.add(ts.index, ts.last_stack, r.cpu_ns - std::min(r.cpu_ns, ts.cpu_at_last_sample));
+    ts.cpu_at_last_sample = r.cpu_ns;
+    ++reused_;
   }
 
+  // The only part of the tick during which target threads are stopped, one at a time. What is
+  // charged to the budget is the time each thread was stopped; the wait for it to stop (it ran,
+  // or waited for a CPU, or was woken from a sleep) is reported apart.
   double pause_s = 0;
-  if (!pending.empty()) {
-    capturer_.capture(pending, capture_options_);
-    for (const auto& t : pending) {
-      pause_s += t.pause_us / 1e6;
-      pause_us_total_ += t.pause_us;
-      pause_us_max_ = std::max(pause_us_max_, t.pause_us);
+  if (!plan.capture.empty()) {
+    capturer_.capture(plan.capture, capture_options_);
+    for (const auto& t : plan.capture) {
+      double stopped_us = std::max(0.0, t.pause_us - t.stop_wait_us);
+      pause_s += stopped_us / 1e6;
+      pause_us_total_ += stopped_us;
+      stop_wait_us_total_ += t.stop_wait_us;
+      pause_us_max_ = std::max(pause_us_max_, stopped_us);
     }
   }
-  governor_.record_tick(now, pause_s, tids_.size());
+  governor_.record_tick(now, pause_s, plan.capture.size(), plan.live);
 
   // Unwinding and symbolization, on the copies, while the target runs.
   ProcessCapture tick_capture;
   tick_capture.pid = pid_;
   tick_capture.comm = comm_;
-  tick_capture.threads = std::move(pending);
+  tick_capture.threads = std::move(plan.capture);
   std::optional<Error> first_error;
   std::vector<uint32_t> stack;
   for (size_t i = 0; i < tick_capture.threads.size(); ++i) {
@@ -222,8 +257,10 @@ Result<void> ProfileRun::tick(double now) {
     stack.clear();
     for (const auto& f : unwound.frames) stack.push_back(locations_.intern(unwinder_->dwfl(), pid_, f.pc, f.activation));
     ThreadState& ts = it->second;
-    buffer_.add(ts.index, stack, pending_cpu[i] - std::min(pending_cpu[i], ts.cpu_at_last_sample));
-    ts.cpu_at_last_sample = pending_cpu[i];
+    buffer_.add(ts.index, stack, plan.capture_cpu[i] - std::min(plan.capture_cpu[i], ts.cpu_at_last_sample));
+    ts.cpu_at_last_sample = plan.capture_cpu[i];
+    ts.ticks_at_capture = plan.capture_ticks[i];
+    ts.syscall_at_capture = plan.capture_syscall[i];
     ts.last_stack = stack;
     ts.have_stack = true;
     ++captured_;
@@ -283,6 +320,7 @@ Profile ProfileRun::result(double end) {
   p.samples_failed = failed_;
   p.pause_us_total = pause_us_total_;
   p.pause_us_max = pause_us_max_;
+  p.stop_wait_us_total = stop_wait_us_total_;
   p.max_bytes = buffer_.max_bytes();
   p.bytes_peak = buffer_.bytes_peak();
   p.stop_reason = stop_reason_;
@@ -316,9 +354,26 @@ Result<Profile> ProfileRun::run() {
   start_unix_ns_ = unix_ns();
   refresh_threads(0);
   governor_.advance(0, tids_.size());
-  while (wait_until(governor_.next_tick_at(tids_.size()))) {
-    if (auto r = tick(elapsed()); !r) return r.error();
-    if (stop_reason_ == "process_exited") break;
+  while (wait_until(governor_.due_by_rate())) {
+    // Plan the tick, and if the budget does not allow its pauses yet, wait and plan again (the
+    // threads' states will have changed by then).
+    Plan next = plan(elapsed());
+    bool go = true;
+    for (;;) {
+      if (next.live == 0) break;
+      double allowed = governor_.allowed_at(next.capture.size(), next.live);
+      if (allowed <= elapsed()) break;
+      governor_.note_limited();
+      if (!(go = wait_until(allowed))) break;
+      next = plan(elapsed());
+    }
+    if (!go) break;
+    if (next.live == 0) {
+      // No live thread left (only a zombie, exited and not yet reaped, or nothing at all).
+      stop_reason_ = "process_exited";
+      break;
+    }
+    if (auto r = execute(elapsed(), next); !r) return r.error();
   }
   return result(elapsed());
 }

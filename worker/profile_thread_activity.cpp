@@ -31,7 +31,8 @@ std::optional<ThreadActivity> ThreadActivityReader::read(pid_t tid) {
   auto it = files_.find(tid);
   if (it == files_.end()) {
     Files f{UniqueFd(::open(task_path(pid_, tid, "stat").c_str(), O_RDONLY | O_CLOEXEC)),
-            UniqueFd(::open(task_path(pid_, tid, "schedstat").c_str(), O_RDONLY | O_CLOEXEC))};
+            UniqueFd(::open(task_path(pid_, tid, "schedstat").c_str(), O_RDONLY | O_CLOEXEC)),
+            UniqueFd(::open(task_path(pid_, tid, "syscall").c_str(), O_RDONLY | O_CLOEXEC))};
     if (!f.stat.valid()) return std::nullopt;
     it = files_.emplace(tid, std::move(f)).first;
   }
@@ -45,13 +46,18 @@ std::optional<ThreadActivity> ThreadActivityReader::read(pid_t tid) {
   if (!stat) return std::nullopt;
   ThreadActivity a;
   a.state = stat->state;
-  a.cpu_ns = (stat->utime + stat->stime) * kNsPerTick;
+  a.cpu_ticks = stat->utime + stat->stime;
+  a.cpu_ns = a.cpu_ticks * kNsPerTick;
   ssize_t m = read_at_start(it->second.schedstat, buf, sizeof buf);
   if (m > 0) {
     buf[m] = '\0';
     char* end = nullptr;
     unsigned long long ns = std::strtoull(buf, &end, 10);
     if (end != buf) a.cpu_ns = ns;
+  }
+  if (a.state != 'R') {
+    ssize_t k = read_at_start(it->second.syscall, buf, sizeof buf);
+    if (k > 0 && std::string_view(buf, static_cast<size_t>(k)).substr(0, 7) != "running") a.syscall.assign(buf, static_cast<size_t>(k));
   }
   return a;
 }

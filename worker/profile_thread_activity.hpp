@@ -21,14 +21,18 @@
 namespace dbg::worker {
 
 struct ThreadActivity {
-  char state = '?';     // R, S, D, T, t, Z, X, ...
-  uint64_t cpu_ns = 0;  // CPU time used since the thread started
+  char state = '?';        // R, S, D, T, t, Z, X, ...
+  uint64_t cpu_ns = 0;     // CPU time used since the thread started (schedstat when available)
+  uint64_t cpu_ticks = 0;  // utime + stime, clock ticks
+  // /proc/PID/task/TID/syscall of a thread that is not running: "NR args… sp pc" while blocked
+  // in a system call; empty when running or unreadable.
+  std::string syscall;
 };
 
 class ThreadActivityReader {
  public:
   explicit ThreadActivityReader(pid_t pid) : pid_(pid) {}
-  // nullopt when the thread is gone.
+  // nullopt when the thread is gone. The syscall file is read only for a thread not running.
   std::optional<ThreadActivity> read(pid_t tid);
   // Closes the files of threads not in `live` (sorted).
   void retain(const std::vector<pid_t>& live);
@@ -37,6 +41,7 @@ class ThreadActivityReader {
   struct Files {
     UniqueFd stat;
     UniqueFd schedstat;
+    UniqueFd syscall;
   };
   pid_t pid_;
   std::unordered_map<pid_t, Files> files_;

@@ -92,6 +92,7 @@ void to_json(nlohmann::json& j, const Profile& p) {
        {"samples_failed", p.samples_failed},
        {"pause_us_total", p.pause_us_total},
        {"pause_us_max", p.pause_us_max},
+       {"stop_wait_us_total", p.stop_wait_us_total},
        {"max_bytes", p.max_bytes},
        {"bytes_peak", p.bytes_peak},
        {"stop_reason", p.stop_reason},
@@ -123,6 +124,7 @@ void from_json(const nlohmann::json& j, Profile& p) {
   p.samples_failed = j.value("samples_failed", uint64_t{0});
   p.pause_us_total = j.value("pause_us_total", 0.0);
   p.pause_us_max = j.value("pause_us_max", 0.0);
+  p.stop_wait_us_total = j.value("stop_wait_us_total", 0.0);
   p.max_bytes = j.value("max_bytes", uint64_t{0});
   p.bytes_peak = j.value("bytes_peak", uint64_t{0});
   p.stop_reason = j.value("stop_reason", "duration");

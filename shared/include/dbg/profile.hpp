@@ -9,7 +9,7 @@
 //              profile is their sum over threads
 // JSON: {"pid","comm","hz_requested","hz_effective","duration_s","elapsed_s","max_overhead_pct",
 //   "overhead_pct","rate_limited","include_idle","ticks","samples","samples_captured",
-//   "samples_reused","samples_evicted","samples_failed","pause_us_total","pause_us_max",
+//   "samples_reused","samples_evicted","samples_failed","pause_us_total","pause_us_max","stop_wait_us_total",
 //   "max_bytes","bytes_peak","stop_reason","start_unix_ns","modules":[…],"frames":[…],
 //   "locations":[{"pc","module","frames"}],"stacks":[[…]],"threads":[{"tid","name","samples"}],
 //   "counts":[[thread,stack,samples,cpu_ns]]}
@@ -88,7 +88,8 @@ struct Profile {
   uint64_t samples_reused = 0;    // idle threads counted again without a pause
   uint64_t samples_evicted = 0;   // dropped, oldest first, to stay within max_bytes
   uint64_t samples_failed = 0;    // pauses that produced no stack (thread gone, unwind failed)
-  double pause_us_total = 0, pause_us_max = 0;
+  double pause_us_total = 0, pause_us_max = 0;  // time threads were stopped (the overhead)
+  double stop_wait_us_total = 0;  // interrupt -> stop, while threads still ran or waited for a CPU
   uint64_t max_bytes = 0, bytes_peak = 0;
   std::string stop_reason = "duration";  // duration, cancelled, process_exited
   int64_t start_unix_ns = 0;
