@@ -46,16 +46,16 @@ void save_profile(store::Store& store, std::string session_id, const Profile& pr
         auto st = sql.get(
             "INSERT INTO profiles (session_id, pid, comm, created_at, samples, hz_requested, hz_effective, overhead_pct,"
             " stop_reason, summary, body_bytes, body) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id");
-        st->bind(1, session_id);
+        st->bind(1, std::string_view(session_id));
         st->bind(2, pid);
-        st->bind(3, comm);
+        st->bind(3, std::string_view(comm));
         st->bind(4, created_at);
         st->bind(5, static_cast<int64_t>(samples));
         st->bind(6, hz_requested);
         st->bind(7, hz_effective);
         st->bind(8, overhead);
-        st->bind(9, stop);
-        st->bind(10, std::get<1>(*row));
+        st->bind(9, std::string_view(stop));
+        st->bind(10, std::string_view(std::get<1>(*row)));
         st->bind(11, static_cast<int64_t>(std::get<2>(*row)));
         const std::string& body = std::get<0>(*row);
         st->bind_blob(12, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(body.data()), body.size()));
