@@ -1,6 +1,7 @@
 #include "profile_governor.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace dbg::worker {
 
@@ -8,8 +9,11 @@ OverheadGovernor::OverheadGovernor(double requested_hz, double max_overhead_pct)
     : requested_hz_(requested_hz), budget_(max_overhead_pct / 100.0 * kHeadroom) {}
 
 double OverheadGovernor::due_by_rate() const {
+  // Ticks fall on a fixed grid (k / hz): a tick that started late does not push every later one
+  // back, and a missed grid point is skipped rather than made up in a burst.
   const double period = 1.0 / requested_hz_;
-  return last_tick_ < 0 ? period : last_tick_ + period;
+  if (last_tick_ < 0) return period;
+  return (std::floor(last_tick_ / period + 1e-9) + 1) * period;
 }
 
 double OverheadGovernor::allowed_at(size_t captures, size_t threads) const {
