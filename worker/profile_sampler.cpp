@@ -77,17 +77,21 @@ class CpuPriorityBoost {
   CpuPriorityBoost() {
     errno = 0;
     int old = ::getpriority(PRIO_PROCESS, 0);
-    if (errno == 0 && old > kBoosted && ::setpriority(PRIO_PROCESS, 0, kBoosted) == 0) old_ = old;
+    if (errno == 0 && old > kBoosted && ::setpriority(PRIO_PROCESS, 0, kBoosted) == 0) {
+      old_ = old;
+      boosted_ = true;
+    }
   }
   ~CpuPriorityBoost() {
-    if (old_) ::setpriority(PRIO_PROCESS, 0, *old_);
+    if (boosted_) ::setpriority(PRIO_PROCESS, 0, old_);
   }
   CpuPriorityBoost(const CpuPriorityBoost&) = delete;
   CpuPriorityBoost& operator=(const CpuPriorityBoost&) = delete;
 
  private:
   static constexpr int kBoosted = -10;
-  std::optional<int> old_;
+  int old_ = 0;
+  bool boosted_ = false;
 };
 
 struct ThreadState {
