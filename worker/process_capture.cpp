@@ -117,47 +117,56 @@ void capture_one_thread(ThreadCapture& t, StackReader& reader, const CaptureOpti
   keep_stack(t, reader, copied);
 }
 
-// The profiler's tick: every thread is asked to stop at once, and each one is copied and
-// released as soon as its stop is seen. The tick then lasts about as long as the slowest thread
-// takes to stop (a runnable thread on a busy machine first waits for a CPU, a sleeping one must
-// be woken) instead of the sum of those waits, while each thread stays stopped only for its own
-// copy. One stack buffer serves all: copies happen one after another.
-void capture_overlapped(std::vector<ThreadCapture>& threads, StackReader& reader, const CaptureOptions& options) {
+// The profiler's tick: up to `window` threads are asked to stop at once, and each one is copied
+// and released as soon as its stop is seen, when the next one is asked. Waits for threads to
+// stop (a runnable thread on a busy machine first waits for a CPU, a sleeping one must be woken)
+// then overlap, so a tick lasts about 1/window of their sum, while a thread that stopped waits
+// for at most window - 1 others' copies before it is released. A window of all threads would
+// make the last ones wait for every copy before them (tens of ms when the target's own threads
+// keep the worker from a CPU). One stack buffer serves all: copies happen one after another.
+void capture_overlapped(std::vector<ThreadCapture>& threads, StackReader& reader, const CaptureOptions& options,
+                        size_t window) {
   std::vector<std::optional<Tracee>> tracees(threads.size());
   std::vector<double> start(threads.size(), 0);
-  size_t waiting = 0;
-  for (size_t i = 0; i < threads.size(); ++i) {
-    if (threads[i].error) continue;
-    auto seized = Tracee::seize(threads[i].tid);
-    if (!seized) {
-      threads[i].error = seized.error();
-      continue;
+  size_t next = 0, in_flight = 0;
+  const double timeout_us = static_cast<double>(options.stop_timeout.count());
+  // Seize and interrupt the next threads until the window is full.
+  auto refill = [&] {
+    while (in_flight < window && next < threads.size()) {
+      size_t i = next++;
+      if (threads[i].error) continue;
+      auto seized = Tracee::seize(threads[i].tid);
+      if (!seized) {
+        threads[i].error = seized.error();
+        continue;
+      }
+      tracees[i].emplace(std::move(seized.value()));
+      start[i] = now_us();
+      if (auto r = tracees[i]->interrupt(); !r) {
+        threads[i].error = r.error();
+        tracees[i].reset();
+        continue;
+      }
+      ++in_flight;
     }
-    tracees[i].emplace(std::move(seized.value()));
-  }
-  for (size_t i = 0; i < threads.size(); ++i) {
-    if (!tracees[i]) continue;
-    start[i] = now_us();
-    if (auto r = tracees[i]->interrupt(); !r) {
-      threads[i].error = r.error();
-      tracees[i].reset();
-      continue;
-    }
-    ++waiting;
-  }
-  const double deadline = now_us() + static_cast<double>(options.stop_timeout.count());
+  };
   sigset_t chld;
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
-  while (waiting > 0) {
+  refill();
+  while (in_flight > 0) {
     bool progress = false;
-    for (size_t i = 0; i < threads.size(); ++i) {
+    for (size_t i = 0; i < next; ++i) {
       if (!tracees[i]) continue;
       ThreadCapture& t = threads[i];
       // A zero timeout makes wait_stop one waitpid(WNOHANG): "stop_timeout" means not yet.
       auto r = tracees[i]->wait_stop(std::chrono::microseconds(0));
-      if (!r && r.error().code == "stop_timeout") continue;
-      if (r) {
+      if (!r && r.error().code == "stop_timeout") {
+        if (now_us() - start[i] <= timeout_us) continue;
+        t.error = Error{"stop_timeout", "thread " + std::to_string(t.tid) + " did not stop within " +
+                                            std::to_string(options.stop_timeout.count() / 1000) + " ms"};
+        t.pause_us = now_us() - start[i];
+      } else if (r) {
         t.stop_wait_us = now_us() - start[i];
         size_t copied = read_stopped(*tracees[i], t, reader);
         if (options.test_hold.count() > 0) std::this_thread::sleep_for(options.test_hold);
@@ -168,22 +177,12 @@ void capture_overlapped(std::vector<ThreadCapture>& threads, StackReader& reader
         t.error = r.error();
         t.pause_us = now_us() - start[i];
       }
-      tracees[i].reset();
-      --waiting;
+      tracees[i].reset();  // a tracee that never stopped goes to the lingering list
+      --in_flight;
       progress = true;
     }
-    if (waiting == 0) break;
-    if (now_us() > deadline) {
-      for (size_t i = 0; i < threads.size(); ++i) {
-        if (!tracees[i]) continue;
-        threads[i].error = Error{"stop_timeout", "thread " + std::to_string(threads[i].tid) + " did not stop within " +
-                                                     std::to_string(options.stop_timeout.count() / 1000) + " ms"};
-        threads[i].pause_us = now_us() - start[i];
-        tracees[i].reset();  // released when it does stop (lingering list)
-      }
-      break;
-    }
-    if (!progress) {
+    refill();
+    if (!progress && in_flight > 0) {
       // Every stop is reported with a SIGCHLD (blocked, so it queues): sleep until one comes.
       timespec nap{0, 200'000};
       ::sigtimedwait(&chld, nullptr, &nap);
@@ -238,7 +237,8 @@ ThreadCapturer::~ThreadCapturer() = default;
 void ThreadCapturer::capture(std::vector<ThreadCapture>& threads, const CaptureOptions& options) {
   release_lingering();
   SigchldBlock block_sigchld;
-  capture_overlapped(threads, *reader_, options);
+  static const size_t window = std::clamp<long>(::sysconf(_SC_NPROCESSORS_ONLN), 1, 8);
+  capture_overlapped(threads, *reader_, options, window);
 }
 
 Result<ProcessCapture> capture_process(pid_t pid, const CaptureOptions& options) {

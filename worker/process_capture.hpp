@@ -52,8 +52,8 @@ struct CaptureOptions {
 // The profiler's per-tick path: the same per-thread capture as a `thread`-consistency snapshot
 // (INTERRUPT, GETREGSET, one stack copy, DETACH), for threads the caller picked, with one stack
 // buffer allocated once and reused across calls (no allocation of it inside or between pauses).
-// All threads are interrupted at once and each is copied and released as soon as it stops, so
-// waits for threads to stop overlap; each thread is still stopped only for its own copy.
+// Up to one thread per CPU is asked to stop at a time, each copied and released as soon as it
+// stops, so waits for threads to stop overlap while each thread is stopped only for its copy.
 struct StackReader;
 class ThreadCapturer {
  public:
