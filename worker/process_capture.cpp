@@ -125,7 +125,7 @@ void capture_one_thread(ThreadCapture& t, StackReader& reader, const CaptureOpti
 // make the last ones wait for every copy before them (tens of ms when the target's own threads
 // keep the worker from a CPU). One stack buffer serves all: copies happen one after another.
 void capture_overlapped(std::vector<ThreadCapture>& threads, StackReader& reader, const CaptureOptions& options,
-                        size_t window) {
+                        size_t window, double start_none_after_us) {
   std::vector<std::optional<Tracee>> tracees(threads.size());
   std::vector<double> start(threads.size(), 0);
   size_t next = 0, in_flight = 0;
@@ -135,6 +135,10 @@ void capture_overlapped(std::vector<ThreadCapture>& threads, StackReader& reader
     while (in_flight < window && next < threads.size()) {
       size_t i = next++;
       if (threads[i].error) continue;
+      if (start_none_after_us > 0 && now_us() > start_none_after_us) {
+        threads[i].error = Error{"not_sampled", "the capture's time was up before this thread's turn"};
+        continue;
+      }
       auto seized = Tracee::seize(threads[i].tid);
       if (!seized) {
         threads[i].error = seized.error();
@@ -234,11 +238,11 @@ void capture_all_at_once(std::vector<ThreadCapture>& threads, const CaptureOptio
 ThreadCapturer::ThreadCapturer(size_t stack_bytes) : reader_(std::make_unique<StackReader>(stack_bytes)) {}
 ThreadCapturer::~ThreadCapturer() = default;
 
-void ThreadCapturer::capture(std::vector<ThreadCapture>& threads, const CaptureOptions& options) {
+void ThreadCapturer::capture(std::vector<ThreadCapture>& threads, const CaptureOptions& options, double start_none_after_us) {
   release_lingering();
   SigchldBlock block_sigchld;
   static const size_t window = std::clamp<long>(::sysconf(_SC_NPROCESSORS_ONLN), 1, 8);
-  capture_overlapped(threads, *reader_, options, window);
+  capture_overlapped(threads, *reader_, options, window, start_none_after_us);
 }
 
 Result<ProcessCapture> capture_process(pid_t pid, const CaptureOptions& options) {

@@ -61,8 +61,10 @@ class ThreadCapturer {
   ~ThreadCapturer();
   ThreadCapturer(const ThreadCapturer&) = delete;
   ThreadCapturer& operator=(const ThreadCapturer&) = delete;
-  // Fills each thread's registers, stack copy, pause_us or error; tid must be set.
-  void capture(std::vector<ThreadCapture>& threads, const CaptureOptions& options);
+  // Fills each thread's registers, stack copy, pause_us or error; tid must be set. After
+  // `start_none_after_us` (CLOCK_MONOTONIC microseconds; 0: no limit) no further thread is
+  // stopped: the rest get the error "not_sampled".
+  void capture(std::vector<ThreadCapture>& threads, const CaptureOptions& options, double start_none_after_us = 0);
 
  private:
   std::unique_ptr<StackReader> reader_;

@@ -250,7 +250,9 @@ Result<void> ProfileRun::execute(double now, Plan& plan) {
   // or waited for a CPU, or was woken from a sleep) is reported apart.
   double pause_s = 0;
   if (!plan.capture.empty()) {
-    capturer_.capture(plan.capture, capture_options_);
+    // A tick never runs past the profile's end: on a machine the target's own threads saturate,
+    // waiting for each thread to stop can take long.
+    capturer_.capture(plan.capture, capture_options_, (start_ + options_.duration_s) * 1e6);
     for (const auto& t : plan.capture) {
       double stopped_us = std::max(0.0, t.pause_us - t.stop_wait_us);
       pause_s += stopped_us / 1e6;
@@ -271,6 +273,7 @@ Result<void> ProfileRun::execute(double now, Plan& plan) {
   for (size_t i = 0; i < tick_capture.threads.size(); ++i) {
     const ThreadCapture& t = tick_capture.threads[i];
     auto it = threads_.find(t.tid);
+    if (t.error && t.error->code == "not_sampled") continue;
     if (!t.have_registers || !unwinder_) {
       ++failed_;
       if (t.error && !first_error) first_error = t.error;
