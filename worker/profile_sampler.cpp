@@ -155,6 +155,7 @@ class ProfileRun {
   uint64_t maps_hash_ = 0;
 
   std::string comm_;
+  std::optional<uint64_t> start_time_;  // the process's, in clock ticks since boot
   double start_ = 0;
   int64_t start_unix_ns_ = 0;
   std::vector<pid_t> tids_;
@@ -170,6 +171,11 @@ class ProfileRun {
 void ProfileRun::refresh_threads(double now) {
   if (listed_at_ >= 0 && now - listed_at_ < kListThreadsEvery) return;
   listed_at_ = now;
+  // Same pid, another start time: the target exited and the pid was reused. Not ours to sample.
+  if (process_start_time(pid_) != start_time_) {
+    tids_.clear();
+    return;
+  }
   tids_ = list_tids(pid_);
   activity_.retain(tids_);
   for (auto it = threads_.begin(); it != threads_.end();) {
@@ -377,6 +383,7 @@ Result<Profile> ProfileRun::run() {
   if (!process_exists(pid_)) return Error{"process_gone", "no process " + std::to_string(pid_)};
   if (is_kernel_thread(pid_)) return Error{"kernel_thread", std::to_string(pid_) + " is a kernel thread"};
   comm_ = process_comm(pid_);
+  start_time_ = process_start_time(pid_);
   auto threads = list_threads(pid_);
   if (threads.empty()) return Error{"process_gone", "process " + std::to_string(pid_) + " exited"};
   if (std::all_of(threads.begin(), threads.end(), [](const ThreadInfo& t) { return t.state == 'Z' || t.state == 'X'; }))
