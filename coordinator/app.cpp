@@ -27,6 +27,7 @@
 #include "coordinator/http/server_context.hpp"
 #include "coordinator/policy/target_policy.hpp"
 #include "coordinator/pool/worker_pool.hpp"
+#include "coordinator/profiles/profile_routes.hpp"
 #include "coordinator/ranking/ranker.hpp"
 #include "coordinator/sessions/scheduler.hpp"
 #include "coordinator/sessions/target_resolver.hpp"
@@ -121,6 +122,8 @@ int run(const Config& config) {
   sessions::SchedulerConfig scheduler_config;
   scheduler_config.batch_size = config.batch_size;
   scheduler_config.max_pending_targets = config.max_queue;
+  scheduler_config.max_profile_duration_s = static_cast<double>(config.max_profile_duration_s);
+  scheduler_config.profile_memory_bytes = static_cast<uint64_t>(config.profile_memory_mb) << 20;
   sessions::Scheduler scheduler(ioc.get_executor(), blocking.get_executor(), scheduler_config, pool, *store, *hub,
                                 resolver);
   scheduler.fail_interrupted_sessions();
@@ -130,6 +133,7 @@ int run(const Config& config) {
   api::add_api_routes(*router, api::ApiContext{scheduler, resolver, *store, blocking.get_executor()});
   watch::add_watch_routes(*router, watches);
   errors::add_error_routes(*router, error_service);
+  profiles::add_profile_routes(*router, *store);
   // Every /api route and /metrics need the token (header only); /healthz stays open.
   router->set_auth(auth::token_check(token.token, false));
 

@@ -136,6 +136,8 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
   std::optional<std::string> rank_rules_text;
   std::optional<std::string> max_queue_text;
   std::optional<std::string> io_threads_text;
+  std::optional<std::string> max_profile_duration_text;
+  std::optional<std::string> profile_memory_text;
 
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -182,6 +184,12 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
     if (r > 0) continue;
     r = value_of("--io-threads", &io_threads_text);
     if (r < 0) return usage_error("--io-threads needs a value (1.." + std::to_string(kMaxIoThreads) + ")");
+    if (r > 0) continue;
+    r = value_of("--max-profile-duration", &max_profile_duration_text);
+    if (r < 0) return usage_error("--max-profile-duration needs a value (seconds, 1..86400)");
+    if (r > 0) continue;
+    r = value_of("--profile-memory-mb", &profile_memory_text);
+    if (r < 0) return usage_error("--profile-memory-mb needs a value (1..65536)");
     if (r > 0) continue;
     r = value_of("--rank-rules", &rank_rules_text);
     if (r < 0) return usage_error("--rank-rules needs a value (a JSON file)");
@@ -244,6 +252,10 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
   if (!io_threads_text) io_threads_text = from_env(kIoThreadsEnv);
   if (io_threads_text && !parse_count(*io_threads_text, kMaxIoThreads, &out.config.io_threads))
     return usage_error("--io-threads: '" + *io_threads_text + "' is not a number from 1 to " + std::to_string(kMaxIoThreads));
+  if (max_profile_duration_text && !parse_count(*max_profile_duration_text, 86400, &out.config.max_profile_duration_s))
+    return usage_error("--max-profile-duration: '" + *max_profile_duration_text + "' is not a number from 1 to 86400");
+  if (profile_memory_text && !parse_count(*profile_memory_text, 65536, &out.config.profile_memory_mb))
+    return usage_error("--profile-memory-mb: '" + *profile_memory_text + "' is not a number from 1 to 65536");
   if (!rank_rules_text) rank_rules_text = from_env(kRankRulesEnv);
   if (rank_rules_text) {
     if (rank_rules_text->empty()) return usage_error("--rank-rules: the file name must not be empty");
@@ -261,7 +273,8 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
 std::string help_text() {
   return R"(usage: dbgcoord [--listen HOST:PORT] [--data-dir DIR] [--token-file FILE] [--workers N]
                 [--batch-size N] [--max-queue N] [--io-threads N] [--rank-rules FILE]
-                [--allow-other-users] [--allow-remote] [--help] [--version]
+                [--allow-other-users] [--allow-remote] [--max-profile-duration S] [--profile-memory-mb N]
+                [--help] [--version]
 
 dbgcoord coordinates debugging workers (stack snapshots, profiles, crash watches) on this host
 and serves them over HTTP.
@@ -278,6 +291,9 @@ flags:
                       would exceed it gets 503 + Retry-After (env DBGCOORD_MAX_QUEUE, default 4096)
   --io-threads N      threads serving HTTP, WebSocket and worker pipes, 1..64
                       (env DBGCOORD_IO_THREADS, default min(4, cores))
+  --max-profile-duration S  longest profile a session may ask for, seconds (default 300)
+  --profile-memory-mb N      sample memory of all running profiles together (default 50); each
+                      profile job gets a share, and its oldest samples are evicted beyond it
   --rank-rules FILE   importance rules, JSON [{"name","match","weight"}]: a regex over comm and
                       cmdline adds its weight to a process's score (env DBGCOORD_RANK_RULES)
   --allow-other-users also trace processes of other users (default: only our own uid's)

@@ -45,6 +45,10 @@ struct Config {
   std::size_t max_queue = 4096;
   // Importance rules, a JSON file [{"name","match","weight"}] (--rank-rules, DBGCOORD_RANK_RULES).
   std::optional<std::filesystem::path> rank_rules_file;
+  // Longest profile a session may ask for, seconds (--max-profile-duration, 1..86400).
+  std::size_t max_profile_duration_s = 300;
+  // Bytes of samples all running profiles may hold together (--profile-memory-mb, 1..65536 MiB).
+  std::size_t profile_memory_mb = 50;
   // Trace processes of other users too (--allow-other-users); by default only our own uid's.
   bool allow_other_users = false;
 

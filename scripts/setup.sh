@@ -29,6 +29,8 @@ packages=(
   libc6-dbg
   # oracles and peers used by tests and benchmarks
   elfutils gdb util-linux procps curl python3
+  # independent checks of the profile exports (tests/js: speedscope's schema, a pprof decoder)
+  nodejs
 )
 ((bench)) && packages+=(wrk nginx-light)
 
@@ -41,6 +43,19 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The profile tests validate exports with npm packages pinned in tests/js/package-lock.json.
+# npm: Debian's own package, unless the installed nodejs already brings it (NodeSource's does,
+# and Debian's npm would conflict with it).
+if ! command -v npm >/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends npm
+fi
+if [[ ! -d tests/js/node_modules/pprof-format || tests/js/package-lock.json -nt tests/js/node_modules ]]; then
+  echo "setup: installing the profile export validators (npm ci in tests/js)"
+  (cd tests/js && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 ((build)) || exit 0

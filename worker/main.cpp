@@ -13,6 +13,7 @@
 #include "dbg/protocol.hpp"
 #include "dbg/snapshot.hpp"
 #include "job_server.hpp"
+#include "profile_command.hpp"
 #include "snapshotter.hpp"
 #include "watch_server.hpp"
 
@@ -29,6 +30,7 @@ const char* kUsage =
     "                                      own DWARF and /usr/lib/debug (all, default), the\n"
     "                                      module's own DWARF only (embedded), or nowhere (none)\n"
     "      --format json|text              output format (default json)\n"
+    "  dbg-worker profile PID [options]    sampling profile (dbg-worker profile --help)\n"
     "  dbg-worker serve                    speak the JSON-lines job protocol on stdin/stdout\n"
     "  dbg-worker watch                    crash-watch processes named on stdin (JSON lines)\n"
     "  dbg-worker --help\n";
@@ -97,6 +99,13 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (command == "snapshot") return run_snapshot(argc, argv);
+  if (command == "profile") {
+    if (argc == 3 && (std::string(argv[2]) == "--help" || std::string(argv[2]) == "-h")) {
+      std::cout << "usage:\n" << dbg::worker::kProfileUsage;
+      return 0;
+    }
+    return dbg::worker::run_profile_command(argc, argv);
+  }
   if (command == "serve") {
     if (argc > 2) return usage_error("serve takes no arguments");
     std::ios::sync_with_stdio(false);

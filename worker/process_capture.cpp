@@ -1,5 +1,6 @@
 #include "process_capture.hpp"
 
+#include <signal.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +26,8 @@ double now_us() {
   return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
 }
 
+}  // namespace
+
 // Everything the stack copy needs is allocated before the thread is stopped: a page fault or a
 // malloc inside the pause would lengthen it.
 struct StackReader {
@@ -35,6 +38,8 @@ struct StackReader {
   std::vector<uint8_t> buffer;
   std::vector<iovec> remote;
 };
+
+namespace {
 
 // One process_vm_readv of the stack, from just below sp upward. The remote range is cut at
 // page boundaries so that the read stops cleanly at the first unmapped page (the top of the
@@ -104,11 +109,89 @@ void capture_one_thread(ThreadCapture& t, StackReader& reader, const CaptureOpti
     t.pause_us = now_us() - t0;
     return;
   }
+  t.stop_wait_us = now_us() - t0;
   size_t copied = read_stopped(tracee, t, reader);
   if (options.test_hold.count() > 0) std::this_thread::sleep_for(options.test_hold);
   (void)tracee.detach();
   t.pause_us = now_us() - t0;
   keep_stack(t, reader, copied);
+}
+
+// The profiler's tick: up to `window` threads are asked to stop at once, and each one is copied
+// and released as soon as its stop is seen, when the next one is asked. Waits for threads to
+// stop (a runnable thread on a busy machine first waits for a CPU, a sleeping one must be woken)
+// then overlap, so a tick lasts about 1/window of their sum, while a thread that stopped waits
+// for at most window - 1 others' copies before it is released. A window of all threads would
+// make the last ones wait for every copy before them (tens of ms when the target's own threads
+// keep the worker from a CPU). One stack buffer serves all: copies happen one after another.
+void capture_overlapped(std::vector<ThreadCapture>& threads, StackReader& reader, const CaptureOptions& options,
+                        size_t window, double start_none_after_us) {
+  std::vector<std::optional<Tracee>> tracees(threads.size());
+  std::vector<double> start(threads.size(), 0);
+  size_t next = 0, in_flight = 0;
+  const double timeout_us = static_cast<double>(options.stop_timeout.count());
+  // Seize and interrupt the next threads until the window is full.
+  auto refill = [&] {
+    while (in_flight < window && next < threads.size()) {
+      size_t i = next++;
+      if (threads[i].error) continue;
+      if (start_none_after_us > 0 && now_us() > start_none_after_us) {
+        threads[i].error = Error{"not_sampled", "the capture's time was up before this thread's turn"};
+        continue;
+      }
+      auto seized = Tracee::seize(threads[i].tid);
+      if (!seized) {
+        threads[i].error = seized.error();
+        continue;
+      }
+      tracees[i].emplace(std::move(seized.value()));
+      start[i] = now_us();
+      if (auto r = tracees[i]->interrupt(); !r) {
+        threads[i].error = r.error();
+        tracees[i].reset();
+        continue;
+      }
+      ++in_flight;
+    }
+  };
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  refill();
+  while (in_flight > 0) {
+    bool progress = false;
+    for (size_t i = 0; i < next; ++i) {
+      if (!tracees[i]) continue;
+      ThreadCapture& t = threads[i];
+      // A zero timeout makes wait_stop one waitpid(WNOHANG): "stop_timeout" means not yet.
+      auto r = tracees[i]->wait_stop(std::chrono::microseconds(0));
+      if (!r && r.error().code == "stop_timeout") {
+        if (now_us() - start[i] <= timeout_us) continue;
+        t.error = Error{"stop_timeout", "thread " + std::to_string(t.tid) + " did not stop within " +
+                                            std::to_string(options.stop_timeout.count() / 1000) + " ms"};
+        t.pause_us = now_us() - start[i];
+      } else if (r) {
+        t.stop_wait_us = now_us() - start[i];
+        size_t copied = read_stopped(*tracees[i], t, reader);
+        if (options.test_hold.count() > 0) std::this_thread::sleep_for(options.test_hold);
+        (void)tracees[i]->detach();
+        t.pause_us = now_us() - start[i];
+        keep_stack(t, reader, copied);
+      } else {
+        t.error = r.error();
+        t.pause_us = now_us() - start[i];
+      }
+      tracees[i].reset();  // a tracee that never stopped goes to the lingering list
+      --in_flight;
+      progress = true;
+    }
+    refill();
+    if (!progress && in_flight > 0) {
+      // Every stop is reported with a SIGCHLD (blocked, so it queues): sleep until one comes.
+      timespec nap{0, 200'000};
+      ::sigtimedwait(&chld, nullptr, &nap);
+    }
+  }
 }
 
 // `process` consistency: stop all, copy all, resume all — one instant for the whole process.
@@ -151,6 +234,16 @@ void capture_all_at_once(std::vector<ThreadCapture>& threads, const CaptureOptio
 }
 
 }  // namespace
+
+ThreadCapturer::ThreadCapturer(size_t stack_bytes) : reader_(std::make_unique<StackReader>(stack_bytes)) {}
+ThreadCapturer::~ThreadCapturer() = default;
+
+void ThreadCapturer::capture(std::vector<ThreadCapture>& threads, const CaptureOptions& options, double start_none_after_us) {
+  release_lingering();
+  SigchldBlock block_sigchld;
+  static const size_t window = std::clamp<long>(::sysconf(_SC_NPROCESSORS_ONLN), 1, 8);
+  capture_overlapped(threads, *reader_, options, window, start_none_after_us);
+}
 
 Result<ProcessCapture> capture_process(pid_t pid, const CaptureOptions& options) {
   if (pid == ::getpid()) return Error{"permission_denied", "a worker cannot capture itself"};

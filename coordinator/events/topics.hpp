@@ -13,9 +13,10 @@ inline constexpr std::string_view kTopicJob = "job";
 inline constexpr std::string_view kTopicWorker = "worker";
 inline constexpr std::string_view kTopicWatch = "watch";
 inline constexpr std::string_view kTopicErrors = "errors";  // error groups (coordinator/errors/)
+inline constexpr std::string_view kTopicProfile = "profile";
 
-inline constexpr std::array<std::string_view, 7> kTopics = {kTopicSession, kTopicBatch, kTopicSnapshot, kTopicJob,
-                                                            kTopicWorker,  kTopicWatch, kTopicErrors};
+inline constexpr std::array<std::string_view, 8> kTopics = {kTopicSession, kTopicBatch, kTopicSnapshot, kTopicJob,
+                                                            kTopicWorker,  kTopicWatch, kTopicErrors,  kTopicProfile};
 
 inline bool is_known_topic(std::string_view topic) {
   for (auto known : kTopics) {

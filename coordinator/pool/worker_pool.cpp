@@ -32,6 +32,8 @@ struct WorkerPool::State : std::enable_shared_from_this<WorkerPool::State> {
     std::shared_ptr<WorkerProcess> process;
     bool busy = false;
     std::string job_id;  // id of the job (or ping) in flight
+    std::string tag;     // the job's cancel tag
+    std::function<void(const nlohmann::json&)> on_progress;
     WorkerPool::Done done;
     WorkerPool::RawDone raw_done;
     std::unique_ptr<boost::asio::steady_timer> deadline;
@@ -126,6 +128,8 @@ struct WorkerPool::State : std::enable_shared_from_this<WorkerPool::State> {
     slot->job_id = "j" + std::to_string(next_id++);
     slot->done = std::move(q.done);
     slot->raw_done = std::move(q.raw_done);
+    slot->tag = q.job.tag;
+    slot->on_progress = std::move(q.job.on_progress);
     nlohmann::json request = {{"v", protocol::kVersion}, {"id", slot->job_id}, {"kind", q.job.kind},
                               {"pid", q.job.pid},        {"options", q.job.options},
                               {"deadline_ms", q.job.deadline.count()}};
@@ -162,6 +166,8 @@ struct WorkerPool::State : std::enable_shared_from_this<WorkerPool::State> {
   void release(const std::shared_ptr<Slot>& slot, bool ok) {
     slot->done = nullptr;
     slot->raw_done = nullptr;
+    slot->on_progress = nullptr;
+    slot->tag.clear();
     slot->busy = false;
     slot->job_id.clear();
     if (slot->deadline) slot->deadline->cancel();
@@ -224,6 +230,11 @@ struct WorkerPool::State : std::enable_shared_from_this<WorkerPool::State> {
       return;
     }
     if (!slot->busy || id != slot->job_id) return;  // stale answer: ignore
+    if (type == "progress") {
+      // Progress does not finish the job; the deadline covers the whole job as given.
+      if (slot->on_progress && j.contains("progress") && j["progress"].is_object()) slot->on_progress(j["progress"]);
+      return;
+    }
     if (type == "result") {
       finish_job(slot, std::move(parsed.value()["result"]));
     } else if (type == "error") {
@@ -295,6 +306,34 @@ bool WorkerPool::submit(Job job, Done done) { return state_->admit(QueuedJob{std
 
 bool WorkerPool::submit_raw(Job job, RawDone done) {
   return state_->admit(QueuedJob{std::move(job), nullptr, std::move(done)});
+}
+
+void WorkerPool::cancel(std::string tag) {
+  if (tag.empty()) return;
+  boost::asio::dispatch(state_->strand, [s = state_, tag = std::move(tag)] {
+    for (auto it = s->queue.begin(); it != s->queue.end(); ++it) {
+      if (it->job.tag != tag) continue;
+      QueuedJob q = std::move(*it);
+      s->queue.erase(it);
+      s->queued_or_reserved.fetch_sub(1);
+      s->publish_mirror();
+      Error cancelled{"cancelled", "cancelled before it started"};
+      if (q.raw_done) {
+        q.raw_done(cancelled);
+      } else {
+        q.done(cancelled);
+      }
+      return;
+    }
+    for (auto& slot : s->slots) {
+      if (!slot->busy || slot->tag != tag || slot->ping_in_flight) continue;
+      slot->process->send(protocol::dump({{"v", protocol::kVersion},
+                                          {"id", "c" + std::to_string(s->next_id++)},
+                                          {"kind", "cancel"},
+                                          {"job", slot->job_id}}));
+      return;
+    }
+  });
 }
 
 size_t WorkerPool::free_queue_slots() const {

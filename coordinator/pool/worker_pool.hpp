@@ -38,6 +38,11 @@ struct Job {
   int pid = 0;
   nlohmann::json options = nlohmann::json::object();
   std::chrono::milliseconds deadline{30'000};
+  // Long jobs (profiles) send progress lines; each one's "progress" object comes here, on the
+  // pool's strand.
+  std::function<void(const nlohmann::json&)> on_progress;
+  // A name for cancel(); empty: not cancellable.
+  std::string tag;
 };
 
 // Events the pool reports (worker replaced etc.), for the live event hub and metrics.
@@ -67,6 +72,9 @@ class WorkerPool {
   // the caller parses itself without building a DOM (snapshots, dbg/snapshot_wire.hpp).
   using RawDone = std::function<void(Result<std::string>)>;
   bool submit_raw(Job job, RawDone done);
+  // Cancels the job submitted with this tag: a queued one fails with "cancelled" at once; a
+  // running one is asked to stop early (a profile then answers with what it collected).
+  void cancel(std::string tag);
   // How many more jobs submit() would accept right now (for all-or-nothing admission).
   size_t free_queue_slots() const;
   // Pids of the live workers (the target policy refuses them). Thread-safe snapshot.

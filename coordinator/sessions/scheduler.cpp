@@ -10,8 +10,10 @@
 
 #include "coordinator/events/hub.hpp"
 #include "coordinator/pool/worker_pool.hpp"
+#include "coordinator/profiles/profile_store.hpp"
 #include "coordinator/sessions/target_resolver.hpp"
 #include "coordinator/store/store.hpp"
+#include "dbg/profile.hpp"
 #include "dbg/protocol.hpp"
 #include "dbg/snapshot.hpp"
 #include "dbg/snapshot_wire.hpp"
@@ -64,6 +66,22 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
   std::map<std::string, std::shared_ptr<Live>> sessions;
   std::deque<std::string> finished_order;  // oldest first, to bound memory
   std::atomic<size_t> pending{0};          // targets admitted and not finished
+  uint64_t profile_bytes_granted = 0;      // sample budgets handed to running profile jobs
+
+  static std::string job_tag(const Session& s, size_t b, size_t i) {
+    return s.id + "/" + std::to_string(b) + "/" + std::to_string(i);
+  }
+
+  // A profile job's sample budget: an equal share of what the running profiles leave free,
+  // among the batch's targets, never below the worker's minimum. So all profiles together stay
+  // within --profile-memory-mb (except when that many minimums would not fit).
+  uint64_t grant_profile_bytes(size_t batch_targets) {
+    uint64_t total = config.profile_memory_bytes;
+    uint64_t free = total > profile_bytes_granted ? total - profile_bytes_granted : 0;
+    uint64_t grant = std::max<uint64_t>(kMinProfileBytes, free / std::max<size_t>(batch_targets, 1));
+    profile_bytes_granted += grant;
+    return grant;
+  }
 
   // Runs `f` on the strand from a store callback (which runs on the store's thread).
   template <typename F>
@@ -103,7 +121,7 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
     s.created_at_ms = unix_ms();
     for (size_t i = 0; i < targets.size(); ++i) {
       if (i % config.batch_size == 0) s.batches.push_back(SessionBatch{static_cast<int>(s.batches.size()), "queued", {}, {}});
-      s.batches.back().targets.push_back(SessionTarget{targets[i].pid, targets[i].comm, targets[i].score, "queued", {}, {}});
+      s.batches.back().targets.push_back(SessionTarget{targets[i].pid, targets[i].comm, targets[i].score, "queued", {}, {}, {}, nullptr});
     }
     live->request = std::move(request);
     live->started = std::chrono::steady_clock::now();
@@ -146,27 +164,62 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
       SessionTarget& t = batch.targets[i];
       t.status = "running";
       pool::Job job;
-      job.kind = "snapshot";
+      job.kind = s.kind;
       job.pid = t.pid;
       job.options = live->request.options;
       job.options.erase("deadline_ms");
       job.deadline = std::chrono::milliseconds(live->request.deadline_ms);
       size_t b = static_cast<size_t>(batch.index);
-      bool queued = pool.submit_raw(std::move(job), [self = shared_from_this(), live, b, i](Result<std::string> r) {
-        self->on_strand([self, live, b, i, r = std::move(r)]() mutable { self->on_job_done(live, b, i, std::move(r)); });
-      });
-      if (!queued) on_job_done(live, b, i, Error{"queue_full", "the worker pool queue is full"});
+      uint64_t granted = 0;
+      bool queued = false;
+      if (s.kind == "profile") {
+        granted = grant_profile_bytes(batch.targets.size());
+        job.options["max_bytes"] = granted;
+        // The deadline covers the sampling itself plus the usual allowance for the answer.
+        job.deadline += std::chrono::milliseconds(static_cast<int64_t>(live->request.profile_options.duration_s * 1000));
+        job.tag = job_tag(s, b, i);
+        job.on_progress = [self = shared_from_this(), live, b, i](const nlohmann::json& progress) {
+          self->on_strand([self, live, b, i, progress] { self->on_progress(live, b, i, progress); });
+        };
+        queued = pool.submit(std::move(job), [self = shared_from_this(), live, b, i, granted](Result<nlohmann::json> r) {
+          self->on_strand([self, live, b, i, granted, r = std::move(r)]() mutable {
+            self->profile_bytes_granted -= std::min(self->profile_bytes_granted, granted);
+            self->on_profile_job_done(live, b, i, std::move(r));
+          });
+        });
+      } else {
+        // Snapshots come back as text and are parsed straight into a Snapshot (no DOM).
+        queued = pool.submit_raw(std::move(job), [self = shared_from_this(), live, b, i](Result<std::string> r) {
+          self->on_strand([self, live, b, i, r = std::move(r)]() mutable { self->on_job_done(live, b, i, std::move(r)); });
+        });
+      }
+      if (!queued) profile_bytes_granted -= std::min(profile_bytes_granted, granted);
+      if (!queued) job_failed(live, b, i, Error{"queue_full", "the worker pool queue is full"});
     }
+  }
+
+  void job_failed(const std::shared_ptr<Live>& live, size_t b, size_t i, const Error& error) {
+    Session& s = live->session;
+    SessionTarget& t = s.batches[b].targets[i];
+    t.status = "failed";
+    t.error = error;
+    hub.publish("job", "job_failed", {{"session_id", s.id}, {"pid", t.pid}, {"error", error}});
+    target_finished(live, b);
+  }
+
+  void on_profile_job_done(const std::shared_ptr<Live>& live, size_t b, size_t i, Result<nlohmann::json> result) {
+    if (!result) {
+      job_failed(live, b, i, result.error());
+      return;
+    }
+    on_profile_result(live, b, i, std::move(result.value()));
   }
 
   void on_job_done(const std::shared_ptr<Live>& live, size_t b, size_t i, Result<std::string> result) {
     Session& s = live->session;
     SessionTarget& t = s.batches[b].targets[i];
     if (!result) {
-      t.status = "failed";
-      t.error = result.error();
-      hub.publish("job", "job_failed", {{"session_id", s.id}, {"pid", t.pid}, {"error", result.error()}});
-      target_finished(live, b);
+      job_failed(live, b, i, result.error());
       return;
     }
     // Straight from the worker's text into a Snapshot, no DOM (dbg/snapshot_wire.hpp).
@@ -187,6 +240,51 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
           target.snapshot_id = id.value();
           self->hub.publish("snapshot", "snapshot_stored",
                             {{"session_id", live->session.id}, {"pid", target.pid}, {"snapshot_id", id.value()}});
+        } else {
+          target.status = "failed";
+          target.error = Error{"store_failed", id.error().message};
+          self->hub.publish("job", "job_failed", {{"session_id", live->session.id}, {"pid", target.pid}, {"error", id.error()}});
+        }
+        self->target_finished(live, b);
+      });
+    });
+  }
+
+  void on_progress(const std::shared_ptr<Live>& live, size_t b, size_t i, const nlohmann::json& progress) {
+    SessionTarget& t = live->session.batches[b].targets[i];
+    if (t.status != "running") return;  // a late line after the result
+    t.progress = progress;
+    nlohmann::json data = progress;
+    data["session_id"] = live->session.id;
+    data["pid"] = t.pid;
+    hub.publish("profile", "profile_progress", data);
+  }
+
+  void on_profile_result(const std::shared_ptr<Live>& live, size_t b, size_t i, nlohmann::json result) {
+    Session& s = live->session;
+    SessionTarget& t = s.batches[b].targets[i];
+    Profile profile;
+    try {
+      profile = result.get<Profile>();
+    } catch (const std::exception& e) {
+      t.status = "failed";
+      t.error = Error{"worker_protocol_error", e.what()};
+      hub.publish("job", "job_failed", {{"session_id", s.id}, {"pid", t.pid}, {"error", *t.error}});
+      target_finished(live, b);
+      return;
+    }
+    if (t.comm.empty()) t.comm = profile.comm;
+    t.progress = profiles::profile_summary(profile);
+    profiles::save_profile(store, s.id, profile, [self = shared_from_this(), live, b, i](Result<int64_t> id) {
+      self->on_strand([self, live, b, i, id = std::move(id)] {
+        SessionTarget& target = live->session.batches[b].targets[i];
+        if (id) {
+          target.status = "done";
+          target.profile_id = id.value();
+          self->hub.publish("profile", "profile_stored",
+                            {{"session_id", live->session.id}, {"pid", target.pid}, {"profile_id", id.value()},
+                             {"samples", target.progress.value("samples", uint64_t{0})},
+                             {"stop_reason", target.progress.value("stop_reason", "")}});
         } else {
           target.status = "failed";
           target.error = Error{"store_failed", id.error().message};
@@ -264,6 +362,13 @@ void Scheduler::fail_interrupted_sessions() {
 }
 
 void Scheduler::create(SessionRequest request, JsonDone done) {
+  if (request.kind == "profile" && request.profile_options.duration_s > state_->config.max_profile_duration_s) {
+    char limit[32];
+    std::snprintf(limit, sizeof limit, "%g", state_->config.max_profile_duration_s);
+    done(Error{"bad_request", "options.duration_s is over this server's maximum of " + std::string(limit) +
+                                  " s (--max-profile-duration)"});
+    return;
+  }
   // Resolution reads /proc (and may wait for a CPU sample): never on the network thread.
   boost::asio::post(state_->blocking, [s = state_, request = std::move(request), done = std::move(done)]() mutable {
     auto targets = s->resolver.resolve(request);
@@ -343,6 +448,14 @@ void Scheduler::cancel(std::string id, JsonDone done) {
       }
     }
     s->pending.fetch_sub(dropped);
+    // Profiles in flight are told to stop now; each answers with what it collected, which is
+    // stored and acknowledged as usual (the target ends "done" with its profile_id).
+    if (session.kind == "profile" && live->next_batch > 0) {
+      size_t b = live->next_batch - 1;
+      for (size_t i = 0; i < session.batches[b].targets.size(); ++i) {
+        if (session.batches[b].targets[i].status == "running") s->pool.cancel(State::job_tag(session, b, i));
+      }
+    }
     live->next_batch = session.batches.size();
     session.reason = "cancelled by request";
     s->finish(live, "cancelled");

@@ -22,12 +22,18 @@ nlohmann::json to_json(const Session& s) {
   for (const auto& b : s.batches) {
     nlohmann::json targets = nlohmann::json::array();
     for (const auto& t : b.targets) {
-      targets.push_back({{"pid", t.pid},
-                         {"comm", t.comm},
-                         {"score", t.score},
-                         {"status", t.status},
-                         {"snapshot_id", t.snapshot_id ? nlohmann::json(*t.snapshot_id) : nlohmann::json(nullptr)},
-                         {"error", t.error ? nlohmann::json(*t.error) : nlohmann::json(nullptr)}});
+      nlohmann::json target = {{"pid", t.pid},
+                               {"comm", t.comm},
+                               {"score", t.score},
+                               {"status", t.status},
+                               {"error", t.error ? nlohmann::json(*t.error) : nlohmann::json(nullptr)}};
+      if (s.kind == "profile") {
+        target["profile_id"] = t.profile_id ? nlohmann::json(*t.profile_id) : nlohmann::json(nullptr);
+        target["progress"] = t.progress;
+      } else {
+        target["snapshot_id"] = t.snapshot_id ? nlohmann::json(*t.snapshot_id) : nlohmann::json(nullptr);
+      }
+      targets.push_back(std::move(target));
     }
     batches.push_back({{"index", b.index},
                        {"status", b.status},

@@ -20,6 +20,8 @@ struct SessionTarget {
   std::string status = "queued";  // queued, running, done, failed, cancelled
   std::optional<int64_t> snapshot_id;
   std::optional<Error> error;
+  std::optional<int64_t> profile_id;  // kind "profile"
+  nlohmann::json progress;            // kind "profile": the worker's last progress, null before
 };
 
 struct SessionBatch {

@@ -62,24 +62,32 @@ Result<SessionRequest> parse_session_request(const std::string& body) {
       have_targets = true;
     } else if (key == "options") {
       if (!value.is_object()) return bad("\"options\" must be an object");
-      nlohmann::json snapshot_options = value;
-      if (auto d = value.find("deadline_ms"); d != value.end()) {
-        if (!d->is_number_integer() || d->get<int64_t>() < 100 || d->get<int64_t>() > 600'000)
-          return bad("\"options.deadline_ms\" must be an integer in 100..600000");
-        out.deadline_ms = d->get<int64_t>();
-        snapshot_options.erase("deadline_ms");
-      }
-      auto o = protocol::parse_snapshot_options(snapshot_options);
-      if (!o) return bad("options: " + o.error().message);
-      out.snapshot_options = o.value();
       out.options = value;
     } else {
       return bad("unknown field \"" + key + "\"");
     }
   }
   if (!have_targets) return bad("\"targets\" is required");
-  if (out.kind == "profile") return Error{"unsupported_kind", "profiles are not implemented yet"};
-  if (out.kind != "snapshot") return bad("unknown kind \"" + out.kind + "\" (snapshot or profile)");
+  if (out.kind != "snapshot" && out.kind != "profile") return bad("unknown kind \"" + out.kind + "\" (snapshot or profile)");
+  // Options are read once the kind is known: each kind has its own set.
+  nlohmann::json job_options = out.options;
+  if (auto d = job_options.find("deadline_ms"); d != job_options.end()) {
+    if (!d->is_number_integer() || d->get<int64_t>() < 100 || d->get<int64_t>() > 600'000)
+      return bad("\"options.deadline_ms\" must be an integer in 100..600000");
+    out.deadline_ms = d->get<int64_t>();
+    job_options.erase("deadline_ms");
+  }
+  if (out.kind == "profile") {
+    // The sample budget is the coordinator's to share out (--profile-memory-mb), not a client's.
+    if (job_options.contains("max_bytes")) return bad("options: max_bytes is set by the coordinator (--profile-memory-mb)");
+    auto o = parse_profile_options(job_options);
+    if (!o) return bad("options: " + o.error().message);
+    out.profile_options = o.value();
+  } else {
+    auto o = protocol::parse_snapshot_options(job_options);
+    if (!o) return bad("options: " + o.error().message);
+    out.snapshot_options = o.value();
+  }
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dbg/error.hpp"
+#include "dbg/profile.hpp"
 #include "dbg/protocol.hpp"
 
 namespace dbg::coord::sessions {
@@ -23,13 +24,14 @@ struct SessionRequest {
   nlohmann::json targets_spec;
   nlohmann::json options = nlohmann::json::object();  // validated snapshot options
   protocol::SnapshotOptions snapshot_options;
+  ProfileOptions profile_options;         // kind "profile"
   int64_t deadline_ms = 30'000;          // per target job
 };
 
 inline constexpr size_t kMaxPidsPerSession = 4096;
 inline constexpr size_t kMaxMatchLength = 256;
 
-// Error codes: "bad_request" (400), "unsupported_kind" (501).
+// Error codes: "bad_request" (400). The configured longest profile is checked by the Scheduler.
 Result<SessionRequest> parse_session_request(const std::string& body);
 
 }  // namespace dbg::coord::sessions

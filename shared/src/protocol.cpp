@@ -84,7 +84,14 @@ Result<JobRequest> parse_request(std::string_view line) {
   if (kind == j.end() || !kind->is_string()) return bad_request("\"kind\" must be a string");
   req.kind = *kind;
   if (req.kind == "ping") return req;
-  if (req.kind != "snapshot") return bad_request("unknown kind \"" + req.kind + "\"");
+  if (req.kind == "cancel") {
+    auto job = j.find("job");
+    if (job == j.end() || !job->is_string() || job->get_ref<const std::string&>().empty())
+      return bad_request("a cancel needs \"job\": the id of the job to stop");
+    req.job = *job;
+    return req;
+  }
+  if (req.kind != "snapshot" && req.kind != "profile") return bad_request("unknown kind \"" + req.kind + "\"");
   auto pid = j.find("pid");
   if (pid == j.end() || !pid->is_number_integer() || pid->get<int64_t>() <= 0 || pid->get<int64_t>() > INT32_MAX)
     return bad_request("\"pid\" must be a positive integer");
@@ -190,5 +197,11 @@ std::string error_line(const std::string& id, const Error& error) {
 }
 
 std::string pong_line(const std::string& id) { return dump(envelope(id, "pong")); }
+
+std::string progress_line(const std::string& id, const nlohmann::json& progress) {
+  nlohmann::json j = envelope(id, "progress");
+  j["progress"] = progress;
+  return dump(j);
+}
 
 }  // namespace dbg::protocol

@@ -35,9 +35,40 @@ BOOST_AUTO_TEST_CASE(refuses_bad_bodies_with_a_reason) {
     BOOST_TEST(!r.ok());
     if (!r.ok()) BOOST_TEST(r.error().code == "bad_request");
   }
-  auto profile = sessions::parse_session_request(R"({"kind":"profile","targets":{"all":true}})");
-  BOOST_REQUIRE(!profile.ok());
-  BOOST_TEST(profile.error().code == "unsupported_kind");
+}
+
+BOOST_AUTO_TEST_CASE(profile_requests_are_validated_with_clear_messages) {
+  auto ok = sessions::parse_session_request(
+      R"({"kind":"profile","targets":{"pids":[42]},"options":{"hz":99,"duration_s":10,"max_overhead_pct":2,"max_depth":128}})");
+  BOOST_REQUIRE(ok.ok());
+  BOOST_TEST(ok->profile_options.hz == 99);
+  BOOST_TEST(ok->profile_options.duration_s == 10);
+  BOOST_TEST(ok->profile_options.max_overhead_pct == 2);
+  BOOST_TEST(ok->profile_options.include_idle);
+  struct Case {
+    const char* body;
+    const char* says;
+  };
+  const Case bad[] = {
+      {R"({"kind":"profile","targets":{"all":true},"options":{"hz":0}})", "hz must be an integer in 1..1000"},
+      {R"({"kind":"profile","targets":{"all":true},"options":{"hz":1001}})", "hz must be an integer in 1..1000"},
+      {R"({"kind":"profile","targets":{"all":true},"options":{"hz":9.5}})", "hz must be an integer"},
+      {R"({"kind":"profile","targets":{"all":true},"options":{"duration_s":0}})", "duration_s"},
+      {R"({"kind":"profile","targets":{"all":true},"options":{"duration_s":-1}})", "duration_s"},
+      {R"({"kind":"profile","targets":{"all":true},"options":{"max_overhead_pct":0}})", "max_overhead_pct"},
+      {R"({"kind":"profile","targets":{"all":true},"options":{"include_idle":"yes"}})", "include_idle"},
+      {R"({"kind":"profile","targets":{"all":true},"options":{"max_bytes":100000000}})", "max_bytes"},
+      {R"({"kind":"profile","targets":{"all":true},"options":{"consistency":"process"}})", "unknown profile option"},
+      {R"({"kind":"snapshot","targets":{"all":true},"options":{"hz":99}})", "unknown snapshot option"},
+      {R"({"kind":"flame","targets":{"all":true}})", "unknown kind"},
+  };
+  for (const auto& c : bad) {
+    auto r = sessions::parse_session_request(c.body);
+    BOOST_TEST_INFO(c.body);
+    BOOST_REQUIRE(!r.ok());
+    BOOST_TEST(r.error().code == "bad_request");
+    BOOST_TEST(r.error().message.find(c.says) != std::string::npos, r.error().message);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(query_strings_are_decoded_and_checked) {

@@ -3,10 +3,14 @@
 //
 // coordinator -> worker   {"v":1, "id":"j1", "kind":"snapshot", "pid":42, "options":{…}, "deadline_ms":5000}
 //                         {"v":1, "id":"p1", "kind":"ping"}
+//                         {"v":1, "id":"j2", "kind":"profile", "pid":42, "options":{"hz":99,…}}
+//                         {"v":1, "id":"c1", "kind":"cancel", "job":"j2"}   (while j2 runs: stop
+//                                                  early and answer j2 with what was collected)
 // worker -> coordinator   {"v":1, "type":"hello", "worker_pid":…, "version":"…"}        (once, at start)
 //                         {"v":1, "id":"j1", "type":"result", "result":{…}}
 //                         {"v":1, "id":"j1", "type":"error", "error":{"code","message"}}
 //                         {"v":1, "id":"p1", "type":"pong"}
+//                         {"v":1, "id":"j2", "type":"progress", "progress":{…}}   (long jobs, ~1/s)
 // Every message carries "v"; a message with another version is answered with an error.
 #include <cstddef>
 #include <cstdint>
@@ -26,10 +30,11 @@ inline constexpr int kMaxJsonDepth = 16;
 
 struct JobRequest {
   std::string id;
-  std::string kind;  // "snapshot", "ping"
+  std::string kind;  // "snapshot", "profile", "ping", "cancel"
   int pid = 0;
   nlohmann::json options = nlohmann::json::object();
   int64_t deadline_ms = 0;  // 0: no deadline given
+  std::string job;          // kind "cancel": the id of the job to stop
 };
 
 enum class Consistency { kThread, kProcess };
@@ -71,5 +76,6 @@ std::string snapshot_result_line(const std::string& id, const Snapshot& snapshot
 std::string result_line_prefix(const std::string& id);
 std::string error_line(const std::string& id, const Error& error);
 std::string pong_line(const std::string& id);
+std::string progress_line(const std::string& id, const nlohmann::json& progress);
 
 }  // namespace dbg::protocol
