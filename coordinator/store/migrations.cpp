@@ -1,6 +1,6 @@
 #include "coordinator/store/migrations.hpp"
+#include "coordinator/logging/log.hpp"
 
-#include <spdlog/spdlog.h>
 
 #include <stdexcept>
 #include <string>
@@ -63,7 +63,7 @@ MigrationOutcome migrate(Database& db, std::span<const Migration> migrations) {
     db.exec("PRAGMA user_version = " + std::to_string(m.version));
     transaction.commit();
     current = m.version;
-    spdlog::info("database {}: applied migration {:04d}_{}", db.path().string(), m.version, m.name);
+    DBG_LOG_INFO("database {}: applied migration {:04d}_{}", db.path().string(), m.version, m.name);
   }
   return {initial, current};
 }
