@@ -29,6 +29,8 @@ packages=(
   libc6-dbg
   # oracles and peers used by tests and benchmarks
   elfutils gdb util-linux procps curl python3
+  # promtool (in Debian 12's prometheus package): coordinator_ops_test checks /metrics with it
+  prometheus
 )
 ((bench)) && packages+=(wrk nginx-light)
 
