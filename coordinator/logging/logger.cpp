@@ -98,15 +98,15 @@ LoggerGuard::~LoggerGuard() {
   }
   active_->ticker.request_stop();
   active_->ticker.join();
-  auto console = spdlog::stderr_color_mt("dbgcoord-console");
-  spdlog::set_default_logger(console);
+  // Not registered by name (unlike stderr_color_mt), so a second guard in one process cannot
+  // collide with the first one's leftover.
+  spdlog::set_default_logger(
+      std::make_shared<spdlog::logger>("dbgcoord", std::make_shared<spdlog::sinks::stderr_color_sink_mt>()));
   apply(current_config());
   active_->logger->flush();
   active_->logger.reset();
   // The pool's destructor lets its thread drain the queue, then joins it.
   active_->pool.reset();
-  spdlog::drop("dbgcoord-console");
-  spdlog::set_default_logger(console);
 }
 
 nlohmann::json impact() {
