@@ -10,7 +10,7 @@ write=0
 if [[ "${1:-}" == "--write" ]]; then write=1; shift; fi
 BUILD_DIR=${BUILD_DIR:-build}
 cmake --build "$BUILD_DIR" -j2 --target logging_bench >/dev/null
-bin="$BUILD_DIR/tests/logging_bench"
+bin="$BUILD_DIR/bin/logging_bench"
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
 result=$("$bin" "$@")

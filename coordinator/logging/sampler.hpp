@@ -37,7 +37,7 @@ struct alignas(64) LevelState {
   std::atomic<std::uint64_t> written{0};
   std::atomic<std::uint64_t> dropped{0};
   std::atomic<std::uint64_t> first_in_window{0};  // written because first of their call site
-  std::atomic<std::uint64_t> write_ns{0};         // time callers spent handing kept messages over
+  std::atomic<std::uint64_t> write_ns{0};         // time callers spent handing kept messages over (estimated)
 };
 
 struct SamplerState {
