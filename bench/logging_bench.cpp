@@ -68,17 +68,28 @@ int main(int argc, char** argv) {
       plain_off.push_back(ns_per_call(dropped_n, [&](long n) {
         for (long i = 0; i < n; ++i) spdlog::debug("worker {} replaced: {}", i, reason);
       }));
-      // Written: let the logger thread drain between batches so the queue never overruns.
-      ours_written.push_back(ns_per_call(written_n, [&](long n) {
-        for (long i = 0; i < n; ++i) DBG_LOG_INFO("worker {} replaced: {}", i, reason);
-      }));
-      spdlog::default_logger_raw()->flush();
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-      plain_written.push_back(ns_per_call(written_n, [&](long n) {
-        for (long i = 0; i < n; ++i) spdlog::info("worker {} replaced: {}", i, reason);
-      }));
-      spdlog::default_logger_raw()->flush();
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      // Written: the logger thread drains between batches so the queue never overruns; which
+      // of the two goes first alternates by round, so neither always meets a just-woken
+      // logger thread.
+      auto ours = [&] {
+        ours_written.push_back(ns_per_call(written_n, [&](long n) {
+          for (long i = 0; i < n; ++i) DBG_LOG_INFO("worker {} replaced: {}", i, reason);
+        }));
+      };
+      auto plain = [&] {
+        plain_written.push_back(ns_per_call(written_n, [&](long n) {
+          for (long i = 0; i < n; ++i) spdlog::info("worker {} replaced: {}", i, reason);
+        }));
+      };
+      auto drain = [] {
+        spdlog::default_logger_raw()->flush();
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      };
+      if (r % 2 == 0) {
+        ours(), drain(), plain(), drain();
+      } else {
+        plain(), drain(), ours(), drain();
+      }
     }
     auto impact_now = impact();
     std::printf("{\"rounds\": %d, \"dropped_n\": %ld, \"written_n\": %ld,\n", rounds, dropped_n, written_n);

@@ -28,5 +28,18 @@ if ((write)); then
     echo '```json'
     echo "$result"
     echo '```'
+    cat <<'TEXT'
+
+Median ns per call in the caller over the rounds (the message `worker {} replaced: {}` with an
+integer and a string). `ours_dropped_sampled`: `DBG_LOG_WARN` at rate 0 after its first
+occurrence (window check, thread-local random number, one relaxed counter);
+`ours_dropped_level_off`: `DBG_LOG_DEBUG` with debug off; `plain_spdlog_dropped_level_off`:
+`spdlog::debug` filtered by spdlog's own level; `*_written`: the same asynchronous logger (queue
+10,000, the gzip-rotating file, no console) in batches of `written_n`, below the queue size so
+nothing is overrun, and which of the two goes first alternates by round: the caller pays for
+formatting the payload and queueing it. Written batches are short (about a millisecond), so their
+medians move from run to run on a loaded machine. The logger thread's own CPU for every line of
+the run is `logger_thread_cpu_seconds`.
+TEXT
   } >> BENCHMARKS.md
 fi
