@@ -68,12 +68,12 @@ int run(const Config& config) {
   const auto started = std::chrono::steady_clock::now();
 
   auto data_dir = store::ensure_data_dir(config.data_dir);
+  // Before the database: a bad --token-file is exit 1 with nothing else touched.
+  auto token = auth::load_or_create_token(data_dir, config.token_file);
   // From here on logs also go to DATA_DIR/logs (asynchronous, sampled; logging/logger.hpp).
   logging::LoggerOptions log_options;
   log_options.directory = data_dir / "logs";
   logging::LoggerGuard logger(log_options);
-  // Before the database: a bad --token-file is exit 1 with nothing else touched.
-  auto token = auth::load_or_create_token(data_dir, config.token_file);
   DBG_LOG_INFO("{}", auth::token_notice(token));
   auto rules = load_rank_rules(config.rank_rules_file);
   const std::string worker = worker_executable();

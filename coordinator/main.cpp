@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "coordinator/app.hpp"
-#include "coordinator/logging/log.hpp"
 #include "coordinator/config.hpp"
+#include "coordinator/logging/log.hpp"
 
 int main(int argc, char** argv) {
   using dbg::coord::CommandLine;

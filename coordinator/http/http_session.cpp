@@ -1,6 +1,4 @@
 #include "coordinator/http/http_session.hpp"
-#include "coordinator/logging/log.hpp"
-
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -15,6 +13,7 @@
 #include "coordinator/http/problem.hpp"
 #include "coordinator/http/router.hpp"
 #include "coordinator/http/websocket_session.hpp"
+#include "coordinator/logging/log.hpp"
 
 namespace dbg::coord::http {
 

@@ -1,6 +1,4 @@
 #include "coordinator/http/listener.hpp"
-#include "coordinator/logging/log.hpp"
-
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
@@ -13,6 +11,7 @@
 #include "coordinator/http/http_session.hpp"
 #include "coordinator/http/overload.hpp"
 #include "coordinator/http/router.hpp"
+#include "coordinator/logging/log.hpp"
 
 namespace dbg::coord::http {
 

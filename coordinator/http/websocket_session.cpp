@@ -1,6 +1,4 @@
 #include "coordinator/http/websocket_session.hpp"
-#include "coordinator/logging/log.hpp"
-
 
 #include <algorithm>
 #include <atomic>
@@ -12,6 +10,7 @@
 
 #include "coordinator/config.hpp"
 #include "coordinator/events/hub.hpp"
+#include "coordinator/logging/log.hpp"
 
 namespace dbg::coord::http {
 

@@ -1,11 +1,11 @@
 #include "coordinator/store/data_dir.hpp"
-#include "coordinator/logging/log.hpp"
 
 #include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
 
+#include "coordinator/logging/log.hpp"
 #include "coordinator/store/store_error.hpp"
 
 namespace dbg::coord::store {

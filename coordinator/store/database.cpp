@@ -1,10 +1,10 @@
 #include "coordinator/store/database.hpp"
-#include "coordinator/logging/log.hpp"
 
 #include <sqlite3.h>
 
 #include <memory>
 
+#include "coordinator/logging/log.hpp"
 #include "coordinator/store/store_error.hpp"
 
 namespace dbg::coord::store {

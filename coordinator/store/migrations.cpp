@@ -1,11 +1,10 @@
 #include "coordinator/store/migrations.hpp"
-#include "coordinator/logging/log.hpp"
-
 
 #include <stdexcept>
 #include <string>
 
 #include "coordinator/config.hpp"
+#include "coordinator/logging/log.hpp"
 #include "coordinator/store/database.hpp"
 #include "coordinator/store/store_error.hpp"
 

@@ -1,5 +1,4 @@
 #include "coordinator/store/store.hpp"
-#include "coordinator/logging/log.hpp"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -13,6 +12,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "coordinator/logging/log.hpp"
 #include "coordinator/store/database.hpp"
 #include "coordinator/store/migrations.hpp"
 #include "coordinator/store/session_rows.hpp"
