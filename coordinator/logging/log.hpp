@@ -28,7 +28,10 @@ inline constexpr std::uint32_t kTimedEvery = 16;
 
 template <typename... Args>
 void write(Level level, spdlog::format_string_t<Args...> format, Args&&... args) {
+  // Each thread starts at a random phase: always timing a thread's first line (and scaling it
+  // by kTimedEvery) would overstate the cost of threads that log little.
   thread_local std::uint32_t written_here = 0;
+  if (written_here == 0) written_here = random_u32() | 1u;
   if (written_here++ % kTimedEvery != 0) {
     spdlog::default_logger_raw()->log(to_spdlog(level), format, std::forward<Args>(args)...);
     count_written(level, std::chrono::steady_clock::duration::zero());
