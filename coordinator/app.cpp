@@ -1,6 +1,5 @@
 #include "coordinator/app.hpp"
 
-#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
@@ -25,6 +24,10 @@
 #include "coordinator/http/listener.hpp"
 #include "coordinator/http/router.hpp"
 #include "coordinator/http/server_context.hpp"
+#include "coordinator/logging/log.hpp"
+#include "coordinator/logging/logger.hpp"
+#include "coordinator/logging/routes.hpp"
+#include "coordinator/metrics/routes.hpp"
 #include "coordinator/policy/target_policy.hpp"
 #include "coordinator/pool/worker_pool.hpp"
 #include "coordinator/profiles/profile_routes.hpp"
@@ -72,7 +75,11 @@ int run(const Config& config) {
   auto data_dir = store::ensure_data_dir(config.data_dir);
   // Before the database: a bad --token-file is exit 1 with nothing else touched.
   auto token = auth::load_or_create_token(data_dir, config.token_file);
-  spdlog::info("{}", auth::token_notice(token));
+  // From here on logs also go to DATA_DIR/logs (asynchronous, sampled; logging/logger.hpp).
+  logging::LoggerOptions log_options;
+  log_options.directory = data_dir / "logs";
+  logging::LoggerGuard logger(log_options);
+  DBG_LOG_INFO("{}", auth::token_notice(token));
   auto rules = load_rank_rules(config.rank_rules_file);
   const std::string worker = worker_executable();
 
@@ -134,6 +141,8 @@ int run(const Config& config) {
   watch::add_watch_routes(*router, watches);
   errors::add_error_routes(*router, error_service);
   profiles::add_profile_routes(*router, *store);
+  logging::add_logging_routes(*router);
+  metrics::add_metrics_routes(*router, metrics::MetricsSources{pool, *store, *hub, scheduler, started});
   // Every /api route and /metrics need the token (header only); /healthz stays open.
   router->set_auth(auth::token_check(token.token, false));
 
@@ -151,7 +160,7 @@ int run(const Config& config) {
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal_number) {
     if (ec) return;
-    spdlog::info("received {}, stopping", ::strsignal(signal_number));
+    DBG_LOG_INFO("received {}, stopping", ::strsignal(signal_number));
     listener.stop();
     // Workers are killed; the kernel releases any thread they held, so no target stays stopped.
     pool.shutdown();
@@ -180,7 +189,7 @@ int run(const Config& config) {
   blocking.join();
   // Everything acknowledged is already committed; flush what was queued after that.
   store->flush();
-  spdlog::info("stopped");
+  DBG_LOG_INFO("stopped");
   return kExitOk;
 }
 

@@ -11,6 +11,7 @@
 
 #include "coordinator/app.hpp"
 #include "coordinator/config.hpp"
+#include "coordinator/logging/log.hpp"
 
 int main(int argc, char** argv) {
   using dbg::coord::CommandLine;
@@ -39,7 +40,7 @@ int main(int argc, char** argv) {
   try {
     return dbg::coord::run(command_line.config);
   } catch (const std::exception& e) {
-    spdlog::error("{}", e.what());
+    DBG_LOG_ERROR("{}", e.what());
     return dbg::coord::kExitFailure;
   }
 }

@@ -31,6 +31,8 @@ packages=(
   elfutils gdb util-linux procps curl python3
   # independent checks of the profile exports (tests/js: speedscope's schema, a pprof decoder)
   nodejs
+  # promtool (in Debian 12's prometheus package): coordinator_ops_test checks /metrics with it
+  prometheus
 )
 ((bench)) && packages+=(wrk nginx-light)
 

@@ -1,7 +1,5 @@
 #include "coordinator/http/http_session.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
@@ -15,6 +13,7 @@
 #include "coordinator/http/problem.hpp"
 #include "coordinator/http/router.hpp"
 #include "coordinator/http/websocket_session.hpp"
+#include "coordinator/logging/log.hpp"
 
 namespace dbg::coord::http {
 
@@ -74,7 +73,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     // The peer closed between requests: the normal end of a keep-alive connection.
     if (ec == bhttp::error::end_of_stream) return do_close();
     if (ec == beast::error::timeout) {
-      spdlog::debug("closing connection: no complete request within {} s", limits_.io_timeout.count());
+      DBG_LOG_DEBUG("closing connection: no complete request within {} s", limits_.io_timeout.count());
       return;  // tcp_stream closed the socket when the timer fired
     }
     // After any of these the stream cannot be re-synchronised to the next request, so the
@@ -173,7 +172,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void fail(error_code ec, const char* what) {
     // Aborts come from shutdown, resets from clients that hang up: neither is our problem.
     if (ec == net::error::operation_aborted || ec == net::error::connection_reset || ec == net::error::broken_pipe) return;
-    spdlog::debug("http {}: {}", what, ec.message());
+    DBG_LOG_DEBUG("http {}: {}", what, ec.message());
   }
 
   beast::tcp_stream stream_;

@@ -1,7 +1,5 @@
 #include "coordinator/http/listener.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -13,6 +11,7 @@
 #include "coordinator/http/http_session.hpp"
 #include "coordinator/http/overload.hpp"
 #include "coordinator/http/router.hpp"
+#include "coordinator/logging/log.hpp"
 
 namespace dbg::coord::http {
 
@@ -95,7 +94,7 @@ class Listener::Acceptor : public std::enable_shared_from_this<Acceptor> {
       // EMFILE, ENFILE, ENOBUFS: transient. Accepting again at once would spin on the same
       // error; wait a little instead, and never stop serving for good (Beast's example listener
       // returns here, which silently ends accepting).
-      spdlog::warn("accept failed: {}; retrying in 100 ms", ec.message());
+      DBG_LOG_WARN("accept failed: {}; retrying in 100 ms", ec.message());
       retry_timer_.expires_after(std::chrono::milliseconds(100));
       retry_timer_.async_wait([self = shared_from_this()](error_code wait_ec) {
         if (!wait_ec) self->do_accept();
@@ -107,7 +106,7 @@ class Listener::Acceptor : public std::enable_shared_from_this<Acceptor> {
     } else {
       // Every refusal would be one log line in a flood: the first, then one per thousand.
       if (refused_++ % 1000 == 0) {
-        spdlog::warn("{} open connections, the limit: answering 503 ({} refused so far)",
+        DBG_LOG_WARN("{} open connections, the limit: answering 503 ({} refused so far)",
                      context_->limits.max_connections, refused_);
       }
       refuse_connection(std::move(socket), refusals_);

@@ -1,12 +1,11 @@
 #include "coordinator/http/router.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <atomic>
 #include <exception>
 #include <stdexcept>
 
 #include "coordinator/http/problem.hpp"
+#include "coordinator/logging/log.hpp"
 
 namespace dbg::coord::http {
 
@@ -97,7 +96,19 @@ bool Router::requires_auth(std::string_view path) const {
 }
 
 void Router::dispatch(HttpRequest request, Reply reply) const {
+  // Wrapped first, so that every answer (401, 404, 405, a handler's) is observed exactly once;
+  // the route's name is filled in once matching found it.
+  std::shared_ptr<std::string> observed_route;
+  if (observer_) {
+    observed_route = std::make_shared<std::string>("unmatched");
+    reply = [reply = std::move(reply), observed_route, observer = observer_, started = std::chrono::steady_clock::now()](
+                HttpResponse response) {
+      observer(*observed_route, response.status, std::chrono::steady_clock::now() - started);
+      reply(std::move(response));
+    };
+  }
   if (requires_auth(request.path) && !(auth_ && auth_(request))) {
+    if (observed_route) *observed_route = "unauthorized";
     reply(unauthorized());
     return;
   }
@@ -114,6 +125,7 @@ void Router::dispatch(HttpRequest request, Reply reply) const {
       continue;
     }
     match(route, segments, &request);
+    if (observed_route) *observed_route = route.pattern;
     // At most once, whatever the handler does: a handler that replies and then throws must not
     // produce a second response on the wire.
     auto replied = std::make_shared<std::atomic<bool>>(false);
@@ -124,7 +136,7 @@ void Router::dispatch(HttpRequest request, Reply reply) const {
       route.handler(std::move(request), once);
     } catch (const std::exception& e) {
       // If the handler replied before throwing, `once` drops this second answer.
-      spdlog::error("handler for {} {} failed: {}", route.method, route.pattern, e.what());
+      DBG_LOG_ERROR("handler for {} {} failed: {}", route.method, route.pattern, e.what());
       once(problem(500, "the server failed to handle this request; see its log"));
     }
     return;

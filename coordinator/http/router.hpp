@@ -12,6 +12,7 @@
 // Authentication: set_auth() puts a check in front of every route under the given prefixes; a
 // request that fails it gets 401 before any route is matched, so an unknown /api path answers
 // exactly like a known one and the route table stays private.
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -27,6 +28,10 @@ using AsyncHandler = std::function<void(HttpRequest, Reply)>;
 using Handler = std::function<HttpResponse(const HttpRequest&)>;
 // True when the request may proceed (it carries valid credentials).
 using RequestCheck = std::function<bool(const HttpRequest&)>;
+// Told about every answered request (for metrics): the route's pattern ("/api/v1/sessions/{id}",
+// never the concrete path, so ids never become labels; "unauthorized", "unmatched" otherwise),
+// the status, and the time from dispatch to reply. Called on the replying thread.
+using RequestObserver = std::function<void(std::string_view route, unsigned status, std::chrono::steady_clock::duration)>;
 
 class Router {
  public:
@@ -44,6 +49,9 @@ class Router {
   // Whether set_auth's prefixes cover path (the WebSocket endpoint asks before upgrading).
   bool requires_auth(std::string_view path) const;
 
+  // Call once, before serving.
+  void set_observer(RequestObserver observer) { observer_ = std::move(observer); }
+
   // Routes one request. A handler that throws becomes a 500 problem (logged), never a dropped
   // connection or a crashed server.
   void dispatch(HttpRequest request, Reply reply) const;
@@ -59,6 +67,7 @@ class Router {
                     HttpRequest* request);
   std::vector<Route> routes_;
   RequestCheck auth_;
+  RequestObserver observer_;
   std::vector<std::string> auth_prefixes_;
 };
 

@@ -1,7 +1,5 @@
 #include "coordinator/http/websocket_session.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/post.hpp>
@@ -12,6 +10,7 @@
 
 #include "coordinator/config.hpp"
 #include "coordinator/events/hub.hpp"
+#include "coordinator/logging/log.hpp"
 
 namespace dbg::coord::http {
 
@@ -135,7 +134,7 @@ class WebSocketSession : public events::Subscriber, public std::enable_shared_fr
     closing_ = true;
     hub_->unsubscribe(this);
     hub_->count_dropped_client();
-    spdlog::info("closing a slow event-stream client: more than {} events or {} bytes waiting",
+    DBG_LOG_INFO("closing a slow event-stream client: more than {} events or {} bytes waiting",
                  context_->limits.ws_queue_messages, context_->limits.ws_queue_bytes);
     // The event being written stays (Beast is writing from it); the rest is released now.
     queue_.erase(writing_ ? queue_.begin() + 1 : queue_.begin(), queue_.end());
@@ -173,7 +172,7 @@ class WebSocketSession : public events::Subscriber, public std::enable_shared_fr
         ec == net::error::connection_reset || ec == net::error::broken_pipe || ec == beast::error::timeout) {
       return;
     }
-    spdlog::debug("websocket {}: {}", what, ec.message());
+    DBG_LOG_DEBUG("websocket {}: {}", what, ec.message());
   }
 
   websocket::stream<beast::tcp_stream> ws_;

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "coordinator/events/hub.hpp"
+#include "coordinator/metrics/snapshot_metrics.hpp"
 #include "coordinator/pool/worker_pool.hpp"
 #include "coordinator/profiles/profile_store.hpp"
 #include "coordinator/sessions/target_resolver.hpp"
@@ -231,6 +232,8 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
       return;
     }
     Snapshot snap = std::move(parsed.value());
+    s.debug.add(snap);
+    metrics::observe_snapshot(snap);
     if (t.comm.empty()) t.comm = snap.comm;
     store.save_snapshot(s.id, std::move(snap), [self = shared_from_this(), live, b, i](Result<int64_t> id) {
       self->on_strand([self, live, b, i, id = std::move(id)] {
@@ -301,6 +304,7 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
     Session& s = live->session;
     SessionBatch& batch = s.batches[b];
     batch.elapsed_ms = ms_since(live->batch_started);
+    s.debug.sample_memory(pool.worker_pids());
     if (batch.status == "running") batch.status = "done";
     hub.publish("batch", "batch_done",
                 {{"session_id", s.id}, {"index", batch.index}, {"elapsed_ms", *batch.elapsed_ms}, {"progress", progress(s)}});

@@ -54,7 +54,8 @@ nlohmann::json to_json(const Session& s) {
             {"done", s.count_with_status("done")},
             {"failed", s.count_with_status("failed")},
             {"cancelled", s.count_with_status("cancelled")}}},
-          {"batches", std::move(batches)}};
+          {"batches", std::move(batches)},
+          {"debug", metrics::to_json(s.debug, s.created_at_ms, s.finished_at_ms)}};
 }
 
 }  // namespace dbg::coord::sessions

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "coordinator/metrics/session_debug.hpp"
 #include "dbg/error.hpp"
 
 namespace dbg::coord::sessions {
@@ -42,6 +43,7 @@ struct Session {
   std::optional<int64_t> finished_at_ms;
   std::optional<double> total_ms;
   std::optional<std::string> reason;  // why the session failed or was cancelled
+  metrics::SessionDebug debug;        // served as "debug" (metrics/session_debug.hpp)
 
   size_t target_count() const;
   size_t count_with_status(const std::string& status) const;

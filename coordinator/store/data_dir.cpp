@@ -1,11 +1,11 @@
 #include "coordinator/store/data_dir.hpp"
 
-#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
 
+#include "coordinator/logging/log.hpp"
 #include "coordinator/store/store_error.hpp"
 
 namespace dbg::coord::store {
@@ -36,7 +36,7 @@ std::filesystem::path ensure_data_dir(const fs::path& dir) {
   if (!fs::is_directory(status)) throw StoreError("data directory " + path.string() + " exists but is not a directory");
   auto perms = status.permissions();
   if ((perms & (fs::perms::group_all | fs::perms::others_all)) != fs::perms::none) {
-    spdlog::warn("data directory {} is accessible to other users; consider chmod 700", path.string());
+    DBG_LOG_WARN("data directory {} is accessible to other users; consider chmod 700", path.string());
   }
   return path;
 }

@@ -1,10 +1,10 @@
 #include "coordinator/store/database.hpp"
 
-#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
 #include <memory>
 
+#include "coordinator/logging/log.hpp"
 #include "coordinator/store/store_error.hpp"
 
 namespace dbg::coord::store {
@@ -62,7 +62,7 @@ Database::~Database() {
   // sqlite3_close (not _v2) reports SQLITE_BUSY if a statement is still open: that would be a
   // leak in our code, worth a log line rather than a silent zombie connection.
   if (db_ && sqlite3_close(db_) != SQLITE_OK) {
-    spdlog::error("closing database {}: {}", path_.string(), sqlite3_errmsg(db_));
+    DBG_LOG_ERROR("closing database {}: {}", path_.string(), sqlite3_errmsg(db_));
   }
 }
 
@@ -113,7 +113,7 @@ Transaction::~Transaction() {
   } catch (const std::exception& e) {
     // SQLite may already have rolled back on its own (some errors do that, see "Response To
     // Errors Within A Transaction"); nothing is left to undo then.
-    spdlog::debug("rollback: {}", e.what());
+    DBG_LOG_DEBUG("rollback: {}", e.what());
   }
 }
 

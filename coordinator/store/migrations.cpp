@@ -1,11 +1,10 @@
 #include "coordinator/store/migrations.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <stdexcept>
 #include <string>
 
 #include "coordinator/config.hpp"
+#include "coordinator/logging/log.hpp"
 #include "coordinator/store/database.hpp"
 #include "coordinator/store/store_error.hpp"
 
@@ -63,7 +62,7 @@ MigrationOutcome migrate(Database& db, std::span<const Migration> migrations) {
     db.exec("PRAGMA user_version = " + std::to_string(m.version));
     transaction.commit();
     current = m.version;
-    spdlog::info("database {}: applied migration {:04d}_{}", db.path().string(), m.version, m.name);
+    DBG_LOG_INFO("database {}: applied migration {:04d}_{}", db.path().string(), m.version, m.name);
   }
   return {initial, current};
 }

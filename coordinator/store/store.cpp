@@ -1,7 +1,6 @@
 #include "coordinator/store/store.hpp"
 
 #include <pthread.h>
-#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
 #include <atomic>
@@ -13,6 +12,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "coordinator/logging/log.hpp"
 #include "coordinator/store/database.hpp"
 #include "coordinator/store/migrations.hpp"
 #include "coordinator/store/session_rows.hpp"
@@ -109,7 +109,7 @@ void Store::Impl::run_other(Job& job) {
     job.run(sql);
   } catch (const std::exception& e) {
     // Reads catch their own database errors; what arrives here came from a caller's callback.
-    spdlog::error("store: callback failed: {}", e.what());
+    DBG_LOG_ERROR("store: callback failed: {}", e.what());
   }
 }
 
@@ -131,7 +131,7 @@ std::optional<Error> Store::Impl::apply(Job& job) {
       // transaction: fail the whole batch rather than commit it.
       if (in_transaction()) throw StoreError("rolling back a failed write: " + std::string(rollback.what()));
     }
-    spdlog::warn("store: write failed and was rolled back alone: {}", message);
+    DBG_LOG_WARN("store: write failed and was rolled back alone: {}", message);
     return Error{kErrorCode, message};
   }
 }
@@ -170,7 +170,7 @@ void Store::Impl::run_batch(Job first) {
   }
   if (batch_error) {
     known_stacks.clear();  // the whole batch, its new stacks included, is rolled back
-    spdlog::error("store: {} write(s) failed: {}", batch.size(), batch_error->message);
+    DBG_LOG_ERROR("store: {} write(s) failed: {}", batch.size(), batch_error->message);
   }
 
   for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -179,7 +179,7 @@ void Store::Impl::run_batch(Job first) {
     try {
       batch[i].settle(std::move(outcome));
     } catch (const std::exception& e) {
-      spdlog::error("store: callback failed: {}", e.what());
+      DBG_LOG_ERROR("store: callback failed: {}", e.what());
     }
   }
 }
@@ -231,7 +231,7 @@ void Store::load_snapshot(int64_t id, std::function<void(std::optional<StoredSna
     try {
       out = select_snapshot(sql, id);
     } catch (const std::exception& e) {
-      spdlog::error("store: loading snapshot {}: {}", id, e.what());
+      DBG_LOG_ERROR("store: loading snapshot {}: {}", id, e.what());
     }
     done(std::move(out));
   });
@@ -267,7 +267,7 @@ void Store::load_session(std::string id, std::function<void(std::optional<Sessio
     try {
       out = select_session(sql, id);
     } catch (const std::exception& e) {
-      spdlog::error("store: loading session {}: {}", id, e.what());
+      DBG_LOG_ERROR("store: loading session {}: {}", id, e.what());
     }
     done(std::move(out));
   });
@@ -279,7 +279,7 @@ void Store::list_sessions(int limit, std::function<void(std::vector<SessionRow>)
     try {
       out = select_sessions(sql, limit);
     } catch (const std::exception& e) {
-      spdlog::error("store: listing sessions: {}", e.what());
+      DBG_LOG_ERROR("store: listing sessions: {}", e.what());
     }
     done(std::move(out));
   });
@@ -298,7 +298,7 @@ void Store::counts(std::function<void(Counts)> done) {
       out.threads = count("SELECT count(*) FROM snapshot_threads");
       out.stacks = count("SELECT count(*) FROM stacks");
     } catch (const std::exception& e) {
-      spdlog::error("store: counting rows: {}", e.what());
+      DBG_LOG_ERROR("store: counting rows: {}", e.what());
     }
     done(out);
   });

@@ -1,0 +1,37 @@
+#pragma once
+// GET /metrics (Prometheus text exposition, version 0.0.4) and GET /api/v1/stats (JSON), both
+// behind the API token (Router::set_auth covers /metrics). Also observes every HTTP request
+// (requests by route and status class, latency histogram) through the router.
+#include <chrono>
+
+namespace dbg::coord {
+namespace http {
+class Router;
+}
+namespace pool {
+class WorkerPool;
+}
+namespace store {
+class Store;
+}
+namespace events {
+class Hub;
+}
+namespace sessions {
+class Scheduler;
+}
+}  // namespace dbg::coord
+
+namespace dbg::coord::metrics {
+
+struct MetricsSources {
+  pool::WorkerPool& pool;
+  store::Store& store;
+  events::Hub& hub;
+  sessions::Scheduler& scheduler;
+  std::chrono::steady_clock::time_point started;
+};
+
+void add_metrics_routes(http::Router& router, MetricsSources sources);
+
+}  // namespace dbg::coord::metrics
