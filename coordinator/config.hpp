@@ -54,7 +54,7 @@ struct Config {
 
   // Threads running the io_context (--io-threads, DBGCOORD_IO_THREADS): HTTP, WebSocket, the
   // scheduler and the pool's pipes; shared state sits on strands, so any count is safe.
-  // Default min(4, cores).
+  // Default min(4, cores / 2), at least 1.
   std::size_t io_threads = default_io_threads();
 
   static std::size_t default_workers();
