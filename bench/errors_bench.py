@@ -211,8 +211,7 @@ def section(args):
         "",
         "Command: `%s` (raw data in `%s`)." % (m.get("command", "bench/run_errors_bench.sh"), m.get("run_dir", "?")),
         "",
-        "Machine: %s CPUs (`nproc`), %s; %s. Load average at start: %s. **Other agents were building and "
-        "testing on the same 2 cores during this run**; %s." % (
+        "Machine: %s CPUs (`nproc`), %s; %s. Load average at start: %s. Other load during the run: %s." % (
             m.get("nproc", "?"), m.get("cpu", "?"), m.get("kernel", "?"), m.get("load_start", "?"),
             m.get("cpu_note", "CPU use by others not recorded")),
         "",
