@@ -8,11 +8,13 @@
 #include <vector>
 
 #include "dbg/snapshot.hpp"
+#include "dbg/snapshot_wire.hpp"
 
 namespace dbg::coord::errors {
 
-// Appends s as a JSON string literal (quotes included).
-void append_json_string(std::string& out, std::string_view s);
+// Appends s as a JSON string literal (quotes included): the one writer the worker protocol uses
+// too (dbg/snapshot_wire.hpp).
+using dbg::append_json_string;
 
 // The frames as a JSON array in the shape of dbg::to_json(Frame) (snapshot.hpp): {"file",
 // "function", "inlined", "line", "module", "offset", "pc"}, keys sorted as nlohmann sorts them.

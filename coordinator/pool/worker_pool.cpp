@@ -83,7 +83,7 @@ struct WorkerPool::State : std::enable_shared_from_this<WorkerPool::State> {
     std::weak_ptr<Slot> weak_slot = slot;
     try {
       slot->process = WorkerProcess::spawn(
-          ioc, strand, config.worker_executable,
+          ioc, strand, config.worker_executable, "serve",
           [weak, weak_slot](std::string line) {
             if (auto self = weak.lock())
               if (auto s = weak_slot.lock()) self->on_line(s, line);

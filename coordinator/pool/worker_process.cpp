@@ -20,14 +20,17 @@ namespace dbg::coord::pool {
 namespace bp = boost::process;
 
 namespace {
-// A worker's answer is one snapshot: large for a process with thousands of threads, but bounded.
+// A worker's answer is one snapshot, a watcher's line one crash context (20 frames x 256 threads
+// by default): large for a process with thousands of threads, but bounded.
 constexpr size_t kMaxLineBytes = 64 << 20;
 }  // namespace
 
 struct WorkerProcess::Impl {
-  Impl(boost::asio::io_context& ioc, boost::asio::any_io_executor s, LineHandler l, ExitHandler e)
-      : strand(std::move(s)), in(ioc), out(ioc), input(kMaxLineBytes), on_line(std::move(l)), on_exit(std::move(e)) {}
+  Impl(boost::asio::io_context& ioc, boost::asio::any_io_executor s, std::string m, LineHandler l, ExitHandler e)
+      : strand(std::move(s)), mode(std::move(m)), in(ioc), out(ioc), input(kMaxLineBytes), on_line(std::move(l)),
+        on_exit(std::move(e)) {}
   boost::asio::any_io_executor strand;
+  std::string mode;    // dbg-worker's subcommand: "serve" or "watch"
   bp::async_pipe in;   // our end writes the worker's stdin
   bp::async_pipe out;  // our end reads the worker's stdout
   bp::child child;
@@ -39,11 +42,11 @@ struct WorkerProcess::Impl {
 };
 
 std::shared_ptr<WorkerProcess> WorkerProcess::spawn(boost::asio::io_context& ioc, boost::asio::any_io_executor strand,
-                                                    const std::string& executable, LineHandler on_line,
-                                                    ExitHandler on_exit) {
-  auto impl = std::make_unique<Impl>(ioc, strand, std::move(on_line), std::move(on_exit));
+                                                    const std::string& executable, const std::string& mode,
+                                                    LineHandler on_line, ExitHandler on_exit) {
+  auto impl = std::make_unique<Impl>(ioc, strand, mode, std::move(on_line), std::move(on_exit));
   // stderr is inherited: a worker writes there only when something is badly wrong.
-  impl->child = bp::child(executable, "serve", bp::std_in < impl->in, bp::std_out > impl->out);
+  impl->child = bp::child(executable, mode, bp::std_in < impl->in, bp::std_out > impl->out);
   std::shared_ptr<WorkerProcess> self(new WorkerProcess(std::move(impl)));
   self->read_next();
   return self;
@@ -59,13 +62,15 @@ WorkerProcess::~WorkerProcess() {
 
 pid_t WorkerProcess::pid() const { return impl_->child.id(); }
 
+std::string WorkerProcess::name() const { return impl_->mode == "watch" ? "watcher" : "worker"; }
+
 void WorkerProcess::read_next() {
   // The pipes belong to the io_context; bind_executor puts the completions on our strand.
   boost::asio::async_read_until(
       impl_->out, impl_->input, '\n',
       boost::asio::bind_executor(impl_->strand, [self = shared_from_this()](const boost::system::error_code& ec, size_t n) {
         if (ec) {
-          self->finish(self->impl_->kill_reason.empty() ? "worker exited (" + ec.message() + ")" : self->impl_->kill_reason);
+          self->finish(self->impl_->kill_reason.empty() ? self->name() + " exited (" + ec.message() + ")" : self->impl_->kill_reason);
           return;
         }
         std::string line(boost::asio::buffers_begin(self->impl_->input.data()),
@@ -87,7 +92,7 @@ void WorkerProcess::write_next() {
   boost::asio::async_write(impl_->in, boost::asio::buffer(impl_->outbox.front()),
                            boost::asio::bind_executor(impl_->strand, [self = shared_from_this()](const boost::system::error_code& ec, size_t) {
                              if (ec) {
-                               self->finish("worker stdin closed (" + ec.message() + ")");
+                               self->finish(self->name() + " stdin closed (" + ec.message() + ")");
                                return;
                              }
                              self->impl_->outbox.pop_front();
@@ -112,7 +117,7 @@ void WorkerProcess::finish(std::string reason) {
   if (impl_->child.running(ec)) impl_->child.terminate(ec);
   impl_->child.wait(ec);
   int code = impl_->child.exit_code();
-  spdlog::debug("worker {} ended: {} (exit code {})", pid(), reason, code);
+  spdlog::debug("{} {} ended: {} (exit code {})", name(), pid(), reason, code);
   auto on_exit = std::move(impl_->on_exit);
   impl_->on_line = nullptr;
   if (on_exit) on_exit(std::move(reason));

@@ -1,8 +1,10 @@
 #pragma once
-// WorkerProcess: one `dbg-worker serve` child and its two pipes (JSON lines). It knows nothing of
-// jobs: it starts the child, writes lines, hands every line read to `on_line`, and reports the
-// end of the child once (EOF on its stdout, or our kill) through `on_exit`. All callbacks run on
-// the strand given at construction. Owned through shared_ptr because reads outlive calls.
+// WorkerProcess: one `dbg-worker MODE` child and its two pipes (JSON lines): the pool's `serve`
+// workers and the crash watch's one `watch` process. It knows nothing of jobs or watches: it
+// starts the child, writes lines, hands every line read to `on_line` (the watcher also speaks
+// unprompted), and reports the end of the child once (EOF on its stdout, or our kill) through
+// `on_exit`. All callbacks run on the strand given at construction. Owned through shared_ptr
+// because reads outlive calls.
 #include <sys/types.h>
 
 #include <functional>
@@ -24,7 +26,7 @@ class WorkerProcess : public std::enable_shared_from_this<WorkerProcess> {
 
   // `strand` must be a strand of `ioc` (or a single-threaded executor): every handler runs on it.
   static std::shared_ptr<WorkerProcess> spawn(boost::asio::io_context& ioc, boost::asio::any_io_executor strand,
-                                              const std::string& executable,
+                                              const std::string& executable, const std::string& mode,
                                               LineHandler on_line, ExitHandler on_exit);
   ~WorkerProcess();
 
@@ -37,6 +39,8 @@ class WorkerProcess : public std::enable_shared_from_this<WorkerProcess> {
   void kill(std::string reason);
 
  private:
+  // "worker" or "watcher", for exit reasons and logs.
+  std::string name() const;
   struct Impl;
   explicit WorkerProcess(std::unique_ptr<Impl> impl);
   void read_next();

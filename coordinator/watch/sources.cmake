@@ -4,5 +4,4 @@ target_sources(dbg_coordinator_core PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/watch_manager.cpp
   ${CMAKE_CURRENT_LIST_DIR}/watch_request.cpp
   ${CMAKE_CURRENT_LIST_DIR}/watch_routes.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/watch_rows.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/watcher_process.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/watch_rows.cpp)

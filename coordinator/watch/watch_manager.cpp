@@ -17,13 +17,13 @@
 #include <spdlog/spdlog.h>
 
 #include "coordinator/events/hub.hpp"
+#include "coordinator/pool/worker_process.hpp"
 #include "coordinator/policy/target_policy.hpp"
 #include "coordinator/procfs/proc_reader.hpp"
 #include "coordinator/procfs/process_match.hpp"
 #include "coordinator/store/store.hpp"
 #include "coordinator/watch/crash_event.hpp"
 #include "coordinator/watch/watch_rows.hpp"
-#include "coordinator/watch/watcher_process.hpp"
 #include "dbg/protocol.hpp"
 
 namespace dbg::coord::watch {
@@ -111,7 +111,7 @@ struct WatchManager::Impl : std::enable_shared_from_this<Impl> {
   std::map<int, std::string> pid_owner;  // pid -> watch id, attached or being attached
   // pids a match watch failed to attach (pid -> start time): not retried at every scan.
   std::map<int, uint64_t> refused;
-  std::shared_ptr<WatcherProcess> watcher;
+  std::shared_ptr<pool::WorkerProcess> watcher;
   std::atomic<int> watcher_pid{0};
   std::map<std::string, std::function<void(const nlohmann::json&)>> pending;  // request id -> answer handler
   uint64_t next_request = 1;
@@ -133,8 +133,8 @@ struct WatchManager::Impl : std::enable_shared_from_this<Impl> {
     if (stopping) return;
     auto self = shared_from_this();
     try {
-      watcher = WatcherProcess::spawn(
-          ioc, strand, config.watcher_executable, [self](std::string line) { self->on_line(std::move(line)); },
+      watcher = pool::WorkerProcess::spawn(
+          ioc, strand, config.watcher_executable, "watch", [self](std::string line) { self->on_line(std::move(line)); },
           [self](std::string reason) { self->on_watcher_exit(std::move(reason)); });
     } catch (const std::exception& e) {
       spdlog::error("cannot start the watcher {}: {}", config.watcher_executable, e.what());

@@ -1,6 +1,6 @@
 #pragma once
 // WatchManager: crash watches (POST/GET/DELETE /api/v1/watches). Owns one `dbg-worker watch`
-// process (WatcherProcess) that holds every watched process at once, so watches never take
+// process (a pool::WorkerProcess in mode `watch`) that holds every watched process at once, so watches never take
 // workers from the snapshot pool.
 //
 //  - A pid watch lasts until its process ends; a match watch (regex over comm and cmdline)
