@@ -85,4 +85,25 @@ bool is_kernel_thread(pid_t pid) {
   return stat && (stat->flags & procfs::kPfKthread) != 0;
 }
 
+uint64_t executable_maps_hash(pid_t pid) {
+  UniqueFd fd(::open(("/proc/" + std::to_string(pid) + "/maps").c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return 0;
+  std::string maps;
+  char buf[65536];
+  for (ssize_t n; (n = ::read(fd.get(), buf, sizeof buf)) > 0;) maps.append(buf, static_cast<size_t>(n));
+  uint64_t h = 1469598103934665603ULL;
+  size_t pos = 0;
+  while (pos < maps.size()) {
+    size_t eol = maps.find('\n', pos);
+    if (eol == std::string::npos) eol = maps.size();
+    // "start-end perms ...": perms[2] == 'x' marks code.
+    size_t sp = maps.find(' ', pos);
+    if (sp != std::string::npos && sp + 3 < eol && maps[sp + 3] == 'x') {
+      for (size_t i = pos; i < eol; ++i) h = (h ^ static_cast<uint8_t>(maps[i])) * 1099511628211ULL;
+    }
+    pos = eol + 1;
+  }
+  return h;
+}
+
 }  // namespace dbg::worker

@@ -30,4 +30,8 @@ bool thread_is_exiting(pid_t tid);
 // True for kernel threads (no mm: empty /proc/PID/cmdline and PF_KTHREAD flag).
 bool is_kernel_thread(pid_t pid);
 
+// FNV-1a over the executable mappings of /proc/PID/maps (0 if unreadable): it changes when a
+// library is loaded or unloaded, which invalidates a cached libdw session or symbol table.
+uint64_t executable_maps_hash(pid_t pid);
+
 }  // namespace dbg::worker

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <thread>
 
+#include "monotonic_clock.hpp"
 #include "proc_info.hpp"
 #include "ptrace_call.hpp"
 #include "tracee.hpp"
@@ -19,12 +20,6 @@ namespace {
 
 constexpr uint64_t kRedZone = 128;  // x86-64 SysV: leaf functions may use 128 bytes below sp
 constexpr uint64_t kPage = 4096;
-
-double now_us() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
-}
 
 }  // namespace
 

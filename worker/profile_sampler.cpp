@@ -48,26 +48,6 @@ void sleep_s(double s) {
   ::nanosleep(&ts, nullptr);
 }
 
-// FNV-1a over the executable lines of /proc/PID/maps: changes when a library is (un)loaded.
-uint64_t executable_maps_hash(pid_t pid) {
-  UniqueFd fd(::open(("/proc/" + std::to_string(pid) + "/maps").c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return 0;
-  std::string maps;
-  char buf[65536];
-  for (ssize_t n; (n = ::read(fd.get(), buf, sizeof buf)) > 0;) maps.append(buf, static_cast<size_t>(n));
-  uint64_t h = 1469598103934665603ULL;
-  for (size_t pos = 0; pos < maps.size();) {
-    size_t eol = maps.find('\n', pos);
-    if (eol == std::string::npos) eol = maps.size();
-    size_t sp = maps.find(' ', pos);
-    if (sp != std::string::npos && sp + 3 < eol && maps[sp + 3] == 'x') {
-      for (size_t i = pos; i < eol; ++i) h = (h ^ static_cast<uint8_t>(maps[i])) * 1099511628211ULL;
-    }
-    pos = eol + 1;
-  }
-  return h;
-}
-
 // While a profile runs, the worker asks for a larger CPU share (nice -10) when it may: a target
 // with more runnable threads than CPUs would otherwise leave it a sliver of a CPU, and every
 // tick (wait for stops, copy, unwind) would stretch by that factor. Our CPU use is bounded by

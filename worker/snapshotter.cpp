@@ -9,42 +9,10 @@
 #include <string>
 
 #include "dbg/unique_fd.hpp"
+#include "monotonic_clock.hpp"
 #include "proc_info.hpp"
 
 namespace dbg::worker {
-
-namespace {
-
-double now_us() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
-}
-
-// FNV-1a over the executable mappings of /proc/PID/maps: changes when a library is loaded or
-// unloaded, which invalidates a cached libdw session.
-uint64_t executable_maps_hash(pid_t pid) {
-  UniqueFd fd(::open(("/proc/" + std::to_string(pid) + "/maps").c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return 0;
-  std::string maps;
-  char buf[65536];
-  for (ssize_t n; (n = ::read(fd.get(), buf, sizeof buf)) > 0;) maps.append(buf, static_cast<size_t>(n));
-  uint64_t h = 1469598103934665603ULL;
-  size_t pos = 0;
-  while (pos < maps.size()) {
-    size_t eol = maps.find('\n', pos);
-    if (eol == std::string::npos) eol = maps.size();
-    // "start-end perms ...": perms[2] == 'x' marks code.
-    size_t sp = maps.find(' ', pos);
-    if (sp != std::string::npos && sp + 3 < eol && maps[sp + 3] == 'x') {
-      for (size_t i = pos; i < eol; ++i) h = (h ^ static_cast<uint8_t>(maps[i])) * 1099511628211ULL;
-    }
-    pos = eol + 1;
-  }
-  return h;
-}
-
-}  // namespace
 
 Snapshotter::Snapshotter() {
   // Never reach out to debuginfod servers from a debugger of production processes.

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "dbg/snapshot.hpp"
+#include "monotonic_clock.hpp"
 #include "process_unwinder.hpp"
 #include "watch_memory.hpp"
 #include "watch_messages.hpp"
@@ -14,12 +15,6 @@
 namespace dbg::worker {
 
 namespace {
-
-double now_us() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
-}
 
 std::string cut(std::string s, size_t max) {
   if (s.size() > max) s.resize(max);

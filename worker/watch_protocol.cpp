@@ -39,28 +39,17 @@ Result<WatchOptions> parse_watch_options(const nlohmann::json& options) {
 }
 
 Result<WatchRequest> parse_watch_request(std::string_view line) {
-  if (line.size() > protocol::kMaxLineBytes) return bad_request("request line too long");
-  auto parsed = protocol::parse_bounded_json(line);
-  if (!parsed) return parsed.error();
-  const auto& j = parsed.value();
-  if (!j.is_object()) return bad_request("request must be a JSON object");
-  auto v = j.find("v");
-  if (v == j.end() || !v->is_number_integer() || v->get<int>() != protocol::kVersion)
-    return bad_request("unsupported or missing protocol version (want \"v\":1)");
+  auto envelope = protocol::parse_envelope(line);
+  if (!envelope) return envelope.error();
+  const auto& j = envelope->body;
   WatchRequest req;
-  auto id = j.find("id");
-  if (id == j.end() || !id->is_string() || id->get_ref<const std::string&>().empty())
-    return bad_request("\"id\" must be a non-empty string");
-  req.id = *id;
-  auto kind = j.find("kind");
-  if (kind == j.end() || !kind->is_string()) return bad_request("\"kind\" must be a string");
-  req.kind = *kind;
+  req.id = envelope->id;
+  req.kind = envelope->kind;
   if (req.kind == "ping") return req;
   if (req.kind != "watch_add" && req.kind != "watch_remove") return bad_request("unknown kind \"" + req.kind + "\"");
-  auto pid = j.find("pid");
-  if (pid == j.end() || !pid->is_number_integer() || pid->get<int64_t>() <= 0 || pid->get<int64_t>() > INT32_MAX)
-    return bad_request("\"pid\" must be a positive integer");
-  req.pid = pid->get<int>();
+  auto pid = protocol::parse_pid_field(j);
+  if (!pid) return pid.error();
+  req.pid = pid.value();
   if (auto opts = j.find("options"); opts != j.end()) {
     if (req.kind != "watch_add") return bad_request("only watch_add takes options");
     auto o = parse_watch_options(*opts);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "dbg/proc_stat.hpp"
+#include "monotonic_clock.hpp"
 #include "proc_info.hpp"
 #include "ptrace_call.hpp"
 #include "watch_memory.hpp"
@@ -28,12 +29,6 @@ constexpr uint64_t kRedZone = 128;
 // How long the other threads of a crashing process get to stop for the capture. A thread in
 // uninterruptible sleep may not stop at all; its stack is then reported as stop_timeout.
 constexpr std::chrono::milliseconds kStopAllTimeout{500};
-
-double now_us() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
-}
 
 int64_t now_ms() {
   timespec ts{};

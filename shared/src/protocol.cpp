@@ -66,23 +66,41 @@ Result<nlohmann::json> parse_bounded_json(std::string_view text, int max_depth) 
   return j;
 }
 
-Result<JobRequest> parse_request(std::string_view line) {
+Result<RequestEnvelope> parse_envelope(std::string_view line) {
   if (line.size() > kMaxLineBytes) return bad_request("request line longer than " + std::to_string(kMaxLineBytes));
   auto parsed = parse_bounded_json(line);
   if (!parsed) return parsed.error();
-  const auto& j = parsed.value();
+  RequestEnvelope e;
+  e.body = std::move(parsed.value());
+  const auto& j = e.body;
   if (!j.is_object()) return bad_request("request must be a JSON object");
   auto v = j.find("v");
   if (v == j.end() || !v->is_number_integer() || v->get<int>() != kVersion)
     return bad_request("unsupported or missing protocol version (want \"v\":" + std::to_string(kVersion) + ")");
-  JobRequest req;
   auto id = j.find("id");
   if (id == j.end() || !id->is_string() || id->get_ref<const std::string&>().empty())
     return bad_request("\"id\" must be a non-empty string");
-  req.id = *id;
+  e.id = *id;
   auto kind = j.find("kind");
   if (kind == j.end() || !kind->is_string()) return bad_request("\"kind\" must be a string");
-  req.kind = *kind;
+  e.kind = *kind;
+  return e;
+}
+
+Result<int> parse_pid_field(const nlohmann::json& body) {
+  auto pid = body.find("pid");
+  if (pid == body.end() || !pid->is_number_integer() || pid->get<int64_t>() <= 0 || pid->get<int64_t>() > INT32_MAX)
+    return bad_request("\"pid\" must be a positive integer");
+  return pid->get<int>();
+}
+
+Result<JobRequest> parse_request(std::string_view line) {
+  auto envelope = parse_envelope(line);
+  if (!envelope) return envelope.error();
+  const auto& j = envelope->body;
+  JobRequest req;
+  req.id = envelope->id;
+  req.kind = envelope->kind;
   if (req.kind == "ping") return req;
   if (req.kind == "cancel") {
     auto job = j.find("job");
@@ -92,10 +110,9 @@ Result<JobRequest> parse_request(std::string_view line) {
     return req;
   }
   if (req.kind != "snapshot" && req.kind != "profile") return bad_request("unknown kind \"" + req.kind + "\"");
-  auto pid = j.find("pid");
-  if (pid == j.end() || !pid->is_number_integer() || pid->get<int64_t>() <= 0 || pid->get<int64_t>() > INT32_MAX)
-    return bad_request("\"pid\" must be a positive integer");
-  req.pid = pid->get<int>();
+  auto pid = parse_pid_field(j);
+  if (!pid) return pid.error();
+  req.pid = pid.value();
   if (auto opts = j.find("options"); opts != j.end()) {
     if (!opts->is_object()) return bad_request("\"options\" must be an object");
     req.options = *opts;

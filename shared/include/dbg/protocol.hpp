@@ -57,6 +57,16 @@ inline constexpr size_t kMaxStackBytes = 8 << 20;
 
 // Parses JSON with a bounded nesting depth; Error{"bad_request"} on failure.
 Result<nlohmann::json> parse_bounded_json(std::string_view text, int max_depth = kMaxJsonDepth);
+// What every request line shares, checked: bounded length, a JSON object, our "v", a non-empty
+// string "id", a string "kind". `serve` and `watch` check the rest of `body` per kind.
+struct RequestEnvelope {
+  nlohmann::json body;
+  std::string id;
+  std::string kind;
+};
+Result<RequestEnvelope> parse_envelope(std::string_view line);
+// The request's "pid": a positive integer that fits a pid_t.
+Result<int> parse_pid_field(const nlohmann::json& body);
 // Parses and validates one request line.
 Result<JobRequest> parse_request(std::string_view line);
 // Validates snapshot options (unknown keys are refused so typos do not pass silently).
