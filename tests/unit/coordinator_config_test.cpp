@@ -1,6 +1,9 @@
 #define BOOST_TEST_MODULE coordinator_config
 #include <boost/test/unit_test.hpp>
 // Unit test of the flag and environment parser (no process is started).
+#include <unistd.h>
+
+#include <algorithm>
 #include <map>
 
 #include "coordinator/config.hpp"
@@ -162,4 +165,21 @@ BOOST_AUTO_TEST_CASE(help_text_mentions_every_flag) {
                            "DBGCOORD_LISTEN", "DBGCOORD_DATA_DIR", "DBGCOORD_TOKEN_FILE"}) {
     BOOST_TEST(text.find(word) != std::string::npos, word);
   }
+}
+
+BOOST_AUTO_TEST_CASE(io_threads_default_flag_env_and_bounds) {
+  // Half the cores, at least 1, at most 4: the rest is left to the workers and the store.
+  const long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
+  const std::size_t expected = std::min<std::size_t>(4, std::max<long>(1, cores / 2));
+  BOOST_TEST(parse({}).config.io_threads == expected);
+  BOOST_TEST(parse({"--io-threads", "3"}).config.io_threads == 3u);
+  BOOST_TEST(parse({}, {{"DBGCOORD_IO_THREADS", "2"}}).config.io_threads == 2u);
+  BOOST_TEST(parse({"--io-threads=5"}, {{"DBGCOORD_IO_THREADS", "2"}}).config.io_threads == 5u);
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"--io-threads", "0"}, {"--io-threads", "65"}, {"--io-threads", "two"}, {"--io-threads"}}) {
+    auto cl = parse(args);
+    BOOST_TEST((cl.action == Action::usage_error), args.back());
+    BOOST_TEST(cl.error.find("--io-threads") != std::string::npos, cl.error);
+  }
+  BOOST_TEST((parse({}, {{"DBGCOORD_IO_THREADS", "0"}}).action == Action::usage_error));
 }
