@@ -48,9 +48,15 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
     Session session;
     SessionRequest request;
     std::chrono::steady_clock::time_point started;
-    std::chrono::steady_clock::time_point batch_started;
+    // Batches overlap by one step: batch b+1 is dispatched as soon as every result of batch b
+    // is back from the workers ("batch_captured"), while batch b's snapshots are still being
+    // committed (each COMMIT waits for an fsync). So the workers never idle during a commit,
+    // and still at most one batch is being captured at a time.
+    std::vector<std::chrono::steady_clock::time_point> batch_started;
+    std::vector<size_t> unfinished;  // per batch: targets not yet stored or failed
+    size_t batches_finished = 0;
     size_t next_batch = 0;
-    size_t in_flight = 0;  // targets of the current batch not finished yet
+    size_t capturing = 0;  // targets of the newest dispatched batch whose result is not back
   };
 
   State(boost::asio::any_io_executor ex, boost::asio::any_io_executor b, SchedulerConfig c, pool::WorkerPool& p,
@@ -126,6 +132,8 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
     }
     live->request = std::move(request);
     live->started = std::chrono::steady_clock::now();
+    live->batch_started.resize(s.batches.size());
+    for (const auto& batch : s.batches) live->unfinished.push_back(batch.targets.size());
     sessions[s.id] = live;
     // Acknowledge only once the session is committed: a 202 means it survives a crash.
     persist(live, [self = shared_from_this(), live, done](Result<void> r) {
@@ -145,16 +153,13 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
 
   void dispatch_next_batch(const std::shared_ptr<Live>& live) {
     Session& s = live->session;
-    if (s.finished()) return;
-    if (live->next_batch >= s.batches.size()) {
-      finish(live, "done");
-      return;
-    }
+    // After the last batch, the session ends when its last batch is finished (batch_finished).
+    if (s.finished() || live->next_batch >= s.batches.size()) return;
     s.status = "running";
     SessionBatch& batch = s.batches[live->next_batch++];
     batch.status = "running";
-    live->batch_started = std::chrono::steady_clock::now();
-    live->in_flight = batch.targets.size();
+    live->batch_started[static_cast<size_t>(batch.index)] = std::chrono::steady_clock::now();
+    live->capturing = batch.targets.size();
     hub.publish("batch", "batch_dispatched",
                 {{"session_id", s.id}, {"index", batch.index}, {"pids", [&] {
                    nlohmann::json pids = nlohmann::json::array();
@@ -205,6 +210,7 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
     t.status = "failed";
     t.error = error;
     hub.publish("job", "job_failed", {{"session_id", s.id}, {"pid", t.pid}, {"error", error}});
+    target_captured(live, b);
     target_finished(live, b);
   }
 
@@ -228,6 +234,7 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
     if (!parsed) {
       t.status = "failed";
       t.error = Error{"worker_protocol_error", parsed.error().message};
+      target_captured(live, b);
       target_finished(live, b);
       return;
     }
@@ -251,6 +258,7 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
         self->target_finished(live, b);
       });
     });
+    target_captured(live, b);
   }
 
   void on_progress(const std::shared_ptr<Live>& live, size_t b, size_t i, const nlohmann::json& progress) {
@@ -273,6 +281,7 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
       t.status = "failed";
       t.error = Error{"worker_protocol_error", e.what()};
       hub.publish("job", "job_failed", {{"session_id", s.id}, {"pid", t.pid}, {"error", *t.error}});
+      target_captured(live, b);
       target_finished(live, b);
       return;
     }
@@ -296,24 +305,38 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
         self->target_finished(live, b);
       });
     });
+    target_captured(live, b);
   }
 
+  // A target's worker answered (or its job could not run): once the whole batch has answered,
+  // the workers are free and the next batch goes out, while this one's results are stored.
+  void target_captured(const std::shared_ptr<Live>& live, size_t b) {
+    if (--live->capturing > 0) return;
+    Session& s = live->session;
+    hub.publish("batch", "batch_captured",
+                {{"session_id", s.id}, {"index", s.batches[b].index}, {"elapsed_ms", ms_since(live->batch_started[b])}});
+    if (s.status == "cancelled") return;
+    dispatch_next_batch(live);
+  }
+
+  // A target is done (stored) or failed. The last one of a batch finishes the batch; the last
+  // batch finishes the session.
   void target_finished(const std::shared_ptr<Live>& live, size_t b) {
     pending.fetch_sub(1);
-    if (--live->in_flight > 0) return;
+    if (--live->unfinished[b] > 0) return;
     Session& s = live->session;
     SessionBatch& batch = s.batches[b];
-    batch.elapsed_ms = ms_since(live->batch_started);
+    batch.elapsed_ms = ms_since(live->batch_started[b]);
     s.debug.sample_memory(pool.worker_pids());
     if (batch.status == "running") batch.status = "done";
     hub.publish("batch", "batch_done",
                 {{"session_id", s.id}, {"index", batch.index}, {"elapsed_ms", *batch.elapsed_ms}, {"progress", progress(s)}});
-    if (s.status == "cancelled") {
-      persist(live);
+    ++live->batches_finished;
+    if (s.status != "cancelled" && live->batches_finished == live->next_batch && live->next_batch == s.batches.size()) {
+      finish(live, "done");
       return;
     }
     persist(live);
-    dispatch_next_batch(live);
   }
 
   void finish(const std::shared_ptr<Live>& live, const std::string& status) {

@@ -15,6 +15,7 @@
 #include <boost/beast/websocket.hpp>
 #include <atomic>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
@@ -196,26 +197,44 @@ BOOST_AUTO_TEST_CASE(regex_session_over_20_targets_in_rank_order_batches_of_8_bo
   BOOST_REQUIRE(!seen.empty());
   BOOST_TEST(seen.front().at("type") == "session_created");
   for (size_t i = 1; i < seen.size(); ++i) BOOST_TEST(seen[i].at("seq").get<uint64_t>() > seen[i - 1].at("seq").get<uint64_t>());
-  int expected_batch = 0, stored = 0;
-  bool in_batch = false;
+  // Batches overlap by one step: batch k+1 is dispatched once every result of batch k is back
+  // (batch_captured k), while batch k's snapshots may still be committing; so at most one batch
+  // is being captured at a time, and each batch is done after its own snapshots are stored.
+  std::map<int, int> batch_of_pid;
+  for (size_t b = 0; b < batches.size(); ++b)
+    for (const auto& t : batches[b].at("targets")) batch_of_pid[t.at("pid").get<int>()] = static_cast<int>(b);
+  int dispatched = 0, captured = 0, finished = 0, stored = 0;
+  std::map<int, int> stored_in_batch;
   for (const auto& e : seen) {
     std::string type = e.at("type");
+    const json& d = e.at("data");
     if (type == "batch_dispatched") {
-      BOOST_TEST(!in_batch);
-      BOOST_TEST(e.at("data").at("index") == expected_batch);
-      in_batch = true;
+      BOOST_TEST(d.at("index") == dispatched);
+      BOOST_TEST(captured == dispatched, "batch " << dispatched << " dispatched before batch " << captured << " was captured");
+      ++dispatched;
+    } else if (type == "batch_captured") {
+      BOOST_TEST(d.at("index") == captured);
+      BOOST_TEST(captured < dispatched);
+      ++captured;
     } else if (type == "batch_done") {
-      BOOST_TEST(in_batch);
-      BOOST_TEST(e.at("data").at("index") == expected_batch);
-      BOOST_TEST(e.at("data").at("progress").at("done") == std::min(20, 8 * (expected_batch + 1)));
-      in_batch = false;
-      ++expected_batch;
+      int index = d.at("index");
+      BOOST_TEST(index == finished);
+      BOOST_TEST(index < captured);
+      int size = static_cast<int>(batches[static_cast<size_t>(index)].at("targets").size());
+      BOOST_TEST(stored_in_batch[index] == size, "batch " << index << " done before all its snapshots were stored");
+      BOOST_TEST(d.at("progress").at("done") == std::min(20, 8 * (index + 1)));
+      ++finished;
     } else if (type == "snapshot_stored") {
-      BOOST_TEST(in_batch);
+      int b = batch_of_pid.at(d.at("pid").get<int>());
+      BOOST_TEST(b < dispatched);
+      BOOST_TEST(b >= finished);
+      ++stored_in_batch[b];
       ++stored;
     }
   }
-  BOOST_TEST(expected_batch == 3);
+  BOOST_TEST(dispatched == 3);
+  BOOST_TEST(captured == 3);
+  BOOST_TEST(finished == 3);
   BOOST_TEST(stored == 20);
 
   // One snapshot, in every format.
