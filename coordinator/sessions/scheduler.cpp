@@ -57,6 +57,7 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
     size_t batches_finished = 0;
     size_t next_batch = 0;
     size_t capturing = 0;  // targets of the newest dispatched batch whose result is not back
+    bool rejected = false;  // the session row could not be committed (see reject())
   };
 
   State(boost::asio::any_io_executor ex, boost::asio::any_io_executor b, SchedulerConfig c, pool::WorkerPool& p,
@@ -97,6 +98,7 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
   }
 
   void persist(const std::shared_ptr<Live>& live, std::function<void(Result<void>)> done = nullptr) {
+    if (live->rejected) return;
     store::SessionRow row{live->session.id, live->session.kind, live->session.status, live->session.created_at_ms,
                           to_json(live->session)};
     store.save_session(std::move(row), [self = shared_from_this(), done = std::move(done)](Result<void> r) {
@@ -135,20 +137,44 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
     live->batch_started.resize(s.batches.size());
     for (const auto& batch : s.batches) live->unfinished.push_back(batch.targets.size());
     sessions[s.id] = live;
-    // Acknowledge only once the session is committed: a 202 means it survives a crash.
+    hub.publish("session", "session_created",
+                {{"id", s.id}, {"targets", s.target_count()}, {"batches", s.batches.size()}});
+    // Acknowledge only once the session is committed: a 202 means it survives a crash. Batch 0
+    // goes out at once, while that COMMIT waits for its fsync: the store writes in order, so any
+    // of its snapshots is committed after the session row, and the 202 reaches the client before
+    // any session_done can.
     persist(live, [self = shared_from_this(), live, done](Result<void> r) {
       if (!r) {
-        self->pending.fetch_sub(live->session.target_count());
-        self->sessions.erase(live->session.id);
+        self->reject(live, "could not store the session: " + r.error().message);
         done(Error{"internal", "could not store the session: " + r.error().message});
         return;
       }
-      self->hub.publish("session", "session_created",
-                        {{"id", live->session.id}, {"targets", live->session.target_count()},
-                         {"batches", live->session.batches.size()}});
       done(to_json(live->session));
-      self->dispatch_next_batch(live);
     });
+    dispatch_next_batch(live);
+  }
+
+  // The session row could not be committed (disk full, I/O error): nothing more of it is stored
+  // (persist and the result handlers check `rejected`), batches not dispatched are dropped, and
+  // the jobs in flight end as failed targets.
+  void reject(const std::shared_ptr<Live>& live, const std::string& reason) {
+    Session& s = live->session;
+    live->rejected = true;
+    size_t dropped = 0;
+    for (size_t b = live->next_batch; b < s.batches.size(); ++b) {
+      s.batches[b].status = "cancelled";
+      for (auto& t : s.batches[b].targets) {
+        t.status = "cancelled";
+        ++dropped;
+      }
+    }
+    pending.fetch_sub(dropped);
+    live->next_batch = s.batches.size();
+    s.status = "failed";
+    s.reason = reason;
+    s.total_ms = ms_since(live->started);
+    hub.publish("session", "session_failed", {{"id", s.id}, {"status", s.status}, {"reason", reason}});
+    sessions.erase(s.id);
   }
 
   void dispatch_next_batch(const std::shared_ptr<Live>& live) {
@@ -219,6 +245,10 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
       job_failed(live, b, i, result.error());
       return;
     }
+    if (live->rejected) {
+      job_failed(live, b, i, Error{"session_not_stored", live->session.reason.value_or("the session could not be stored")});
+      return;
+    }
     on_profile_result(live, b, i, std::move(result.value()));
   }
 
@@ -227,6 +257,10 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
     SessionTarget& t = s.batches[b].targets[i];
     if (!result) {
       job_failed(live, b, i, result.error());
+      return;
+    }
+    if (live->rejected) {
+      job_failed(live, b, i, Error{"session_not_stored", s.reason.value_or("the session could not be stored")});
       return;
     }
     // Straight from the worker's text into a Snapshot, no DOM (dbg/snapshot_wire.hpp).
@@ -311,7 +345,7 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
   // A target's worker answered (or its job could not run): once the whole batch has answered,
   // the workers are free and the next batch goes out, while this one's results are stored.
   void target_captured(const std::shared_ptr<Live>& live, size_t b) {
-    if (--live->capturing > 0) return;
+    if (--live->capturing > 0 || live->rejected) return;
     Session& s = live->session;
     hub.publish("batch", "batch_captured",
                 {{"session_id", s.id}, {"index", s.batches[b].index}, {"elapsed_ms", ms_since(live->batch_started[b])}});
@@ -323,7 +357,7 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
   // batch finishes the session.
   void target_finished(const std::shared_ptr<Live>& live, size_t b) {
     pending.fetch_sub(1);
-    if (--live->unfinished[b] > 0) return;
+    if (--live->unfinished[b] > 0 || live->rejected) return;
     Session& s = live->session;
     SessionBatch& batch = s.batches[b];
     batch.elapsed_ms = ms_since(live->batch_started[b]);
