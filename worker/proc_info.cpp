@@ -43,6 +43,8 @@ std::optional<char> thread_state(pid_t pid, pid_t tid) {
   return stat->state;
 }
 
+std::optional<procfs::StatFields> process_stat(pid_t pid) { return read_stat("/proc/" + std::to_string(pid) + "/stat"); }
+
 std::optional<uint64_t> process_start_time(pid_t pid) {
   auto stat = read_stat("/proc/" + std::to_string(pid) + "/stat");
   if (!stat) return std::nullopt;
@@ -58,8 +60,12 @@ std::vector<ThreadInfo> list_threads(pid_t pid) {
     if (e->d_name[0] == '.') continue;
     ThreadInfo t;
     t.tid = static_cast<pid_t>(std::atoi(e->d_name));
-    t.name = trim_newline(read_small_file(dir + "/" + e->d_name + "/comm"));
-    t.state = thread_state(pid, t.tid).value_or('?');
+    // stat holds both the name (the same task comm as the comm file) and the state: one read
+    // per thread instead of two.
+    if (auto stat = read_stat(dir + "/" + e->d_name + "/stat")) {
+      t.name = std::move(stat->comm);
+      t.state = stat->state;
+    }
     out.push_back(std::move(t));
   }
   ::closedir(d);

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "dbg/proc_stat.hpp"
+
 namespace dbg::worker {
 
 struct ThreadInfo {
@@ -17,6 +19,9 @@ struct ThreadInfo {
 
 bool process_exists(pid_t pid);
 std::string process_comm(pid_t pid);
+// /proc/PID/stat parsed (nullopt when the process is gone): one read gives what the capture
+// checks first (comm, kernel-thread flag, start time), instead of one file per question.
+std::optional<procfs::StatFields> process_stat(pid_t pid);
 // Threads of pid (sorted by tid), with name and state read just now.
 std::vector<ThreadInfo> list_threads(pid_t pid);
 // State letter and start time (clock ticks since boot) of a thread; nullopt when gone.

@@ -242,12 +242,14 @@ void ThreadCapturer::capture(std::vector<ThreadCapture>& threads, const CaptureO
 
 Result<ProcessCapture> capture_process(pid_t pid, const CaptureOptions& options) {
   if (pid == ::getpid()) return Error{"permission_denied", "a worker cannot capture itself"};
-  if (!process_exists(pid)) return Error{"process_gone", "no process " + std::to_string(pid)};
-  if (is_kernel_thread(pid)) return Error{"kernel_thread", std::to_string(pid) + " is a kernel thread"};
+  auto stat = process_stat(pid);
+  if (!stat) return Error{"process_gone", "no process " + std::to_string(pid)};
+  if ((stat->flags & procfs::kPfKthread) != 0) return Error{"kernel_thread", std::to_string(pid) + " is a kernel thread"};
 
   ProcessCapture capture;
   capture.pid = pid;
-  capture.comm = process_comm(pid);
+  capture.comm = std::move(stat->comm);
+  capture.start_time = stat->start_time;
   capture.consistency = options.consistency;
   auto threads = list_threads(pid);
   if (threads.empty()) return Error{"process_gone", "process " + std::to_string(pid) + " exited"};

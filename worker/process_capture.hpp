@@ -35,6 +35,7 @@ struct ThreadCapture {
 struct ProcessCapture {
   pid_t pid = 0;
   std::string comm;
+  uint64_t start_time = 0;  // clock ticks since boot (/proc/PID/stat field 22): which process this pid was
   protocol::Consistency consistency = protocol::Consistency::kThread;
   std::vector<ThreadCapture> threads;
   double capture_us = 0;  // first interrupt -> last detach

@@ -20,13 +20,11 @@ Snapshotter::Snapshotter() {
   if (const char* hold = std::getenv("DBG_WORKER_TEST_HOLD_MS")) test_hold_ = std::chrono::milliseconds(std::atoi(hold));
 }
 
-Result<ProcessUnwinder*> Snapshotter::unwinder_for(pid_t pid) {
-  auto start = process_start_time(pid);
-  if (!start) return Error{"process_gone", "process " + std::to_string(pid) + " exited"};
+Result<ProcessUnwinder*> Snapshotter::unwinder_for(pid_t pid, uint64_t start_time) {
   uint64_t maps = executable_maps_hash(pid);
   for (auto it = unwinders_.begin(); it != unwinders_.end(); ++it) {
     if (it->pid != pid) continue;
-    if (it->start_time == *start && it->maps_hash == maps) {
+    if (it->start_time == start_time && it->maps_hash == maps) {
       unwinders_.splice(unwinders_.begin(), unwinders_, it);
       return unwinders_.front().unwinder.get();
     }
@@ -35,7 +33,7 @@ Result<ProcessUnwinder*> Snapshotter::unwinder_for(pid_t pid) {
   }
   auto created = ProcessUnwinder::create(pid, elf_cache_);
   if (!created) return created.error();
-  unwinders_.push_front(CachedUnwinder{pid, *start, maps, std::move(created.value())});
+  unwinders_.push_front(CachedUnwinder{pid, start_time, maps, std::move(created.value())});
   if (unwinders_.size() > kMaxUnwinders) unwinders_.pop_back();
   return unwinders_.front().unwinder.get();
 }
@@ -57,7 +55,7 @@ Result<Snapshot> Snapshotter::snapshot(pid_t pid, const protocol::SnapshotOption
 
   double unwind_begin = now_us();
   uint64_t module_hits = elf_cache_.hits(), module_misses = elf_cache_.misses();
-  auto unwinder = unwinder_for(pid);
+  auto unwinder = unwinder_for(pid, capture.start_time);
   for (const auto& t : capture.threads) {
     ThreadStack ts;
     ts.tid = t.tid;

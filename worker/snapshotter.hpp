@@ -23,7 +23,9 @@ class Snapshotter {
 
  private:
   // A libdw session for pid, reused while the process (pid + start time) and its modules stay.
-  Result<ProcessUnwinder*> unwinder_for(pid_t pid);
+  // start_time: the captured process's (ProcessCapture::start_time), so a pid reused by another
+  // process never gets the old one's cached unwinder.
+  Result<ProcessUnwinder*> unwinder_for(pid_t pid, uint64_t start_time);
 
   struct CachedUnwinder {
     pid_t pid;
