@@ -33,7 +33,8 @@ struct ProcessSample {
 // All processes under proc_root (skips entries that vanish while read). Sorted by pid.
 std::vector<ProcessSample> read_all_processes(const std::string& proc_root = "/proc");
 
-// Decides on a sample of which only pid, comm and cmdline are filled in yet.
+// Decides on a sample of which only pid, comm and cmdline are filled in yet. Called from several
+// threads at once (the reads are spread over the cores): it must be safe for that.
 using ProcessFilter = std::function<bool(const ProcessSample&)>;
 // The processes `keep` accepts, sorted by pid. Only comm and cmdline are read for the others,
 // which makes resolving a {"match": …} session about half the /proc reads of read_all_processes.
