@@ -63,3 +63,11 @@ export function debounce(fn, ms) {
   wrapped.cancel = () => clearTimeout(timer);
   return wrapped;
 }
+
+// Replaces el's children. Unlike Element.append, null/false children are skipped (append would
+// render them as the text "null").
+export function fill(el, ...children) {
+  clear(el);
+  append(el, children);
+  return el;
+}

@@ -2,7 +2,7 @@
 // or Space on a frame zooms to it (its callers stay as a full-width trail above); "Reset zoom"
 // goes back. Search highlights the frames whose name matches (case-insensitive substring) and
 // reports their share of the samples. Frames are drawn only where at least a pixel wide.
-import { h, s, clear } from '../dom.js';
+import { h, fill, s } from '../dom.js';
 import { maxDepth } from '../folded.js';
 
 const ROW = 18;
@@ -100,7 +100,7 @@ export function flameGraph(root, { total = root.value } = {}) {
       }
     };
     walk(focus, 0);
-    clear(svgHolder).append(svg);
+    fill(svgHolder, svg);
     matched.textContent = query ? `matched ${share(matchedSamples(root))} of samples` : '';
   }
 

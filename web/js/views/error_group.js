@@ -1,7 +1,7 @@
 // One error group: status changes, occurrences, class and similar groups when the classifier
 // provides them, and the latest event's context: message, signal and fault address, registers,
 // key variables of the crashing frame and the stacks of all threads.
-import { h, clear, notice, debounce } from '../dom.js';
+import { h, fill, notice, debounce } from '../dom.js';
 import { dateTime, num, ago } from '../format.js';
 import { framesTable, summaryFrame } from '../frames.js';
 import { analysisOf, classLabel, statusButtons, occurrenceSparkline } from '../error_common.js';
@@ -38,13 +38,15 @@ function variables(vars) {
         h('td', {}, v.value != null ? h('code', {}, v.value) : h('span', { class: 'muted' }, v.unavailable ? 'unavailable' : v.unsupported ? `unsupported (${v.unsupported})` : '–'))))))));
 }
 
-function threads(list, omitted) {
+// The crashing thread's frames are stored once, as the event's frames, not again in the context.
+function threads(list, omitted, crashFrames) {
   if (!list || list.length === 0) return null;
   return h('section', {}, h('h3', {}, `All threads (${list.length}${omitted ? ` + ${omitted} omitted` : ''})`),
     list.map((t) => h('details', { class: 'stack-group', open: !!t.crashing },
       h('summary', {}, h('span', { class: 'thread-count' }, `${t.name || 'thread'} ${t.tid}`),
-        t.crashing ? h('span', { class: 'badge failed' }, 'crashing') : null, ' ', h('span', { class: 'top-frame' }, summaryFrame(t.frames))),
-      framesTable(t.frames))));
+        t.crashing ? h('span', { class: 'badge failed' }, 'crashing') : null, ' ',
+        h('span', { class: 'top-frame' }, summaryFrame(t.frames || (t.crashing ? crashFrames : null)))),
+      framesTable(t.frames || (t.crashing ? crashFrames : null)))));
 }
 
 function context(event) {
@@ -67,7 +69,7 @@ function context(event) {
     ]),
     registers(c.registers),
     variables(c.variables),
-    isCrash ? threads(c.threads, c.omitted_threads) : h('section', {}, h('h3', {}, 'Frames'), framesTable(event.frames)),
+    isCrash ? threads(c.threads, c.omitted_threads, event.frames) : h('section', {}, h('h3', {}, 'Frames'), framesTable(event.frames)),
     !isCrash && event.context && Object.keys(event.context).length
       ? h('section', {}, h('h3', {}, 'Context'), h('pre', { class: 'json' }, JSON.stringify(event.context, null, 2))) : null);
 }
@@ -80,9 +82,9 @@ export function mount(root, { id }, { api, events }) {
   async function setStatus(next) {
     try {
       await api.patch(`/api/v1/errors/${encodeURIComponent(id)}`, { status: next });
-      clear(status).append(notice('ok', `The group is now ${next}.`));
+      fill(status, notice('ok', `The group is now ${next}.`));
     } catch (e) {
-      clear(status).append(notice('error', `Could not change the status: ${e.message}`));
+      fill(status, notice('error', `Could not change the status: ${e.message}`));
     }
     load();
   }
@@ -92,12 +94,12 @@ export function mount(root, { id }, { api, events }) {
     try {
       g = await api.get(`/api/v1/errors/${encodeURIComponent(id)}?events=100`);
     } catch (e) {
-      if (e.status !== 401) clear(body).append(h('h1', {}, `Error group ${id}`), notice('error', e.status === 404 ? 'No such error group.' : e.message));
+      if (e.status !== 401) fill(body, h('h1', {}, `Error group ${id}`), notice('error', e.status === 404 ? 'No such error group.' : e.message));
       return;
     }
     const evs = g.events || [];
     const { similar } = analysisOf(g);
-    clear(body).append(
+    fill(body, 
       h('h1', {}, `${g.type}`, h('span', { class: 'small' }, ` group ${g.id}`)),
       g.message ? h('p', { class: 'message big' }, g.message) : null,
       h('div', { class: 'toolbar' }, h('span', { class: `badge ${g.status}`, id: 'group-status' }, g.status), statusButtons(g, setStatus)),

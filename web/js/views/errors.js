@@ -2,7 +2,7 @@
 // count, class and confidence when the classifier provides them, first and last seen, a
 // sparkline of occurrences and status changes; live over the WebSocket. Below them the crash
 // watches, which produce the crash groups.
-import { h, clear, empty, notice, debounce } from '../dom.js';
+import { h, fill, clear, empty, notice, debounce } from '../dom.js';
 import { ago, dateTime, num } from '../format.js';
 import { classLabel, statusButtons, occurrenceSparkline } from '../error_common.js';
 
@@ -34,9 +34,9 @@ export function mount(root, _params, { api, events }) {
   async function setStatus(g, next) {
     try {
       await api.patch(`/api/v1/errors/${g.id}`, { status: next });
-      clear(status).append(notice('ok', `Group ${g.id} is now ${next}.`));
+      fill(status, notice('ok', `Group ${g.id} is now ${next}.`));
     } catch (e) {
-      clear(status).append(notice('error', `Could not change group ${g.id}: ${e.message}`));
+      fill(status, notice('error', `Could not change group ${g.id}: ${e.message}`));
     }
     loadGroups();
   }
@@ -47,7 +47,7 @@ export function mount(root, _params, { api, events }) {
     try {
       groups = (await api.get(`/api/v1/errors?limit=200${q}`)).groups || [];
     } catch (e) {
-      if (e.status !== 401) clear(list).append(notice('error', `Could not load error groups: ${e.message}`));
+      if (e.status !== 401) fill(list, notice('error', `Could not load error groups: ${e.message}`));
       return;
     }
     clear(list);
@@ -82,7 +82,7 @@ export function mount(root, _params, { api, events }) {
     try {
       body = await api.get('/api/v1/watches');
     } catch (e) {
-      if (e.status !== 401) clear(watches).append(notice('error', `Could not load watches: ${e.message}`));
+      if (e.status !== 401) fill(watches, notice('error', `Could not load watches: ${e.message}`));
       return;
     }
     const list = body.watches || [];
@@ -101,7 +101,7 @@ export function mount(root, _params, { api, events }) {
         h('td', {}, ago(w.created_at_ms)),
         h('td', {}, w.status === 'active' ? h('button', { type: 'button', class: 'small-button', 'aria-label': `Stop watch ${w.id}`,
           onclick: async () => {
-            try { await api.del(`/api/v1/watches/${encodeURIComponent(w.id)}`); } catch (e) { clear(status).append(notice('error', e.message)); }
+            try { await api.del(`/api/v1/watches/${encodeURIComponent(w.id)}`); } catch (e) { fill(status, notice('error', e.message)); }
             loadWatches();
           } }, 'Stop') : ''))))));
   }

@@ -1,7 +1,7 @@
 // Health: the coordinator's own figures from GET /api/v1/stats (memory, CPU, queues, cache
 // hit rate, thread pauses), polled every 2 s and drawn as small live charts of the last 3
 // minutes. Stats are a summary, not events, hence polling rather than the WebSocket.
-import { h, clear, notice } from '../dom.js';
+import { h, fill, clear, notice } from '../dom.js';
 import { bytes, percent, num, micros } from '../format.js';
 import { lineChart } from '../charts/linechart.js';
 
@@ -27,7 +27,7 @@ export function mount(root, _params, { api }) {
   function render() {
     const last = history.at(-1)?.stats;
     if (!last) return;
-    clear(charts).append(
+    fill(charts, 
       lineChart({ title: 'Memory', format: bytes, series: [
         { name: 'coordinator', values: series((x) => x.stats.memory?.coordinator?.rss_bytes) },
         { name: 'workers', values: series((x) => workersRss(x.stats)) }] }),
@@ -52,7 +52,7 @@ export function mount(root, _params, { api }) {
       ['Cache', `${num(last.worker_cache?.hits)} hits of ${num(last.worker_cache?.lookups)} lookups`],
       ...optional,
     ];
-    clear(facts).append(h('dl', { class: 'facts' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])));
+    fill(facts, h('dl', { class: 'facts' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])));
   }
 
   async function poll() {
@@ -64,7 +64,7 @@ export function mount(root, _params, { api }) {
       render();
     } catch (e) {
       if (e.status === 401) return;
-      clear(status).append(notice('error', `Could not read the stats: ${e.message}`));
+      fill(status, notice('error', `Could not read the stats: ${e.message}`));
     }
     timer = setTimeout(poll, POLL_MS);
   }

@@ -1,6 +1,6 @@
 // Processes: the live process list ranked by importance, each score's terms spelled out; a text
 // filter; select processes and snapshot, profile or watch them in one click.
-import { h, clear, empty, notice } from '../dom.js';
+import { h, fill, clear, empty, notice } from '../dom.js';
 import { bytes, percent, num } from '../format.js';
 
 const REFRESH_MS = 10000;
@@ -122,7 +122,7 @@ export function mount(root, _params, { api, navigate }) {
   }
 
   function say(kind, ...children) {
-    clear(status).append(notice(kind, ...children));
+    fill(status, notice(kind, ...children));
   }
 
   async function startSession(kind) {

@@ -1,7 +1,7 @@
 // One profile: the interactive flame graph (zoom, search), where the time goes, the effective
 // sampling rate against the requested one and the measured overhead against its budget, one
 // thread or all, and downloads as folded stacks, speedscope JSON or pprof.
-import { h, clear, notice } from '../dom.js';
+import { h, fill, notice } from '../dom.js';
 import { num, micros, dateTime } from '../format.js';
 import { parseFolded, topSelf } from '../folded.js';
 import { flameGraph } from '../charts/flamegraph.js';
@@ -24,14 +24,14 @@ export function mount(root, { id }, { api, download }) {
     try {
       folded = await api.get(`${base}?format=folded${thread ? `&thread=${thread}` : ''}`, { as: 'text' });
     } catch (e) {
-      if (e.status !== 401) clear(graph).append(notice('error', `Could not load the stacks: ${e.message}`));
+      if (e.status !== 401) fill(graph, notice('error', `Could not load the stacks: ${e.message}`));
       return;
     }
     const tree = parseFolded(folded);
     flame?.dispose();
     flame = null;
-    clear(graph).append(h('h2', { id: 'flame-title' }, 'Flame graph'));
-    clear(hot).append(h('h2', { id: 'hot-title' }, 'Where the time goes (samples in the function itself)'));
+    fill(graph, h('h2', { id: 'flame-title' }, 'Flame graph'));
+    fill(hot, h('h2', { id: 'hot-title' }, 'Where the time goes (samples in the function itself)'));
     if (tree.value === 0) {
       graph.append(h('p', { class: 'empty' }, 'No samples.'));
       return;
@@ -47,7 +47,7 @@ export function mount(root, { id }, { api, download }) {
     try {
       p = await api.get(base);
     } catch (e) {
-      if (e.status !== 401) clear(header).append(h('h1', {}, `Profile ${id}`), notice('error', e.status === 404 ? 'No such profile.' : e.message));
+      if (e.status !== 401) fill(header, h('h1', {}, `Profile ${id}`), notice('error', e.status === 404 ? 'No such profile.' : e.message));
       return;
     }
     const requestedHz = p.hz ?? p.options?.hz;
@@ -56,7 +56,7 @@ export function mount(root, { id }, { api, download }) {
     const select = h('select', { id: 'profile-thread', onchange: (e) => { thread = e.target.value; loadGraph(); } },
       h('option', { value: '' }, 'all threads'),
       threads.map((t) => h('option', { value: t.tid }, `${t.name || 'thread'} (${t.tid})`)));
-    clear(header).append(
+    fill(header, 
       h('h1', {}, `Profile ${id}: ${p.comm || ''} (pid ${p.pid})`),
       h('dl', { class: 'figures' },
         figure('Effective rate', `${num(p.hz_effective, 1)} Hz`, requestedHz ? `of ${requestedHz} Hz requested${p.rate_limited ? ', limited by the budget' : ''}` : ''),

@@ -1,7 +1,7 @@
 // One session: live progress per batch of targets (queued, running, done, failed), each
 // target's result (a link to its snapshot or profile) or error, a cancel button while it runs,
 // and the session's live events as they arrive over the WebSocket.
-import { h, clear, notice, debounce } from '../dom.js';
+import { h, fill, notice, debounce } from '../dom.js';
 import { clock, dateTime, millis, num } from '../format.js';
 import { countTargets, sessionTargets, progressBar, countList } from '../progress.js';
 
@@ -62,7 +62,7 @@ export function mount(root, { id }, { api, events }) {
     const targets = sessionTargets(s);
     const counts = countTargets(targets);
     const running = s.status === 'queued' || s.status === 'running';
-    clear(header).append(
+    fill(header, 
       h('h1', {}, `${s.kind === 'profile' ? 'Profile' : 'Snapshot'} session ${s.id}`),
       h('p', { class: 'meta' },
         h('span', { class: `badge ${s.status}`, id: 'session-status' }, s.status),
@@ -70,7 +70,7 @@ export function mount(root, { id }, { api, events }) {
         s.reason ? ` (${s.reason})` : ''),
       h('div', { class: 'session-progress' }, progressBar(counts, 'all targets'), countList(counts)),
       running ? h('button', { type: 'button', class: 'danger', onclick: cancel }, 'Cancel session') : null);
-    clear(body).append(...(s.batches || []).map((b) => {
+    fill(body, ...(s.batches || []).map((b) => {
       const bc = countTargets(b.targets || []);
       return h('section', { class: 'batch', dataset: { index: b.index } },
         h('h2', {}, `Batch ${b.index + 1} of ${s.batches.length} `, h('span', { class: `badge ${b.status}` }, b.status),
@@ -88,7 +88,7 @@ export function mount(root, { id }, { api, events }) {
     try {
       render(await api.get(`/api/v1/sessions/${encodeURIComponent(id)}`));
     } catch (e) {
-      if (e.status !== 401) clear(header).append(h('h1', {}, `Session ${id}`), notice('error', e.status === 404 ? 'No such session.' : e.message));
+      if (e.status !== 401) fill(header, h('h1', {}, `Session ${id}`), notice('error', e.status === 404 ? 'No such session.' : e.message));
     }
   }
 

@@ -1,5 +1,5 @@
 // Sessions: every snapshot and profile session, newest first, with live progress.
-import { h, clear, empty, notice, debounce } from '../dom.js';
+import { h, fill, clear, empty, notice, debounce } from '../dom.js';
 import { ago, millis } from '../format.js';
 import { countTargets, sessionTargets, progressBar, summary } from '../progress.js';
 
@@ -14,7 +14,7 @@ export function mount(root, _params, { api, events }) {
     try {
       sessions = (await api.get('/api/v1/sessions?limit=100')).sessions || [];
     } catch (e) {
-      if (e.status !== 401) clear(list).append(notice('error', `Could not load sessions: ${e.message}`));
+      if (e.status !== 401) fill(list, notice('error', `Could not load sessions: ${e.message}`));
       return;
     }
     clear(list);

@@ -1,6 +1,6 @@
 // One snapshot: threads folded by identical stack with their counts, each group expandable to
 // its frames (function, file:line, module+offset), and copy-as-text (the API's text format).
-import { h, clear, notice } from '../dom.js';
+import { h, fill, clear, notice } from '../dom.js';
 import { micros, dateTime } from '../format.js';
 import { framesTable, summaryFrame } from '../frames.js';
 import { copyText } from '../clipboard.js';
@@ -19,7 +19,7 @@ export function mount(root, { id }, { api, download }) {
       const ok = await copyText(text, status);
       status.prepend(notice('ok', ok ? 'Copied the snapshot as text.' : 'The clipboard is not available here: copy the text below.'));
     } catch (e) {
-      clear(status).append(notice('error', `Could not copy: ${e.message}`));
+      fill(status, notice('error', `Could not copy: ${e.message}`));
     }
   }
 
@@ -29,11 +29,11 @@ export function mount(root, { id }, { api, download }) {
     try {
       [grouped, full] = await Promise.all([api.get(`${base}?group=stack`), api.get(base)]);
     } catch (e) {
-      if (e.status !== 401) clear(header).append(h('h1', {}, `Snapshot ${id}`), notice('error', e.status === 404 ? 'No such snapshot.' : e.message));
+      if (e.status !== 401) fill(header, h('h1', {}, `Snapshot ${id}`), notice('error', e.status === 404 ? 'No such snapshot.' : e.message));
       return;
     }
     const pauses = (full.threads || []).map((t) => t.pause_us || 0);
-    clear(header).append(
+    fill(header, 
       h('h1', {}, `Snapshot ${id}: ${grouped.comm} (pid ${grouped.pid})`),
       h('p', { class: 'meta' },
         `${grouped.thread_count} threads in ${grouped.groups.length} distinct stacks, taken ${dateTime(full.taken_at_ms)}, `,
@@ -45,7 +45,7 @@ export function mount(root, { id }, { api, download }) {
         h('button', { type: 'button', class: 'quiet', onclick: () => download(`${base}?format=folded`, `snapshot-${id}.folded`) }, 'Download folded'),
         h('button', { type: 'button', class: 'quiet', onclick: () => setAll(true) }, 'Expand all'),
         h('button', { type: 'button', class: 'quiet', onclick: () => setAll(false) }, 'Collapse all')));
-    clear(groups).append(...grouped.groups.map((g, i) => {
+    fill(groups, ...grouped.groups.map((g, i) => {
       const names = [...new Set(g.names || [])].join(', ');
       return h('details', { class: 'stack-group', open: grouped.groups.length <= 3 || i === 0 },
         h('summary', {},
