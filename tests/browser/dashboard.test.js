@@ -59,7 +59,7 @@ afterEach(async () => {
 
 async function open(name, { hash = '#/processes', docs = false, ...options } = {}) {
   current = { ...(await openPage(browser, options)), name, docs };
-  await current.page.goto(`${coordinator.dashboardUrl.replace('/?', `/?`)}${hash}`);
+  await current.page.goto(`${coordinator.dashboardUrl}${hash}`);
   await current.page.locator('#connection[data-state="live"]').waitFor();
   return current.page;
 }
@@ -84,6 +84,13 @@ test('the token is taken from the URL, kept for the tab and stripped from the ad
   const page = await open('login-url');
   assert.ok(!page.url().includes('token'), page.url());
   assert.equal(await page.evaluate(() => sessionStorage.getItem('dbgcoord_token')), coordinator.token);
+  // The static files need no token and carry a strict CSP; the API still needs the token.
+  const index = await fetch(`${coordinator.base}/`);
+  assert.equal(index.status, 200);
+  assert.equal(index.headers.get('content-type'), 'text/html; charset=utf-8');
+  assert.match(index.headers.get('content-security-policy'), /default-src 'none'; script-src 'self'/);
+  assert.equal((await fetch(`${coordinator.base}/js/main.js`)).headers.get('content-type'), 'text/javascript; charset=utf-8');
+  assert.equal((await fetch(`${coordinator.base}/api/v1/processes`)).status, 401);
   // Every /api call carries it as a header: a reload without it in the URL still works.
   await page.reload();
   await page.locator('#connection[data-state="live"]').waitFor();
@@ -92,13 +99,14 @@ test('the token is taken from the URL, kept for the tab and stripped from the ad
 });
 
 test('the process list shows the targets ranked, with the terms of their scores', async () => {
-  const page = await open('processes', { docs: true });
+  const page = await open('processes-filtered');
   for (const p of [...chains, hotcold]) await page.locator(`tr[data-pid="${p.pid}"]`).waitFor();
   const hotRow = page.locator(`tr[data-pid="${hotcold.pid}"]`);
   // profile_hotcold burns a CPU: its score has a "cpu" term, and it outranks the idle chains.
   await hotRow.locator('.terms li', { hasText: 'cpu' }).first().waitFor();
   const order = await page.locator('table.processes tbody tr').evaluateAll((rows) => rows.map((r) => Number(r.dataset.pid)));
   assert.ok(order.indexOf(hotcold.pid) < order.indexOf(chains[0].pid), 'the busy target ranks above the idle one');
+  await screenshot(page, 'processes', { docs: true });
   await page.locator('#process-filter').fill('targets/chain');
   const pids = await page.locator('table.processes tbody tr').evaluateAll((rows) => rows.map((r) => Number(r.dataset.pid)));
   for (const p of chains) assert.ok(pids.includes(p.pid), `chain ${p.pid} listed`);
@@ -107,7 +115,7 @@ test('the process list shows the targets ranked, with the terms of their scores'
 });
 
 test('a snapshot started from the UI shows live batch progress, then the folded stacks', async () => {
-  const page = await open('session', { docs: true, permissions: ['clipboard-read', 'clipboard-write'] });
+  const page = await open('snapshot', { docs: true, permissions: ['clipboard-read', 'clipboard-write'] });
   await mark(page);
   await page.locator('#process-filter').fill('targets/chain');
   for (const p of chains) await page.locator(`tr[data-pid="${p.pid}"]`).waitFor();
@@ -145,7 +153,7 @@ test('a snapshot started from the UI shows live batch progress, then the folded 
 });
 
 test('a profile shows a flame graph whose widest frames include the hot function', async () => {
-  const page = await open('profile', { docs: true });
+  const page = await open('profile-zoomed');
   await page.locator('#process-filter').fill(String(hotcold.pid));
   await page.getByRole('checkbox', { name: `select profile_hotcold (pid ${hotcold.pid})` }).check();
   await page.locator('#profile-duration').fill('3');
@@ -164,7 +172,7 @@ test('a profile shows a flame graph whose widest frames include the hot function
   await page.locator('.figure', { hasText: 'Effective rate' }).locator('dd', { hasText: 'Hz' }).waitFor();
   await page.locator('.figure', { hasText: 'Measured overhead' }).locator('dd', { hasText: '%' }).waitFor();
   // Search highlights, click zooms.
-  await page.locator('#flame-search').fill('profile_hot');
+  await page.locator('#flame-search').fill('profile_spin');
   await page.locator('#flame-matched', { hasText: /matched \d/ }).waitFor();
   assert.ok(await page.locator('.flame g.frame.match').count() >= 1);
   await screenshot(page, 'profile', { docs: true });
@@ -183,7 +191,7 @@ test('a profile shows a flame graph whose widest frames include the hot function
 test('a watched crasher dying makes its group appear without a reload; resolving it goes through the API', async () => {
   const crasher = start([target('crasher_O2'), 'null']);
   await crasher.waitForLine(/^ready$/);
-  const page = await open('errors', { docs: true });
+  const page = await open('error-resolved');
   await mark(page);
   await page.locator('#process-filter').fill(String(crasher.pid));
   await page.getByRole('checkbox', { name: `select crasher_O2 (pid ${crasher.pid})` }).check();

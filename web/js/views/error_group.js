@@ -25,7 +25,7 @@ function similarList(similar) {
 function registers(regs) {
   if (!regs || Object.keys(regs).length === 0) return null;
   return h('section', {}, h('h3', {}, 'Registers'),
-    h('dl', { class: 'registers' }, Object.entries(regs).map(([k, v]) => [h('dt', {}, k), h('dd', {}, h('code', {}, String(v)))])));
+    h('dl', { class: 'registers' }, Object.entries(regs).map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, h('code', {}, String(v)))))));
 }
 
 function variables(vars) {

@@ -51,6 +51,7 @@ export function mount(root, _params, { api, navigate }) {
   }
 
   function terms(p) {
+    if (!p.terms || p.terms.length === 0) return h('span', { class: 'muted' }, 'idle, small');
     return h('ul', { class: 'terms' }, (p.terms || []).map((t) =>
       h('li', { title: t.detail || '' }, h('b', {}, `${t.name} +${num(t.points, 1)}`), t.detail ? ` ${t.detail}` : '')));
   }

@@ -50,21 +50,21 @@ export function mount(root, { id }, { api, download }) {
       if (e.status !== 401) fill(header, h('h1', {}, `Profile ${id}`), notice('error', e.status === 404 ? 'No such profile.' : e.message));
       return;
     }
-    const requestedHz = p.hz ?? p.options?.hz;
-    const budget = p.max_overhead_pct ?? p.options?.max_overhead_pct;
+    const requestedHz = p.hz_requested ?? p.hz;
+    const budget = p.max_overhead_pct;
     const threads = p.threads || [];
     const select = h('select', { id: 'profile-thread', onchange: (e) => { thread = e.target.value; loadGraph(); } },
       h('option', { value: '' }, 'all threads'),
-      threads.map((t) => h('option', { value: t.tid }, `${t.name || 'thread'} (${t.tid})`)));
+      threads.map((t) => h('option', { value: t.tid }, `${t.name || 'thread'} (${t.tid}), ${num(t.samples)} samples`)));
     fill(header, 
       h('h1', {}, `Profile ${id}: ${p.comm || ''} (pid ${p.pid})`),
       h('dl', { class: 'figures' },
         figure('Effective rate', `${num(p.hz_effective, 1)} Hz`, requestedHz ? `of ${requestedHz} Hz requested${p.rate_limited ? ', limited by the budget' : ''}` : ''),
         figure('Measured overhead', `${num(p.overhead_pct, 3)} %`, budget ? `budget ${budget} %` : ''),
         figure('Samples', num(p.samples ?? p.samples_total), p.samples_reused ? `${num(p.samples_reused)} reused from idle threads` : ''),
-        figure('Duration', `${num(p.duration_s ?? p.elapsed_s, 1)} s`, p.stop_reason ? `(${p.stop_reason})` : ''),
+        figure('Duration', `${num(p.elapsed_s ?? p.duration_s, 1)} s`, `of ${num(p.duration_s, 1)} s${p.stop_reason && p.stop_reason !== 'duration' ? `, stopped: ${p.stop_reason}` : ''}`),
         figure('Pauses', micros(p.pause_us_total), `total, longest ${micros(p.pause_us_max)}`),
-        figure('Threads', num(threads.length), p.started_at_ms ? `started ${dateTime(p.started_at_ms)}` : '')),
+        figure('Threads', num(threads.length), p.start_unix_ns ? `started ${dateTime(p.start_unix_ns / 1e6)}` : '')),
       h('div', { class: 'toolbar' },
         h('label', { for: 'profile-thread' }, 'Thread'), select,
         h('span', { class: 'small' }, 'Download:'),
