@@ -188,6 +188,23 @@ test('a profile shows a flame graph whose widest frames include the hot function
   assertNoConsoleErrors(current.problems);
 });
 
+test('a running profile session is cancelled from the UI', async () => {
+  const page = await open('cancel');
+  await page.locator('#process-filter').fill(String(hotcold.pid));
+  await page.getByRole('checkbox', { name: `select profile_hotcold (pid ${hotcold.pid})` }).check();
+  await page.locator('#profile-duration').fill('120');
+  await page.getByRole('button', { name: 'Profile', exact: true }).click();
+  await page.waitForURL(/#\/sessions\/s-/);
+  const id = decodeURIComponent(page.url().split('#/sessions/')[1]);
+  await page.locator('.event-log li[data-type="profile_progress"]').first().waitFor({ timeout: 30000 });
+  await page.getByRole('button', { name: 'Cancel session' }).click();
+  await page.locator('#session-status', { hasText: 'cancelled' }).waitFor({ timeout: 30000 });
+  assert.equal((await coordinator.api('GET', `/api/v1/sessions/${id}`)).status, 'cancelled');
+  // What the profile collected before the cancel is kept.
+  await page.getByRole('link', { name: /^Profile \d+$/ }).waitFor();
+  assertNoConsoleErrors(current.problems);
+});
+
 test('a watched crasher dying makes its group appear without a reload; resolving it goes through the API', async () => {
   const crasher = start([target('crasher_O2'), 'null']);
   await crasher.waitForLine(/^ready$/);

@@ -3,7 +3,13 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const { chromium } = require('playwright-core');
+let chromium;
+try {
+  ({ chromium } = require('playwright-core'));
+} catch {
+  console.error('playwright-core is not installed: run `npm ci` in tests/browser (scripts/setup.sh does)');
+  process.exit(1);
+}
 
 const SCREENSHOT_DIR = process.env.DBG_SCREENSHOT_DIR || path.resolve(__dirname, '../../../build/tests/browser-screenshots');
 // Set by scripts/dashboard_screenshots.sh: the views' screenshots are also copied to docs/img.

@@ -63,4 +63,13 @@ function killAll() {
   }
 }
 
+// CTest's timeout or a Ctrl-C must not leave targets or a coordinator behind.
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
+  process.on(signal, () => {
+    killAll();
+    process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGHUP' ? 1 : 15));
+  });
+}
+process.on('exit', killAll);
+
 module.exports = { start, killAll };
