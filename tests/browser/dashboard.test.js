@@ -239,6 +239,35 @@ test('a watched crasher dying makes its group appear without a reload; resolving
   assertNoConsoleErrors(current.problems);
 });
 
+// The classifier (class, confidence, similar groups) is another feature's: until the server
+// sends those fields the page shows "unclassified" (checked above on the real API). Here the
+// real answers are extended with them, as the classifier will, to check that they are shown.
+test('class, confidence and similar groups are shown when the API provides them', async () => {
+  const page = await open('analysis', { hash: '#/errors' });
+  const groups = (await coordinator.api('GET', '/api/v1/errors?status=resolved')).groups;
+  assert.ok(groups.length >= 1, 'the crash test left a resolved group');
+  const id = groups[0].id;
+  await page.route(/\/api\/v1\/errors(\/\d+)?(\?.*)?$/, async (route) => {
+    const response = await route.fetch();
+    const body = await response.json();
+    const annotate = (g) => ({ ...g, class: 'null dereference', confidence: 0.93 });
+    const patched = body.groups
+      ? { ...body, groups: body.groups.map(annotate) }
+      : { ...annotate(body), class: null, confidence: null,
+          analysis: { class: 'null dereference', confidence: 0.93, similar: [{ id: 4242, score: 0.81, type: 'SIGSEGV/SEGV_MAPERR' }] } };
+    await route.fulfill({ response, json: patched });
+  });
+  await page.locator('#error-status').selectOption('resolved');
+  const row = page.locator(`table.errors tbody tr[data-group="${id}"]`);
+  await row.locator('.class', { hasText: 'null dereference' }).waitFor();
+  await row.locator('.class', { hasText: '93 %' }).waitFor();
+  await row.getByRole('link').click();
+  await page.locator('.facts .class', { hasText: 'null dereference' }).waitFor();
+  await page.locator('ul.similar a[href="#/errors/4242"]', { hasText: 'group 4242' }).waitFor();
+  await page.locator('ul.similar', { hasText: 'similarity 0.81' }).waitFor();
+  assertNoConsoleErrors(current.problems);
+});
+
 test('health shows the coordinator\'s figures as live charts', async () => {
   const page = await open('health', { hash: '#/health', docs: true });
   await page.locator('figure.chart').nth(4).waitFor();
@@ -294,6 +323,8 @@ test('narrow window: no sideways scrolling of the page, keyboard navigation work
   await page.keyboard.press('Tab');
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Sessions');
+  // Keyboard focus is visible.
+  assert.notEqual(await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle), 'none');
   await page.keyboard.press('Enter');
   await page.waitForURL(/#\/sessions$/);
   await page.locator('h1', { hasText: 'Sessions' }).waitFor();

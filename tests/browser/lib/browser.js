@@ -29,7 +29,8 @@ async function openPage(browser, { width = 1280, height = 800, permissions = [] 
   const context = await browser.newContext({ viewport: { width, height }, acceptDownloads: true });
   if (permissions.length) await context.grantPermissions(permissions);
   const page = await context.newPage();
-  page.setDefaultTimeout(20000);
+  // Generous: the CI box is a shared, noisy 2-core machine.
+  page.setDefaultTimeout(30000);
   const problems = [];
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
