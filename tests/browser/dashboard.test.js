@@ -250,11 +250,14 @@ test('class, confidence and similar groups are shown when the API provides them'
   await page.route(/\/api\/v1\/errors(\/\d+)?(\?.*)?$/, async (route) => {
     const response = await route.fetch();
     const body = await response.json();
-    const annotate = (g) => ({ ...g, class: 'null dereference', confidence: 0.93 });
+    // The shape the classifier's API documents: class and confidence on the group, the details
+    // in "analysis", up to 5 "similar" groups.
+    const annotate = (g) => ({ ...g, class: 'null_dereference', confidence: 0.93 });
     const patched = body.groups
       ? { ...body, groups: body.groups.map(annotate) }
-      : { ...annotate(body), class: null, confidence: null,
-          analysis: { class: 'null dereference', confidence: 0.93, similar: [{ id: 4242, score: 0.81, type: 'SIGSEGV/SEGV_MAPERR' }] } };
+      : { ...annotate(body),
+          analysis: { class: 'null_dereference', confidence: 0.93, explanation: 'fault address in the first page', model_version: 1 },
+          similar: [{ id: 4242, score: 0.81, type: 'SIGSEGV/SEGV_MAPERR', message: 'Segmentation fault' }] };
     await route.fulfill({ response, json: patched });
   });
   await page.locator('#error-status').selectOption('resolved');
@@ -263,6 +266,7 @@ test('class, confidence and similar groups are shown when the API provides them'
   await row.locator('.class', { hasText: '93 %' }).waitFor();
   await row.getByRole('link').click();
   await page.locator('.facts .class', { hasText: 'null dereference' }).waitFor();
+  await page.locator('.facts dd', { hasText: 'fault address in the first page' }).waitFor();
   await page.locator('ul.similar a[href="#/errors/4242"]', { hasText: 'group 4242' }).waitFor();
   await page.locator('ul.similar', { hasText: 'similarity 0.81' }).waitFor();
   assertNoConsoleErrors(current.problems);

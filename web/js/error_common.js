@@ -10,13 +10,14 @@ export function analysisOf(group) {
     cls: group.class ?? a.class ?? null,
     confidence: group.confidence ?? a.confidence ?? null,
     similar: group.similar ?? a.similar ?? null,
+    explanation: a.explanation ?? null,
   };
 }
 
 export function classLabel(group) {
   const { cls, confidence } = analysisOf(group);
   if (!cls) return h('span', { class: 'muted' }, 'unclassified');
-  return h('span', { class: 'class' }, cls, confidence != null ? h('span', { class: 'small' }, ` ${Math.round(confidence * 100)} %`) : null);
+  return h('span', { class: 'class' }, String(cls).replaceAll('_', ' '), confidence != null ? h('span', { class: 'small' }, ` ${Math.round(confidence * 100)} %`) : null);
 }
 
 const NEXT = { resolved: 'Resolve', ignored: 'Ignore', open: 'Reopen' };

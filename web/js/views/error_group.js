@@ -98,13 +98,14 @@ export function mount(root, { id }, { api, events }) {
       return;
     }
     const evs = g.events || [];
-    const { similar } = analysisOf(g);
+    const { similar, explanation } = analysisOf(g);
     fill(body, 
       h('h1', {}, `${g.type}`, h('span', { class: 'small' }, ` group ${g.id}`)),
       g.message ? h('p', { class: 'message big' }, g.message) : null,
       h('div', { class: 'toolbar' }, h('span', { class: `badge ${g.status}`, id: 'group-status' }, g.status), statusButtons(g, setStatus)),
       dl([
         ['Class', classLabel(g)],
+        ['Why this class', explanation],
         ['Count', num(g.count)],
         ['First seen', dateTime(g.first_seen)],
         ['Last seen', dateTime(g.last_seen)],
