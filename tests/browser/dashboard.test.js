@@ -272,6 +272,43 @@ test('class, confidence and similar groups are shown when the API provides them'
   assertNoConsoleErrors(current.problems);
 });
 
+test('an error reported through the API shows its frames and context', async () => {
+  const reported = await coordinator.api('POST', '/api/v1/errors/events', {
+    type: 'std::out_of_range', message: 'vector::_M_range_check: __n (which is 7) >= this->size() (which is 3)',
+    pid: 31337, comm: 'shop', context: { request_id: 'r-1' },
+    frames: [{ function: 'shop::Cart::item_at(unsigned long)', module: 'shop', offset: '0x2410', file: 'cart.cpp', line: 42 },
+      { function: 'main', module: 'shop', offset: '0x3100' }],
+  });
+  const page = await open('reported-error', { hash: `#/errors/${reported.group_ids[0]}` });
+  await page.locator('h1', { hasText: 'std::out_of_range' }).waitFor();
+  await page.locator('table.frames td.file', { hasText: 'cart.cpp:42' }).waitFor();
+  await page.locator('pre.json', { hasText: '"request_id": "r-1"' }).waitFor();
+  assertNoConsoleErrors(current.problems);
+});
+
+// Deadlock and busy-hang findings come from another feature (sessions with options.detect):
+// the real session answer is extended with the documented "findings" of a target.
+test('deadlock findings of a session\'s targets are shown when present', async () => {
+  const sessions = (await coordinator.api('GET', '/api/v1/sessions?limit=100')).sessions.filter((x) => x.kind === 'snapshot');
+  assert.ok(sessions.length >= 1, 'the snapshot test left a session');
+  const id = sessions[0].id;
+  const page = await open('findings', { hash: '#/sessions' });
+  await page.route(new RegExp(`/api/v1/sessions/${id}$`), async (route) => {
+    const response = await route.fetch();
+    const body = await response.json();
+    const target = body.batches[0].targets[0];
+    target.findings = [{ kind: 'deadlock', snapshots: 1, message: 'deadlock: 2 threads wait on each other',
+      mutexes: ['0x10', '0x20'],
+      threads: [{ tid: 11, name: 'dl-a', state: 'S', waits_on: '0x10', owner: 12, where: { function: 'take_second', file: 'dl.c', line: 44 } },
+        { tid: 12, name: 'dl-b', state: 'S', waits_on: '0x20', owner: 11, where: { function: 'take_first', file: 'dl.c', line: 30 } }] }];
+    await route.fulfill({ response, json: body });
+  });
+  await page.getByRole('link', { name: id }).click();
+  await page.locator('ul.findings', { hasText: 'deadlock: 2 threads wait on each other' }).waitFor();
+  await page.locator('ul.findings li.small', { hasText: 'dl-a 11 waits on 0x10 held by 12 in take_second (dl.c:44)' }).waitFor();
+  assertNoConsoleErrors(current.problems);
+});
+
 test('health shows the coordinator\'s figures as live charts', async () => {
   const page = await open('health', { hash: '#/health', docs: true });
   await page.locator('figure.chart').nth(4).waitFor();

@@ -45,6 +45,7 @@ function threads(list, omitted, crashFrames) {
     list.map((t) => h('details', { class: 'stack-group', open: !!t.crashing },
       h('summary', {}, h('span', { class: 'thread-count' }, `${t.name || 'thread'} ${t.tid}`),
         t.crashing ? h('span', { class: 'badge failed' }, 'crashing') : null, ' ',
+        t.waits_on ? h('span', { class: 'small' }, `waits on ${t.waits_on}${t.owner ? ` held by ${t.owner}` : ''} `) : null,
         h('span', { class: 'top-frame' }, summaryFrame(t.frames || (t.crashing ? crashFrames : null)))),
       framesTable(t.frames || (t.crashing ? crashFrames : null)))));
 }
@@ -69,8 +70,10 @@ function context(event) {
     ]),
     registers(c.registers),
     variables(c.variables),
-    isCrash ? threads(c.threads, c.omitted_threads, event.frames) : h('section', {}, h('h3', {}, 'Frames'), framesTable(event.frames)),
-    !isCrash && event.context && Object.keys(event.context).length
+    // Crashes and the deadlock/hang detector's findings carry every thread; reported errors
+    // their frames and an application's own context object.
+    Array.isArray(c.threads) ? threads(c.threads, c.omitted_threads, event.frames) : h('section', {}, h('h3', {}, 'Frames'), framesTable(event.frames)),
+    !isCrash && !Array.isArray(c.threads) && event.context && Object.keys(event.context).length
       ? h('section', {}, h('h3', {}, 'Context'), h('pre', { class: 'json' }, JSON.stringify(event.context, null, 2))) : null);
 }
 

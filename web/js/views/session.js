@@ -43,8 +43,20 @@ export function mount(root, { id }, { api, events }) {
     while (log.children.length > 200) log.lastChild.remove();
   }
 
+  // Deadlock / busy-hang findings (sessions with options.detect), when the coordinator has them.
+  function findings(t) {
+    if (!Array.isArray(t.findings)) return null;
+    if (t.findings.length === 0) return h('span', { class: 'muted' }, 'no deadlock or hang found');
+    return h('ul', { class: 'findings' }, t.findings.map((f) => h('li', {},
+      h('span', { class: 'badge failed' }, f.kind), ' ', f.message || '',
+      (f.threads || []).length ? h('ul', {}, f.threads.map((th) => h('li', { class: 'small' },
+        `${th.name || 'thread'} ${th.tid}`, th.waits_on ? ` waits on ${th.waits_on}` : '', th.owner ? ` held by ${th.owner}` : '',
+        th.where?.function ? ` in ${th.where.function}${th.where.file ? ` (${th.where.file}:${th.where.line ?? '?'})` : ''}` : ''))) : null)));
+  }
+
   function targetDetail(t) {
     if (t.error) return h('span', { class: 'error-text' }, `${t.error.code}: ${t.error.message || ''}`);
+    if (t.findings) return findings(t);
     const p = liveProgress.get(t.pid) || t.progress;
     if (p && (t.status === 'running' || t.profile_id)) {
       return `${num(p.samples)} samples, ${num(p.hz_effective, 1)} Hz effective, overhead ${num(p.overhead_pct, 2)} %`;
