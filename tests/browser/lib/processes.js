@@ -24,23 +24,22 @@ function start(argv, { env } = {}) {
   }
   child.stdin.on('error', () => {});  // a target that exits before reading its stdin
 
+  // Resolves with the match of the first line (already printed or to come) matching re; rejects
+  // after ms, or when the process exits first, with its output for the test's failure message.
   function waitForLine(re, ms = 20000) {
     for (const line of lines) { const m = re.exec(line); if (m) return Promise.resolve(m); }
     return new Promise((resolve, reject) => {
-      const w = { re, resolve };
-      waiters.push(w);
-      const timer = setTimeout(() => {
-        waiters.splice(waiters.indexOf(w), 1);
-        reject(new Error(`${argv[0]}: no line matching ${re} within ${ms} ms; output:\n${lines.join('\n')}`));
-      }, ms);
-      exited.then(({ code, signal }) => {
-        if (!waiters.includes(w)) return;
+      const w = { re, resolve: (m) => { clearTimeout(timer); resolve(m); } };
+      const fail = (why) => {
+        const i = waiters.indexOf(w);
+        if (i < 0) return;  // already matched
+        waiters.splice(i, 1);
         clearTimeout(timer);
-        waiters.splice(waiters.indexOf(w), 1);
-        reject(new Error(`${argv[0]} exited (${code ?? signal}) before printing ${re}; output:\n${lines.join('\n')}`));
-      });
-      const origResolve = w.resolve;
-      w.resolve = (m) => { clearTimeout(timer); origResolve(m); };
+        reject(new Error(`${argv[0]}: no line matching ${re} (${why}); output:\n${lines.join('\n')}`));
+      };
+      const timer = setTimeout(() => fail(`not within ${ms} ms`), ms);
+      waiters.push(w);
+      exited.then(({ code, signal }) => fail(`exited with ${code ?? signal}`));
     });
   }
 
