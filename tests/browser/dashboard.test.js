@@ -217,6 +217,15 @@ test('a watched crasher dying makes its group appear without a reload; resolving
   await page.getByRole('link', { name: 'See errors' }).click();
   await page.getByText('No open error groups.').waitFor();
   await page.locator('td', { hasText: `pid ${crasher.pid}` }).waitFor();
+  // dbgcoord's sockets (its listener, the page's connections) must not leak into the watcher it
+  // started: a killed coordinator's port would stay bound, and the restart would fail.
+  const { watcher_pid: watcher } = await coordinator.api('GET', '/api/v1/watches');
+  assert.ok(watcher > 0);
+  // (0..2 are its standard streams, shared with dbgcoord on purpose: node's pipes are sockets.)
+  const sockets = fs.readdirSync(`/proc/${watcher}/fd`).filter((fd) => Number(fd) > 2)
+    .map((fd) => { try { return fs.readlinkSync(`/proc/${watcher}/fd/${fd}`); } catch { return ''; } })
+    .filter((link) => link.startsWith('socket:'));
+  assert.deepEqual(sockets, [], 'the crash watcher holds none of dbgcoord\'s sockets');
   crasher.child.stdin.write('go\n');
   const row = page.locator('table.errors tbody tr', { hasText: 'SIGSEGV' });
   await row.waitFor();
