@@ -38,6 +38,7 @@
 #include "coordinator/store/store.hpp"
 #include "coordinator/watch/watch_manager.hpp"
 #include "coordinator/watch/watch_routes.hpp"
+#include "coordinator/web/static_files.hpp"
 
 namespace dbg::coord {
 
@@ -65,6 +66,14 @@ std::vector<ranking::RankRule> load_rank_rules(const std::optional<std::filesyst
   auto rules = ranking::parse_rules(j);
   if (!rules) throw std::runtime_error("--rank-rules file " + file->string() + ": " + rules.error().message);
   return rules.value();
+}
+
+// http://HOST:PORT/?token=T, with the loopback address for a wildcard listen address.
+std::string dashboard_url(const ListenAddress& bound, const std::string& token) {
+  ListenAddress shown = bound;
+  if (shown.host == "0.0.0.0") shown.host = "127.0.0.1";
+  if (shown.host == "::") shown.host = "::1";
+  return "http://" + shown.to_string() + "/?token=" + token;
 }
 
 }  // namespace
@@ -143,6 +152,8 @@ int run(const Config& config) {
   profiles::add_profile_routes(*router, *store);
   logging::add_logging_routes(*router);
   metrics::add_metrics_routes(*router, metrics::MetricsSources{pool, *store, *hub, scheduler, started});
+  // The dashboard's static files at "/": no token (they hold no data); the page sends it.
+  web::add_static_routes(*router);
   // Every /api route and /metrics need the token (header only); /healthz stays open.
   router->set_auth(auth::token_check(token.token, false));
 
@@ -174,6 +185,10 @@ int run(const Config& config) {
   // Plain stdout, not the logger: this line is the machine-readable contract (tests and scripts
   // parse the port when --listen asked for port 0), and stdout may be a pipe, hence the flush.
   std::printf("dbgcoord listening on http://%s (data: %s)\n", bound.to_string().c_str(), data_dir.c_str());
+  // The dashboard URL logs the browser in once (the page keeps the token for the tab and strips
+  // it from the address bar). On stdout only, like the token file it comes from: never in the
+  // log files. A wildcard listen address is not something a browser can open: loopback then.
+  std::printf("dashboard: %s\n", dashboard_url(bound, token.token).c_str());
   std::fflush(stdout);
 
   std::vector<std::thread> io_threads;

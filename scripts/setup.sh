@@ -31,6 +31,8 @@ packages=(
   elfutils gdb util-linux procps curl python3
   # independent checks of the profile exports (tests/js: speedscope's schema, a pprof decoder)
   nodejs
+  # the dashboard's browser tests (tests/browser: playwright-core drives Debian's chromium)
+  chromium
   # promtool (in Debian 12's prometheus package): coordinator_ops_test checks /metrics with it
   prometheus
 )
@@ -58,6 +60,13 @@ fi
 if [[ ! -d tests/js/node_modules/pprof-format || tests/js/package-lock.json -nt tests/js/node_modules ]]; then
   echo "setup: installing the profile export validators (npm ci in tests/js)"
   (cd tests/js && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# The dashboard's browser tests drive chromium with playwright-core, pinned in
+# tests/browser/package-lock.json (no browser download: Debian's chromium is used).
+if [[ ! -d tests/browser/node_modules/playwright-core || tests/browser/package-lock.json -nt tests/browser/node_modules ]]; then
+  echo "setup: installing the dashboard test driver (npm ci in tests/browser)"
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 ((build)) || exit 0

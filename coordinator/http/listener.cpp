@@ -1,5 +1,11 @@
 #include "coordinator/http/listener.hpp"
 
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -44,8 +50,10 @@ class Listener::Acceptor : public std::enable_shared_from_this<Acceptor> {
     auto check = [&](const char* step) {
       if (ec) throw ListenError("cannot listen on " + address.to_string() + ": " + step + ": " + ec.message());
     };
-    acceptor_.open(endpoint.protocol(), ec);
+    protocol_ = endpoint.protocol();
+    acceptor_.open(protocol_, ec);
     check("open");
+    close_on_exec(acceptor_.native_handle());
     // SO_REUSEADDR lets a restarted server bind while old connections sit in TIME_WAIT. On Linux
     // it does not let two listeners share a port (that is SO_REUSEPORT), so "address in use"
     // still reports a second server.
@@ -55,6 +63,9 @@ class Listener::Acceptor : public std::enable_shared_from_this<Acceptor> {
     check("bind");
     acceptor_.listen(net::socket_base::max_listen_connections, ec);
     check("listen");
+    // do_accept() calls accept4 itself once the socket is readable: never block there.
+    acceptor_.native_non_blocking(true, ec);
+    check("non-blocking");
   }
 
   ListenAddress local_address() const {
@@ -80,12 +91,39 @@ class Listener::Acceptor : public std::enable_shared_from_this<Acceptor> {
   }
 
  private:
+  // Asio opens and accepts sockets without SOCK_CLOEXEC, so every child we start (workers, the
+  // crash watcher) would inherit the listening socket and open connections: a killed dbgcoord's
+  // port would stay bound by its watcher, and a connection we close would not end for the
+  // client while a child still holds it. The listener is marked close-on-exec once; connections
+  // are accepted with accept4(SOCK_CLOEXEC) here rather than by async_accept, so that no fork on
+  // another thread can come between the accept and the flag.
+  static void close_on_exec(int fd) {
+    int flags = ::fcntl(fd, F_GETFD);
+    if (flags >= 0) ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+  }
+
   void do_accept() {
+    acceptor_.async_wait(tcp::acceptor::wait_read, [self = shared_from_this()](error_code ec) { self->on_readable(ec); });
+  }
+
+  void on_readable(error_code ec) {
+    if (ec) return on_accept(ec, tcp::socket(ioc_));
+    int fd = ::accept4(acceptor_.native_handle(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0) {
+      // Another wake-up took it, or the client gave up before we accepted: wait again.
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNABORTED || errno == EINTR) return do_accept();
+      return on_accept(error_code(errno, boost::system::system_category()), tcp::socket(ioc_));
+    }
     // Each connection gets its own strand, so a later multi-threaded io_context needs no change
     // in the session code.
-    acceptor_.async_accept(net::make_strand(ioc_), [self = shared_from_this()](error_code ec, tcp::socket socket) {
-      self->on_accept(ec, std::move(socket));
-    });
+    tcp::socket socket(net::make_strand(ioc_));
+    error_code assign_ec;
+    socket.assign(protocol_, fd, assign_ec);
+    if (assign_ec) {
+      ::close(fd);
+      return on_accept(assign_ec, tcp::socket(ioc_));
+    }
+    on_accept({}, std::move(socket));
   }
 
   void on_accept(error_code ec, tcp::socket socket) {
@@ -116,6 +154,7 @@ class Listener::Acceptor : public std::enable_shared_from_this<Acceptor> {
 
   net::io_context& ioc_;
   tcp::acceptor acceptor_;
+  tcp protocol_ = tcp::v4();
   net::steady_timer retry_timer_;
   std::shared_ptr<const ServerContext> context_;
   std::shared_ptr<ConnectionLimit> connections_;
