@@ -15,6 +15,7 @@ function describe(event) {
   switch (event.type) {
     case 'session_created': return `${d.targets} targets in ${d.batches} batches`;
     case 'batch_dispatched': return `batch ${d.index + 1}: pids ${(d.pids || []).join(', ')}`;
+    case 'batch_captured': return `batch ${d.index + 1} captured in ${millis(d.elapsed_ms)}, storing`;
     case 'batch_done': return `batch ${d.index + 1} done in ${millis(d.elapsed_ms)}`;
     case 'snapshot_stored': return `pid ${d.pid}: snapshot ${d.snapshot_id}`;
     case 'profile_stored': return `pid ${d.pid}: profile ${d.profile_id} (${num(d.samples)} samples)`;
@@ -22,6 +23,7 @@ function describe(event) {
     case 'job_failed': return `pid ${d.pid}: ${d.error?.code || ''} ${d.error?.message || ''}`;
     case 'session_done':
     case 'session_cancelled': return `${d.status} in ${millis(d.total_ms)}`;
+    case 'session_failed': return `failed: ${d.reason || ''}`;
     default: return '';
   }
 }
