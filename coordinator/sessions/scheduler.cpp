@@ -68,6 +68,7 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
   std::deque<std::string> finished_order;  // oldest first, to bound memory
   std::atomic<size_t> pending{0};          // targets admitted and not finished
   uint64_t profile_bytes_granted = 0;      // sample budgets handed to running profile jobs
+  bool stopping = false;                   // shutdown(): no new sessions, none dispatched
 
   static std::string job_tag(const Session& s, size_t b, size_t i) {
     return s.id + "/" + std::to_string(b) + "/" + std::to_string(i);
@@ -106,6 +107,10 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
   }
 
   void admit(SessionRequest request, std::vector<ResolvedTarget> targets, JsonDone done) {
+    if (stopping) {
+      done(Error{"shutting_down", "the coordinator is stopping"});
+      return;
+    }
     // Admission: a bounded amount of work waits; beyond it the client retries later (503).
     size_t before = pending.fetch_add(targets.size());
     if (before + targets.size() > config.max_pending_targets) {
@@ -132,7 +137,8 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
       if (!r) {
         self->pending.fetch_sub(live->session.target_count());
         self->sessions.erase(live->session.id);
-        done(Error{"internal", "could not store the session: " + r.error().message});
+        // A full disk keeps its code (507, store/store.cpp); anything else is internal.
+        done(Error{r.error().code == "disk_full" ? "disk_full" : "internal", "could not store the session: " + r.error().message});
         return;
       }
       self->hub.publish("session", "session_created",
@@ -145,7 +151,7 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
 
   void dispatch_next_batch(const std::shared_ptr<Live>& live) {
     Session& s = live->session;
-    if (s.finished()) return;
+    if (s.finished() || stopping) return;
     if (live->next_batch >= s.batches.size()) {
       finish(live, "done");
       return;
@@ -202,6 +208,11 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
   void job_failed(const std::shared_ptr<Live>& live, size_t b, size_t i, const Error& error) {
     Session& s = live->session;
     SessionTarget& t = s.batches[b].targets[i];
+    // Already failed by shutdown(): the pool's "shutting_down" answer changes nothing.
+    if (t.status == "failed" && t.error) {
+      target_finished(live, b);
+      return;
+    }
     t.status = "failed";
     t.error = error;
     hub.publish("job", "job_failed", {{"session_id", s.id}, {"pid", t.pid}, {"error", error}});
@@ -331,6 +342,41 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
     }
   }
 };
+
+void Scheduler::shutdown(std::function<void()> done) {
+  boost::asio::dispatch(state_->strand, [s = state_, done = std::move(done)]() mutable {
+    s->stopping = true;
+    std::vector<std::shared_ptr<State::Live>> ending;
+    for (auto& [id, live] : s->sessions)
+      if (!live->session.finished()) ending.push_back(live);
+    if (ending.empty()) return done();
+    // `done` once every ended session is committed; a failed save still counts (it is logged,
+    // and the next start marks the row failed anyway).
+    auto left = std::make_shared<size_t>(ending.size());
+    auto all_saved = [left, done = std::move(done)](Result<void>) {
+      if (--*left == 0) done();
+    };
+    for (auto& live : ending) {
+      Session& session = live->session;
+      for (auto& batch : session.batches) {
+        if (batch.status == "queued" || batch.status == "running") batch.status = "failed";
+        for (auto& t : batch.targets) {
+          if (t.status != "queued" && t.status != "running") continue;
+          t.status = "failed";
+          t.error = Error{"shutting_down", "the coordinator stopped during the session"};
+        }
+      }
+      session.reason = "the coordinator is stopping";
+      session.status = "failed";
+      session.total_ms = ms_since(live->started);
+      session.finished_at_ms = unix_ms();
+      s->hub.publish("session", "session_done",
+                     {{"id", session.id}, {"status", session.status}, {"reason", *session.reason}});
+      spdlog::warn("session {} ended by the stop", session.id);
+      s->persist(live, all_saved);
+    }
+  });
+}
 
 Scheduler::Scheduler(boost::asio::any_io_executor executor, boost::asio::any_io_executor blocking, SchedulerConfig config,
                      pool::WorkerPool& pool, store::Store& store, events::Hub& hub, TargetResolver& resolver)
