@@ -3,6 +3,7 @@
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <deque>
 #include <random>
@@ -51,7 +52,18 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
     std::chrono::steady_clock::time_point batch_started;
     size_t next_batch = 0;
     size_t in_flight = 0;  // targets of the current batch not finished yet
+    // The session's end (done, cancelled) is committed. Until then the API shows it "running":
+    // a client that saw "done" must find it done after a crash (coordinator_kill9_test caught
+    // GET answering "done" from memory while the row still said "running").
+    bool end_committed = false;
   };
+
+  // The session as the API may show it: what is committed, never more.
+  static nlohmann::json visible_json(const Live& live) {
+    nlohmann::json j = to_json(live.session);
+    if (live.session.finished() && !live.end_committed) j["status"] = "running";
+    return j;
+  }
 
   State(boost::asio::any_io_executor ex, boost::asio::any_io_executor b, SchedulerConfig c, pool::WorkerPool& p,
         store::Store& s, events::Hub& h, TargetResolver& r)
@@ -327,19 +339,40 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
     dispatch_next_batch(live);
   }
 
-  void finish(const std::shared_ptr<Live>& live, const std::string& status) {
+  // Ends the session; `committed` (on the strand) and the session_done/cancelled event follow
+  // the COMMIT of its final row, like every other acknowledgement.
+  void finish(const std::shared_ptr<Live>& live, const std::string& status, std::function<void()> committed = nullptr) {
     Session& s = live->session;
     s.status = status;
     s.total_ms = ms_since(live->started);
     s.finished_at_ms = unix_ms();
-    persist(live);
-    hub.publish("session", status == "cancelled" ? "session_cancelled" : "session_done",
-                {{"id", s.id}, {"status", s.status}, {"total_ms", *s.total_ms}, {"progress", progress(s)}});
-    finished_order.push_back(s.id);
-    while (finished_order.size() > config.max_sessions_in_memory) {
-      sessions.erase(finished_order.front());  // still in the store
-      finished_order.pop_front();
-    }
+    persist_end(live, std::move(committed));
+  }
+
+  // Saves the final row, and again every second while that fails (a full disk): the session
+  // stays "running" to the API until its end is durable, then it is announced.
+  void persist_end(const std::shared_ptr<Live>& live, std::function<void()> committed) {
+    persist(live, [self = shared_from_this(), live, committed = std::move(committed)](Result<void> r) mutable {
+      if (!r) {
+        // While stopping there is no retrying: the next start marks the row failed.
+        if (self->stopping) return;
+        auto timer = std::make_shared<boost::asio::steady_timer>(self->strand, std::chrono::seconds(1));
+        timer->async_wait([self, live, timer, committed = std::move(committed)](const boost::system::error_code&) mutable {
+          self->persist_end(live, std::move(committed));
+        });
+        return;
+      }
+      live->end_committed = true;
+      Session& s = live->session;
+      self->hub.publish("session", s.status == "cancelled" ? "session_cancelled" : "session_done",
+                        {{"id", s.id}, {"status", s.status}, {"total_ms", *s.total_ms}, {"progress", self->progress(s)}});
+      self->finished_order.push_back(s.id);
+      while (self->finished_order.size() > self->config.max_sessions_in_memory) {
+        self->sessions.erase(self->finished_order.front());  // still in the store
+        self->finished_order.pop_front();
+      }
+      if (committed) committed();
+    });
   }
 };
 
@@ -373,7 +406,10 @@ void Scheduler::shutdown(std::function<void()> done) {
       s->hub.publish("session", "session_done",
                      {{"id", session.id}, {"status", session.status}, {"reason", *session.reason}});
       spdlog::warn("session {} ended by the stop", session.id);
-      s->persist(live, all_saved);
+      s->persist(live, [live, all_saved](Result<void> r) {
+        live->end_committed = static_cast<bool>(r);
+        all_saved(r);
+      });
     }
   });
 }
@@ -435,7 +471,7 @@ void Scheduler::create(SessionRequest request, JsonDone done) {
 void Scheduler::get(std::string id, JsonDone done) {
   boost::asio::dispatch(state_->strand, [s = state_, id = std::move(id), done = std::move(done)]() mutable {
     if (auto it = s->sessions.find(id); it != s->sessions.end()) {
-      done(to_json(it->second->session));
+      done(State::visible_json(*it->second));
       return;
     }
     s->store.load_session(id, [s, id, done = std::move(done)](std::optional<store::SessionRow> row) mutable {
@@ -458,7 +494,7 @@ void Scheduler::list(size_t limit, JsonDone done) {
         for (const auto& row : rows) {
           // The live copy is fresher than the last persisted one.
           auto it = s->sessions.find(row.id);
-          out.push_back(it != s->sessions.end() ? to_json(it->second->session) : row.body);
+          out.push_back(it != s->sessions.end() ? State::visible_json(*it->second) : row.body);
         }
         done(nlohmann::json{{"sessions", std::move(out)}});
       });
@@ -508,8 +544,8 @@ void Scheduler::cancel(std::string id, JsonDone done) {
     }
     live->next_batch = session.batches.size();
     session.reason = "cancelled by request";
-    s->finish(live, "cancelled");
-    done(to_json(session));
+    // Answered once the cancellation is committed (a 200 is an acknowledgement).
+    s->finish(live, "cancelled", [live, done = std::move(done)] { done(to_json(live->session)); });
   });
 }
 

@@ -87,7 +87,7 @@ BOOST_AUTO_TEST_CASE(targets_that_exit_during_capture_end_their_sessions_with_a_
   TempDir data;
   Server server(data.path(), {"--workers", "2"});
   int captured = 0, failed = 0, gone = 0;
-  for (int i = 0; i < 20; ++i) {
+  for (int i = 0; i < 12; ++i) {
     // Lifetimes from 0 to 38 ms: some die before resolution, some during capture, some after.
     ChildProcess target({dbg::test::target_path("restless"), "exit", std::to_string((i * 7) % 40)});
     BOOST_REQUIRE(target.wait_for_line("ready", 10s));
@@ -115,13 +115,13 @@ BOOST_AUTO_TEST_CASE(targets_that_exec_or_fork_in_a_loop_are_captured_or_fail_cl
       ChildProcess target({dbg::test::target_path("restless"), mode});
       BOOST_REQUIRE(target.wait_for_line("ready", 10s));
       int captured = 0;
-      for (int i = 0; i < 20; ++i) {
+      for (int i = 0; i < 10; ++i) {
         auto t = snapshot_target(server, target.pid());
         BOOST_REQUIRE_MESSAGE(t, "the pid of a living target was refused");
         check_outcome(*t);
         captured += t->at("status") == "done" ? 1 : 0;
       }
-      BOOST_TEST_MESSAGE(mode << ": " << captured << " of 20 captured");
+      BOOST_TEST_MESSAGE(mode << ": " << captured << " of 10 captured");
       // The target lives on, running, untraced; its forked children were never traced either.
       BOOST_TEST(!target.wait(0ms).has_value(), "the target died");
       BOOST_TEST(eventually([&] { return released_and_running(target.pid()); }),
