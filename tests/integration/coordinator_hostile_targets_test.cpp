@@ -47,17 +47,21 @@ void check_outcome(const json& t) {
   }
 }
 
-// A forked child of the test that PTRACE_SEIZEs pid and then sleeps: "another debugger".
-// Killed (which releases the tracee) and reaped on destruction.
+// A forked child of the test that PTRACE_SEIZEs every thread of pid (as gdb attaches to all
+// of them) and then sleeps: "another debugger". Killed (which releases the tracees) and reaped
+// on destruction.
 class ForeignTracer {
  public:
   explicit ForeignTracer(pid_t target) {
+    const auto threads = dbg::test::thread_ids(target);  // before fork: no allocation after it
     int ready[2];
     BOOST_REQUIRE(::pipe2(ready, O_CLOEXEC) == 0);
     pid_ = ::fork();
     BOOST_REQUIRE(pid_ >= 0);
     if (pid_ == 0) {
-      char ok = ::ptrace(PTRACE_SEIZE, target, nullptr, nullptr) == 0 ? '1' : '0';
+      char ok = '1';
+      for (pid_t tid : threads)
+        if (::ptrace(PTRACE_SEIZE, tid, nullptr, nullptr) != 0) ok = '0';
       (void)!::write(ready[1], &ok, 1);
       for (;;) ::pause();
     }
