@@ -82,10 +82,14 @@ def summarize(run_dir):
     lines += [
         "",
         f"WebSocket: {ws['connected']} of {ws['requested']} clients connected ({ws['connect_errors']} refused); "
-        f"{ws['slow']} never read: the server closed {ws['slow_closed_by_server']} of them "
-        f"(`dbgcoord_websocket_dropped_clients_total` {fmt(metric(metrics, 'dbgcoord_websocket_dropped_clients_total'), 0)}); "
-        f"the {ws['fast']} reading clients received {ws['bytes_read_by_fast'] / 1e6:.1f} MB and "
-        f"{ws['fast_closed_by_server']} of them were closed by the server.",
+        f"{ws['slow']} never read, {ws['fast']} read (all from one Python thread, {ws['bytes_read_by_fast'] / 1e6:.1f} MB "
+        f"received). The server dropped **{fmt(metric(metrics, 'dbgcoord_websocket_dropped_clients_total'), 0)}** clients "
+        f"for being too slow (`dbgcoord_websocket_dropped_clients_total`; the same count of \"closing a slow "
+        f"event-stream client\" log lines), i.e. the 50 that never read and every reader the one Python thread "
+        f"could not keep up with (more than 1,024 events or 1 MiB queued); `dbgcoord_websocket_clients` was "
+        f"{fmt(metric(metrics, 'dbgcoord_websocket_clients'), 0)} afterwards. (The client-side count of closes, "
+        f"{ws['slow_closed_by_server']} slow / {ws['fast_closed_by_server']} reading, is not reliable: a dropped "
+        "client that does not read never sees the FIN behind its unread bytes.)",
         "",
         f"dbgcoord VmRSS: {mib(before)} before, {mib(connected[0] if connected else 0)} with the clients connected, "
         f"{mib(min(rss) if rss else 0)}–{mib(max(rss) if rss else 0)} during the load (sampled every second), "
