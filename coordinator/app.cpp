@@ -4,6 +4,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <csignal>
@@ -164,19 +165,37 @@ int run(const Config& config) {
   // headers on a WebSocket (the endpoint checks Origin against Host).
   context.events_auth = auth::token_check(token.token, true);
   context.limits = http::HttpLimits{};
+  context.limits.max_connections = config.max_connections;
   http::Listener listener(ioc, config.listen, std::move(context));
 
   // Installed before the startup line is printed: whoever reads that line may signal us at once,
   // and a signal before this point would kill us with the default action (no clean exit).
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  // A stop in order (tests/integration/coordinator_faults_test.cpp checks each step):
+  //  1. no new connections;
+  //  2. unfinished sessions end as "failed" with a reason and are committed (before this, a
+  //     clean stop left them "running" in the database until the next start);
+  //  3. workers and the watcher are killed: the kernel releases every thread they held
+  //     (PTRACE_SEIZE), so no target stays stopped or traced;
+  //  4. the io_context stops once step 2 is committed, or after kStopGrace whatever happens (a
+  //     disk that no longer answers must not keep a SIGTERMed server alive);
+  //  5. after run(): the store drains its queue and closes the database (last connection:
+  //     SQLite checkpoints and removes the WAL), the logger flushes its queue.
+  static constexpr auto kStopGrace = std::chrono::seconds(5);
+  boost::asio::steady_timer stop_guard(ioc);
   signals.async_wait([&](const boost::system::error_code& ec, int signal_number) {
     if (ec) return;
     DBG_LOG_INFO("received {}, stopping", ::strsignal(signal_number));
     listener.stop();
-    // Workers are killed; the kernel releases any thread they held, so no target stays stopped.
+    scheduler.shutdown([&ioc] { ioc.stop(); });
     pool.shutdown();
     watches.stop();
-    ioc.stop();
+    stop_guard.expires_after(kStopGrace);
+    stop_guard.async_wait([&ioc](const boost::system::error_code& e) {
+      if (e) return;
+      DBG_LOG_WARN("sessions not saved within {} s of the stop signal; stopping anyway", kStopGrace.count());
+      ioc.stop();
+    });
   });
 
   watches.start();

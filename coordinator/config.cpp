@@ -19,6 +19,7 @@ constexpr std::string_view kBatchSizeEnv = "DBGCOORD_BATCH_SIZE";
 constexpr std::string_view kRankRulesEnv = "DBGCOORD_RANK_RULES";
 constexpr std::string_view kMaxQueueEnv = "DBGCOORD_MAX_QUEUE";
 constexpr std::string_view kIoThreadsEnv = "DBGCOORD_IO_THREADS";
+constexpr std::string_view kMaxConnectionsEnv = "DBGCOORD_MAX_CONNECTIONS";
 constexpr std::size_t kMaxIoThreads = 64;
 constexpr std::size_t kMaxWorkers = 32;
 
@@ -136,6 +137,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
   std::optional<std::string> rank_rules_text;
   std::optional<std::string> max_queue_text;
   std::optional<std::string> io_threads_text;
+  std::optional<std::string> max_connections_text;
   std::optional<std::string> max_profile_duration_text;
   std::optional<std::string> profile_memory_text;
 
@@ -184,6 +186,9 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
     if (r > 0) continue;
     r = value_of("--io-threads", &io_threads_text);
     if (r < 0) return usage_error("--io-threads needs a value (1.." + std::to_string(kMaxIoThreads) + ")");
+    if (r > 0) continue;
+    r = value_of("--max-connections", &max_connections_text);
+    if (r < 0) return usage_error("--max-connections needs a value (1..65536)");
     if (r > 0) continue;
     r = value_of("--max-profile-duration", &max_profile_duration_text);
     if (r < 0) return usage_error("--max-profile-duration needs a value (seconds, 1..86400)");
@@ -252,6 +257,9 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
   if (!io_threads_text) io_threads_text = from_env(kIoThreadsEnv);
   if (io_threads_text && !parse_count(*io_threads_text, kMaxIoThreads, &out.config.io_threads))
     return usage_error("--io-threads: '" + *io_threads_text + "' is not a number from 1 to " + std::to_string(kMaxIoThreads));
+  if (!max_connections_text) max_connections_text = from_env(kMaxConnectionsEnv);
+  if (max_connections_text && !parse_count(*max_connections_text, 65536, &out.config.max_connections))
+    return usage_error("--max-connections: '" + *max_connections_text + "' is not a number from 1 to 65536");
   if (max_profile_duration_text && !parse_count(*max_profile_duration_text, 86400, &out.config.max_profile_duration_s))
     return usage_error("--max-profile-duration: '" + *max_profile_duration_text + "' is not a number from 1 to 86400");
   if (profile_memory_text && !parse_count(*profile_memory_text, 65536, &out.config.profile_memory_mb))
@@ -272,8 +280,8 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
 
 std::string help_text() {
   return R"(usage: dbgcoord [--listen HOST:PORT] [--data-dir DIR] [--token-file FILE] [--workers N]
-                [--batch-size N] [--max-queue N] [--io-threads N] [--rank-rules FILE]
-                [--allow-other-users] [--allow-remote] [--max-profile-duration S] [--profile-memory-mb N]
+                [--batch-size N] [--max-queue N] [--io-threads N] [--max-connections N]
+                [--rank-rules FILE] [--allow-other-users] [--allow-remote] [--max-profile-duration S] [--profile-memory-mb N]
                 [--help] [--version]
 
 dbgcoord coordinates debugging workers (stack snapshots, profiles, crash watches) on this host
@@ -291,6 +299,8 @@ flags:
                       would exceed it gets 503 + Retry-After (env DBGCOORD_MAX_QUEUE, default 4096)
   --io-threads N      threads serving HTTP, WebSocket and worker pipes, 1..64
                       (env DBGCOORD_IO_THREADS, default min(4, cores / 2), at least 1)
+  --max-connections N open HTTP and WebSocket connections at most, 1..65536; one more gets 503
+                      (env DBGCOORD_MAX_CONNECTIONS, default 256)
   --max-profile-duration S  longest profile a session may ask for, seconds (default 300)
   --profile-memory-mb N      sample memory of all running profiles together (default 50); each
                       profile job gets a share, and its oldest samples are evicted beyond it

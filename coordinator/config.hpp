@@ -43,6 +43,9 @@ struct Config {
   // Targets admitted and not finished, across sessions (--max-queue, DBGCOORD_MAX_QUEUE); a
   // session that would exceed it is refused with 503 and Retry-After.
   std::size_t max_queue = 4096;
+  // Open connections, HTTP and WebSocket together (--max-connections, DBGCOORD_MAX_CONNECTIONS,
+  // 1..65536); one more gets 503. Each costs a file descriptor and at most a bounded send queue.
+  std::size_t max_connections = 256;
   // Importance rules, a JSON file [{"name","match","weight"}] (--rank-rules, DBGCOORD_RANK_RULES).
   std::optional<std::filesystem::path> rank_rules_file;
   // Longest profile a session may ask for, seconds (--max-profile-duration, 1..86400).

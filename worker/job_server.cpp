@@ -106,7 +106,19 @@ int serve(std::istream& in, std::ostream& out, Snapshotter& snapshotter) {
   out << protocol::hello_line(static_cast<int>(::getpid())) << '\n' << std::flush;
   ProfileSampler sampler;
   std::string line;
-  while (std::getline(in, line)) {
+  for (;;) {
+    // A tracee that never stopped (typically a thread already exiting, or a process exiting or
+    // exec'ing while it was captured) is still ours until we wait for it: its process cannot be
+    // reaped by its parent, and an exec in it cannot finish, while we hold it. So an idle worker
+    // keeps collecting them instead of sleeping on stdin until the next job (found by
+    // coordinator_hostile_targets_test: targets that exited during a capture stayed zombies
+    // held by the idle worker). Only for our own stdin, the one serve() is given in practice.
+    while (&in == &std::cin && lingering_count() > 0 && in.rdbuf()->in_avail() <= 0) {
+      pollfd p{STDIN_FILENO, POLLIN, 0};
+      if (::poll(&p, 1, 10) != 0) break;  // input, EOF or error: getline handles it
+      release_lingering();
+    }
+    if (!std::getline(in, line)) break;
     if (line.empty()) continue;
     std::string answer;
     try {

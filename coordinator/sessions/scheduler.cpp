@@ -3,6 +3,7 @@
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <deque>
 #include <random>
@@ -58,7 +59,18 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
     size_t next_batch = 0;
     size_t capturing = 0;  // targets of the newest dispatched batch whose result is not back
     bool rejected = false;  // the session row could not be committed (see reject())
+    // The session's end (done, cancelled) is committed. Until then the API shows it "running":
+    // a client that saw "done" must find it done after a crash (coordinator_kill9_test caught
+    // GET answering "done" from memory while the row still said "running").
+    bool end_committed = false;
   };
+
+  // The session as the API may show it: what is committed, never more.
+  static nlohmann::json visible_json(const Live& live) {
+    nlohmann::json j = to_json(live.session);
+    if (live.session.finished() && !live.end_committed) j["status"] = "running";
+    return j;
+  }
 
   State(boost::asio::any_io_executor ex, boost::asio::any_io_executor b, SchedulerConfig c, pool::WorkerPool& p,
         store::Store& s, events::Hub& h, TargetResolver& r)
@@ -75,6 +87,7 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
   std::deque<std::string> finished_order;  // oldest first, to bound memory
   std::atomic<size_t> pending{0};          // targets admitted and not finished
   uint64_t profile_bytes_granted = 0;      // sample budgets handed to running profile jobs
+  bool stopping = false;                   // shutdown(): no new sessions, none dispatched
 
   static std::string job_tag(const Session& s, size_t b, size_t i) {
     return s.id + "/" + std::to_string(b) + "/" + std::to_string(i);
@@ -114,6 +127,10 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
   }
 
   void admit(SessionRequest request, std::vector<ResolvedTarget> targets, JsonDone done) {
+    if (stopping) {
+      done(Error{"shutting_down", "the coordinator is stopping"});
+      return;
+    }
     // Admission: a bounded amount of work waits; beyond it the client retries later (503).
     size_t before = pending.fetch_add(targets.size());
     if (before + targets.size() > config.max_pending_targets) {
@@ -145,8 +162,9 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
     // any session_done can.
     persist(live, [self = shared_from_this(), live, done](Result<void> r) {
       if (!r) {
+        // A full disk keeps its code (507, store/store.cpp); anything else is internal.
         self->reject(live, "could not store the session: " + r.error().message);
-        done(Error{"internal", "could not store the session: " + r.error().message});
+        done(Error{r.error().code == "disk_full" ? "disk_full" : "internal", "could not store the session: " + r.error().message});
         return;
       }
       done(to_json(live->session));
@@ -179,8 +197,8 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
 
   void dispatch_next_batch(const std::shared_ptr<Live>& live) {
     Session& s = live->session;
-    // After the last batch, the session ends when its last batch is finished (batch_finished).
-    if (s.finished() || live->next_batch >= s.batches.size()) return;
+    // After the last batch, the session ends when its last batch is finished (target_finished).
+    if (s.finished() || stopping || live->next_batch >= s.batches.size()) return;
     s.status = "running";
     SessionBatch& batch = s.batches[live->next_batch++];
     batch.status = "running";
@@ -233,6 +251,11 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
   void job_failed(const std::shared_ptr<Live>& live, size_t b, size_t i, const Error& error) {
     Session& s = live->session;
     SessionTarget& t = s.batches[b].targets[i];
+    // Already failed by shutdown(): the pool's "shutting_down" answer changes nothing.
+    if (t.status == "failed" && t.error) {
+      target_finished(live, b);
+      return;
+    }
     t.status = "failed";
     t.error = error;
     hub.publish("job", "job_failed", {{"session_id", s.id}, {"pid", t.pid}, {"error", error}});
@@ -366,28 +389,88 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
     hub.publish("batch", "batch_done",
                 {{"session_id", s.id}, {"index", batch.index}, {"elapsed_ms", *batch.elapsed_ms}, {"progress", progress(s)}});
     ++live->batches_finished;
-    if (s.status != "cancelled" && live->batches_finished == live->next_batch && live->next_batch == s.batches.size()) {
+    // A session already ended (cancelled, or failed by shutdown()) keeps its status.
+    if (!s.finished() && live->batches_finished == live->next_batch && live->next_batch == s.batches.size()) {
       finish(live, "done");
       return;
     }
     persist(live);
   }
 
-  void finish(const std::shared_ptr<Live>& live, const std::string& status) {
+  // Ends the session; `committed` (on the strand) and the session_done/cancelled event follow
+  // the COMMIT of its final row, like every other acknowledgement.
+  void finish(const std::shared_ptr<Live>& live, const std::string& status, std::function<void()> committed = nullptr) {
     Session& s = live->session;
     s.status = status;
     s.total_ms = ms_since(live->started);
     s.finished_at_ms = unix_ms();
-    persist(live);
-    hub.publish("session", status == "cancelled" ? "session_cancelled" : "session_done",
-                {{"id", s.id}, {"status", s.status}, {"total_ms", *s.total_ms}, {"progress", progress(s)}});
-    finished_order.push_back(s.id);
-    while (finished_order.size() > config.max_sessions_in_memory) {
-      sessions.erase(finished_order.front());  // still in the store
-      finished_order.pop_front();
-    }
+    persist_end(live, std::move(committed));
+  }
+
+  // Saves the final row, and again every second while that fails (a full disk): the session
+  // stays "running" to the API until its end is durable, then it is announced.
+  void persist_end(const std::shared_ptr<Live>& live, std::function<void()> committed) {
+    persist(live, [self = shared_from_this(), live, committed = std::move(committed)](Result<void> r) mutable {
+      if (!r) {
+        // While stopping there is no retrying: the next start marks the row failed.
+        if (self->stopping) return;
+        auto timer = std::make_shared<boost::asio::steady_timer>(self->strand, std::chrono::seconds(1));
+        timer->async_wait([self, live, timer, committed = std::move(committed)](const boost::system::error_code&) mutable {
+          self->persist_end(live, std::move(committed));
+        });
+        return;
+      }
+      live->end_committed = true;
+      Session& s = live->session;
+      self->hub.publish("session", s.status == "cancelled" ? "session_cancelled" : "session_done",
+                        {{"id", s.id}, {"status", s.status}, {"total_ms", *s.total_ms}, {"progress", self->progress(s)}});
+      self->finished_order.push_back(s.id);
+      while (self->finished_order.size() > self->config.max_sessions_in_memory) {
+        self->sessions.erase(self->finished_order.front());  // still in the store
+        self->finished_order.pop_front();
+      }
+      if (committed) committed();
+    });
   }
 };
+
+void Scheduler::shutdown(std::function<void()> done) {
+  boost::asio::dispatch(state_->strand, [s = state_, done = std::move(done)]() mutable {
+    s->stopping = true;
+    std::vector<std::shared_ptr<State::Live>> ending;
+    for (auto& [id, live] : s->sessions)
+      if (!live->session.finished()) ending.push_back(live);
+    if (ending.empty()) return done();
+    // `done` once every ended session is committed; a failed save still counts (it is logged,
+    // and the next start marks the row failed anyway).
+    auto left = std::make_shared<size_t>(ending.size());
+    auto all_saved = [left, done = std::move(done)](Result<void>) {
+      if (--*left == 0) done();
+    };
+    for (auto& live : ending) {
+      Session& session = live->session;
+      for (auto& batch : session.batches) {
+        if (batch.status == "queued" || batch.status == "running") batch.status = "failed";
+        for (auto& t : batch.targets) {
+          if (t.status != "queued" && t.status != "running") continue;
+          t.status = "failed";
+          t.error = Error{"shutting_down", "the coordinator stopped during the session"};
+        }
+      }
+      session.reason = "the coordinator is stopping";
+      session.status = "failed";
+      session.total_ms = ms_since(live->started);
+      session.finished_at_ms = unix_ms();
+      s->hub.publish("session", "session_done",
+                     {{"id", session.id}, {"status", session.status}, {"reason", *session.reason}});
+      spdlog::warn("session {} ended by the stop", session.id);
+      s->persist(live, [live, all_saved](Result<void> r) {
+        live->end_committed = static_cast<bool>(r);
+        all_saved(r);
+      });
+    }
+  });
+}
 
 Scheduler::Scheduler(boost::asio::any_io_executor executor, boost::asio::any_io_executor blocking, SchedulerConfig config,
                      pool::WorkerPool& pool, store::Store& store, events::Hub& hub, TargetResolver& resolver)
@@ -446,7 +529,7 @@ void Scheduler::create(SessionRequest request, JsonDone done) {
 void Scheduler::get(std::string id, JsonDone done) {
   boost::asio::dispatch(state_->strand, [s = state_, id = std::move(id), done = std::move(done)]() mutable {
     if (auto it = s->sessions.find(id); it != s->sessions.end()) {
-      done(to_json(it->second->session));
+      done(State::visible_json(*it->second));
       return;
     }
     s->store.load_session(id, [s, id, done = std::move(done)](std::optional<store::SessionRow> row) mutable {
@@ -469,7 +552,7 @@ void Scheduler::list(size_t limit, JsonDone done) {
         for (const auto& row : rows) {
           // The live copy is fresher than the last persisted one.
           auto it = s->sessions.find(row.id);
-          out.push_back(it != s->sessions.end() ? to_json(it->second->session) : row.body);
+          out.push_back(it != s->sessions.end() ? State::visible_json(*it->second) : row.body);
         }
         done(nlohmann::json{{"sessions", std::move(out)}});
       });
@@ -519,8 +602,8 @@ void Scheduler::cancel(std::string id, JsonDone done) {
     }
     live->next_batch = session.batches.size();
     session.reason = "cancelled by request";
-    s->finish(live, "cancelled");
-    done(to_json(session));
+    // Answered once the cancellation is committed (a 200 is an acknowledgement).
+    s->finish(live, "cancelled", [live, done = std::move(done)] { done(to_json(live->session)); });
   });
 }
 

@@ -64,6 +64,11 @@ class Scheduler {
   // crash. They are marked failed (their unfinished targets "interrupted"), never resumed:
   // their pids may belong to other processes by now.
   void fail_interrupted_sessions();
+  // At a stop (SIGTERM): refuses new sessions ("shutting_down", 503), ends every unfinished one
+  // as failed (reason "the coordinator is stopping"; its queued and running targets failed with
+  // "shutting_down") and calls `done` on the strand once those rows are committed. Without it a
+  // clean stop would leave sessions "running" in the database until the next start.
+  void shutdown(std::function<void()> done);
 
  private:
   struct State;

@@ -73,7 +73,7 @@ void Database::exec(std::string_view sql) {
   if (rc != SQLITE_OK) {
     std::string detail = message ? message : sqlite3_errstr(rc);
     sqlite3_free(message);
-    throw StoreError("database " + path_.string() + ": " + detail);
+    throw StoreError("database " + path_.string() + ": " + detail, rc);
   }
 }
 

@@ -15,7 +15,8 @@ Statement::Statement(Database& db, std::string_view sql) : db_(&db) {
   int rc = sqlite3_prepare_v3(db.handle(), sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &raw, &tail);
   statement_.reset(raw);
   if (rc != SQLITE_OK) {
-    throw StoreError("database " + db.path().string() + ": prepare '" + std::string(sql) + "': " + sqlite3_errmsg(db.handle()));
+    throw StoreError("database " + db.path().string() + ": prepare '" + std::string(sql) + "': " + sqlite3_errmsg(db.handle()),
+                     sqlite3_extended_errcode(db.handle()));
   }
   if (raw == nullptr) throw StoreError("database " + db.path().string() + ": empty statement '" + std::string(sql) + "'");
   // One statement per Statement: trailing SQL would silently never run.
@@ -28,7 +29,7 @@ Statement::Statement(Database& db, std::string_view sql) : db_(&db) {
 void Statement::fail(const char* what) const {
   const char* sql = sqlite3_sql(statement_.get());
   throw StoreError("database " + db_->path().string() + ": " + what + " '" + (sql ? sql : "") +
-                   "': " + sqlite3_errmsg(db_->handle()));
+                   "': " + sqlite3_errmsg(db_->handle()), sqlite3_extended_errcode(db_->handle()));
 }
 
 void Statement::bind(int index, std::int64_t value) {

@@ -30,6 +30,17 @@ constexpr auto kMaxBatchTime = std::chrono::milliseconds(5);
 
 constexpr const char* kErrorCode = "storage_error";
 
+// A full disk is not a bug: the API answers 507 with a reason the operator can act on
+// (api/errors.cpp), and the writes succeed again once space returns (SQLite rolls back what it
+// could not write; nothing half-written is committed). Every other failure stays storage_error.
+Error storage_error(const std::exception& e) {
+  const auto* store_error = dynamic_cast<const StoreError*>(&e);
+  if (store_error && (store_error->sqlite_code() & 0xff) == SQLITE_FULL) {
+    return Error{"disk_full", std::string("disk full: the file system holding the database has no space left (") + e.what() + ")"};
+  }
+  return Error{kErrorCode, e.what()};
+}
+
 int64_t now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
@@ -120,7 +131,7 @@ std::optional<Error> Store::Impl::apply(Job& job) {
     sql.get("RELEASE store_write")->run();
     return std::nullopt;
   } catch (const std::exception& e) {
-    std::string message = e.what();
+    Error failure = storage_error(e);
     known_stacks.clear();  // this write's new stacks are rolled back
     try {
       sql.get("ROLLBACK TO store_write")->run();
@@ -131,8 +142,8 @@ std::optional<Error> Store::Impl::apply(Job& job) {
       // transaction: fail the whole batch rather than commit it.
       if (in_transaction()) throw StoreError("rolling back a failed write: " + std::string(rollback.what()));
     }
-    DBG_LOG_WARN("store: write failed and was rolled back alone: {}", message);
-    return Error{kErrorCode, message};
+    DBG_LOG_WARN("store: write failed and was rolled back alone: {}", failure.message);
+    return failure;
   }
 }
 
@@ -158,7 +169,7 @@ void Store::Impl::run_batch(Job first) {
       outcomes.push_back(apply(batch.back()));
     }
     if (outcomes.back() && !in_transaction()) {
-      batch_error = Error{kErrorCode, "transaction rolled back by the database: " + outcomes.back()->message};
+      batch_error = Error{outcomes.back()->code, "transaction rolled back by the database: " + outcomes.back()->message};
     } else {
       transaction.commit();
       commits.fetch_add(1, std::memory_order_relaxed);
@@ -166,7 +177,7 @@ void Store::Impl::run_batch(Job first) {
   } catch (const std::exception& e) {
     // BEGIN or COMMIT failed (the Transaction's destructor rolled back): nothing of this batch
     // is in the database.
-    batch_error = Error{kErrorCode, e.what()};
+    batch_error = storage_error(e);
   }
   if (batch_error) {
     known_stacks.clear();  // the whole batch, its new stacks included, is rolled back

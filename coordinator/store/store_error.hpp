@@ -7,7 +7,14 @@ namespace dbg::coord::store {
 
 class StoreError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  // sqlite_code: SQLite's extended result code when SQLite reported the error (0 otherwise), so
+  // callers can tell a full disk (SQLITE_FULL) from a bug without parsing messages.
+  explicit StoreError(const std::string& message, int sqlite_code = 0)
+      : std::runtime_error(message), sqlite_code_(sqlite_code) {}
+  int sqlite_code() const { return sqlite_code_; }
+
+ private:
+  int sqlite_code_ = 0;
 };
 
 // The database was written by a newer dbgcoord; opening it could misread or damage its data.

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -578,11 +579,15 @@ void WatchManager::start() {
 }
 
 void WatchManager::stop() {
-  // Called on the io_context's only thread, so the strand is not running concurrently.
-  impl_->stopping = true;
-  impl_->scan_timer.cancel();
-  impl_->restart_timer.cancel();
-  if (impl_->watcher) impl_->watcher->kill("coordinator stopping");
+  // On the strand: with --io-threads > 1 the signal handler that calls this runs on any io
+  // thread, concurrently with the strand's handlers (the watcher's lines, scans). If the
+  // io_context stops before this runs, the destructor kills the watcher instead.
+  asio::dispatch(impl_->strand, [impl = impl_] {
+    impl->stopping = true;
+    impl->scan_timer.cancel();
+    impl->restart_timer.cancel();
+    if (impl->watcher) impl->watcher->kill("coordinator stopping");
+  });
 }
 
 void WatchManager::create(WatchRequest request, JsonDone done) {

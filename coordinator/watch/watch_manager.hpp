@@ -65,8 +65,8 @@ class WatchManager {
 
   // Resumes persisted watches (starting the watcher if one has a process) and the /proc scans.
   void start();
-  // Kills the watcher (the kernel releases its targets, running) and stops the scans. Call on
-  // the io_context's thread.
+  // Kills the watcher (the kernel releases its targets, running) and stops the scans. Any
+  // thread (it runs on the strand).
   void stop();
 
   // 201-shaped watch JSON, or Error: bad_request, not_found (no such process), forbidden

@@ -183,3 +183,17 @@ BOOST_AUTO_TEST_CASE(io_threads_default_flag_env_and_bounds) {
   }
   BOOST_TEST((parse({}, {{"DBGCOORD_IO_THREADS", "0"}}).action == Action::usage_error));
 }
+
+BOOST_AUTO_TEST_CASE(max_connections_default_flag_env_and_bounds) {
+  // 256 unless asked: hundreds of event-stream clients need it raised (bench/run_load_bench.sh).
+  BOOST_TEST(parse({}).config.max_connections == 256u);
+  BOOST_TEST(parse({"--max-connections", "1024"}).config.max_connections == 1024u);
+  BOOST_TEST(parse({}, {{"DBGCOORD_MAX_CONNECTIONS", "600"}}).config.max_connections == 600u);
+  BOOST_TEST(parse({"--max-connections=700"}, {{"DBGCOORD_MAX_CONNECTIONS", "600"}}).config.max_connections == 700u);
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"--max-connections", "0"}, {"--max-connections", "65537"}, {"--max-connections", "many"}, {"--max-connections"}}) {
+    auto cl = parse(args);
+    BOOST_TEST((cl.action == Action::usage_error), args.back());
+    BOOST_TEST(cl.error.find("--max-connections") != std::string::npos, cl.error);
+  }
+}
