@@ -79,7 +79,7 @@ def features(event):
         else:
             f.add("fault:none")
     else:
-        f.add("type:" + type_.partition("/")[0].lower())
+        f.add("type:" + "".join(c.lower() if "A" <= c <= "Z" else c for c in type_.partition("/")[0]))
     if isinstance(ctx.get("abort_message"), str):
         f.add("abort_message")
     if isinstance(ctx.get("exception"), dict):
