@@ -25,7 +25,11 @@ std::string explain(const Prediction& p, double threshold) {
   char conf[32];
   std::snprintf(conf, sizeof conf, "%.2f", p.confidence);
   std::string out;
-  if (p.cls == kUnknownClass) {
+  if (p.cls == kUnknownClass && p.confidence >= threshold) {
+    // The model's own "unknown" class won: an exit or a report without crash context.
+    out = "no crash class fits: a non-zero exit or an error report without a crash context (confidence " +
+          std::string(conf) + ")";
+  } else if (p.cls == kUnknownClass) {
     out = "no class reached the confidence threshold (best " + std::string(conf) + " < ";
     std::snprintf(conf, sizeof conf, "%.2f", threshold);
     out += std::string(conf) + ")";
