@@ -136,6 +136,7 @@ def section(args):
             k, v = line.rstrip("\n").split("=", 1)
             meta[k] = v
     rep = json.load(open(os.path.join(args.dir, "replay.json")))
+    off = json.load(open(os.path.join(args.dir, "replay_off.json")))
     hit = json.load(open(os.path.join(args.dir, "reads_cached.json")))
     miss = json.load(open(os.path.join(args.dir, "reads_uncached.json")))
     c = rep["analysis"]["cache"]
@@ -154,8 +155,10 @@ def section(args):
         "",
         "Replay: %d events in batches of %d into %d groups (%d %% of the events with other message words),"
         " POSTed to a fresh dbgcoord; every batch's touched groups are analysed in the background through"
-        " the pattern cache (capacity 1,000). Ingest rate with the analysis running: %.0f events/s."
-        % (rep["events"], rep["batch"], rep["groups"], rep["churn_percent"], rep["events_per_s"]),
+        " the pattern cache (capacity 1,000), one connection. Ingest rate with the background analysis: %.0f"
+        " events/s; the same replay just before into a dbgcoord with `--analysis-background off`: %.0f"
+        " events/s (one run each on a shared machine: the difference is within its noise unless large)."
+        % (rep["events"], rep["batch"], rep["groups"], rep["churn_percent"], rep["events_per_s"], off["events_per_s"]),
         "",
         "| pattern cache over the replay | value |",
         "|---|---|",
@@ -190,8 +193,8 @@ def section(args):
             us(rep["analysis"]["analysis_us"], "p50"), us(rep["analysis"]["analysis_us"], "p99"),
             us(rep["analysis"]["analysis_us"], "max")),
         "",
-        "Classes of the %d groups (all one family of C++ exceptions, so all should be uncaught_exception"
-        " or unknown; application reports carry no crash context): %s."
+        "Classes of the %d groups: %s (the replay's events are application reports of C++ exceptions,"
+        " kind `reported`, without a crash context: `unknown` by the class definitions in docs/analysis.md)."
         % (hit["reads"], ", ".join("%s %d" % kv for kv in sorted(hit["classes"].items()))),
     ]
     print("\n".join(lines))

@@ -10,6 +10,8 @@
 #   --churn P        percent of events whose message has other words (invalidates the cache); default 1
 #   --no-write       print the section; leave BENCHMARKS.md alone
 #
+# Phase 0: the same replay into a fresh dbgcoord with --analysis-background off: the ingest rate
+# without any analysis work, measured next to phase 1's on the same (noisy) machine.
 # Phase 1: a fresh dbgcoord; bench/analysis_bench.py replays the events and records the cache
 # counters and the analysis histograms (/api/v1/stats), then reads every group's analysis once
 # (cache hits). Phase 2: dbgcoord restarted on the same data with --analysis-cache 1; every read
@@ -94,6 +96,17 @@ source "$REPO/bench/cpu_accounting.sh"
 } >"$RUN_DIR/meta.env"
 
 BENCH=(python3 "$REPO/bench/analysis_bench.py")
+log "phase 0: the same replay into a dbgcoord with --analysis-background off (the ingest baseline)"
+DATA_ON=$DATA
+DATA=$RUN_DIR/data-off
+start_coord --analysis-background off
+"${BENCH[@]}" replay --url "$URL" --token-file "$DATA/token" --out "$RUN_DIR/replay_off.json" \
+  --events "$EVENTS" --groups "$NGROUPS" --batch "$BATCH" --churn "$CHURN" >"$RUN_DIR/replay_off.out" \
+  || die "replay failed: $(tail -5 "$RUN_DIR/replay_off.out")"
+stop_coord
+rm -rf "$DATA"
+DATA=$DATA_ON
+
 log "phase 1: replay of $EVENTS events into $NGROUPS groups, then $NGROUPS cached reads"
 start_coord
 cpu_mark M0

@@ -116,7 +116,7 @@ int run(const Config& config) {
   analysis::AnalysisService analysis(*store, analysis_config);
   analysis.warm();
   errors::ErrorService error_service(*store, hub, ioc.get_executor());
-  error_service.set_group_observer(analysis.observer());
+  if (config.analysis_background) error_service.set_group_observer(analysis.observer());
 
   // Crash watches: one `dbg-worker watch` process for all of them; every crash and non-zero
   // exit becomes an event of the error groups.

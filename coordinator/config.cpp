@@ -21,6 +21,7 @@ constexpr std::string_view kMaxQueueEnv = "DBGCOORD_MAX_QUEUE";
 constexpr std::string_view kIoThreadsEnv = "DBGCOORD_IO_THREADS";
 constexpr std::string_view kAnalysisCacheEnv = "DBGCOORD_ANALYSIS_CACHE";
 constexpr std::string_view kModelFileEnv = "DBGCOORD_MODEL_FILE";
+constexpr std::string_view kAnalysisBackgroundEnv = "DBGCOORD_ANALYSIS_BACKGROUND";
 constexpr std::size_t kMaxIoThreads = 64;
 constexpr std::size_t kMaxWorkers = 32;
 
@@ -142,6 +143,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
   std::optional<std::string> profile_memory_text;
   std::optional<std::string> analysis_cache_text;
   std::optional<std::string> model_file_text;
+  std::optional<std::string> analysis_background_text;
 
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -197,6 +199,9 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
     if (r > 0) continue;
     r = value_of("--analysis-cache", &analysis_cache_text);
     if (r < 0) return usage_error("--analysis-cache needs a value (1..1000000)");
+    if (r > 0) continue;
+    r = value_of("--analysis-background", &analysis_background_text);
+    if (r < 0) return usage_error("--analysis-background needs a value (on or off)");
     if (r > 0) continue;
     r = value_of("--model-file", &model_file_text);
     if (r < 0) return usage_error("--model-file needs a value (a JSON model file)");
@@ -276,6 +281,12 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
     if (model_file_text->empty()) return usage_error("--model-file: the file name must not be empty");
     out.config.model_file = *model_file_text;
   }
+  if (!analysis_background_text) analysis_background_text = from_env(kAnalysisBackgroundEnv);
+  if (analysis_background_text) {
+    if (*analysis_background_text != "on" && *analysis_background_text != "off")
+      return usage_error("--analysis-background: '" + *analysis_background_text + "' is not on or off");
+    out.config.analysis_background = *analysis_background_text == "on";
+  }
   if (!rank_rules_text) rank_rules_text = from_env(kRankRulesEnv);
   if (rank_rules_text) {
     if (rank_rules_text->empty()) return usage_error("--rank-rules: the file name must not be empty");
@@ -294,7 +305,7 @@ std::string help_text() {
   return R"(usage: dbgcoord [--listen HOST:PORT] [--data-dir DIR] [--token-file FILE] [--workers N]
                 [--batch-size N] [--max-queue N] [--io-threads N] [--rank-rules FILE]
                 [--allow-other-users] [--allow-remote] [--max-profile-duration S] [--profile-memory-mb N]
-                [--analysis-cache N] [--model-file FILE]
+                [--analysis-cache N] [--analysis-background on|off] [--model-file FILE]
                 [--help] [--version]
 
 dbgcoord coordinates debugging workers (stack snapshots, profiles, crash watches) on this host
@@ -321,6 +332,9 @@ flags:
   --analysis-cache N  error analyses (class, confidence, similar groups) cached by signature,
                       least recently used evicted, 1..1000000 (env DBGCOORD_ANALYSIS_CACHE,
                       default 1000)
+  --analysis-background on|off  analyse the error groups each ingested batch touched in the
+                      background (on), or only when a group is read (off: ingest does no
+                      analysis work at all) (env DBGCOORD_ANALYSIS_BACKGROUND, default on)
   --model-file FILE   the crash classifier's model (JSON, models/crash_classifier.v1.json's
                       format); a file that does not load is logged and every error group is
                       then classified "unknown" with confidence 0 (env DBGCOORD_MODEL_FILE,

@@ -18,7 +18,6 @@
 // Model: --model-file or the embedded one. A model that does not load is logged
 // (DBG_LOG_ERROR) and every answer is then class "unknown", confidence 0, model_version null;
 // the coordinator runs on.
-#include <boost/asio/any_io_executor.hpp>
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -84,6 +83,7 @@ struct AnalysisStats {
 
 class AnalysisService {
  public:
+  // Must outlive the ErrorService it observes (app.cpp declares it first).
   AnalysisService(store::Store& store, AnalysisConfig config);
   // Finishes the queued background analyses.
   ~AnalysisService();

@@ -201,6 +201,11 @@ BOOST_AUTO_TEST_CASE(analysis_flags_env_and_bad_values) {
   }
   BOOST_TEST((parse({"--model-file="}).action == CommandLine::Action::usage_error));
   BOOST_TEST((parse({"--model-file"}).action == CommandLine::Action::usage_error));
-  BOOST_TEST(help_text().find("--analysis-cache") != std::string::npos);
-  BOOST_TEST(help_text().find("DBGCOORD_MODEL_FILE") != std::string::npos);
+  BOOST_TEST(dbg::coord::help_text().find("--analysis-cache") != std::string::npos);
+  BOOST_TEST(dbg::coord::help_text().find("DBGCOORD_MODEL_FILE") != std::string::npos);
+  BOOST_TEST(defaults.config.analysis_background);
+  BOOST_TEST(!parse({"--analysis-background", "off"}).config.analysis_background);
+  BOOST_TEST(!parse({}, {{"DBGCOORD_ANALYSIS_BACKGROUND", "off"}}).config.analysis_background);
+  BOOST_TEST(parse({"--analysis-background=on"}, {{"DBGCOORD_ANALYSIS_BACKGROUND", "off"}}).config.analysis_background);
+  BOOST_TEST((parse({"--analysis-background", "yes"}).action == CommandLine::Action::usage_error));
 }
