@@ -16,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include "coordinator/analysis/analysis_routes.hpp"
+#include "coordinator/analysis/analysis_service.hpp"
 #include "coordinator/api/routes.hpp"
 #include "coordinator/auth/token.hpp"
 #include "coordinator/errors/error_routes.hpp"
@@ -116,7 +118,15 @@ int run(const Config& config) {
 
   // Error groups: events from the API and from the crash watch. Declared before the watch
   // manager, which hands it events until it is destroyed.
+  // The error analysis (classifier, pattern cache, similar groups) before the error service,
+  // so it outlives the service's last observer call.
+  analysis::AnalysisConfig analysis_config;
+  analysis_config.cache_entries = config.analysis_cache;
+  analysis_config.model_file = config.model_file;
+  analysis::AnalysisService analysis(*store, analysis_config);
+  analysis.warm();
   errors::ErrorService error_service(*store, hub, ioc.get_executor());
+  if (config.analysis_background) error_service.set_group_observer(analysis.observer());
 
   // Crash watches: one `dbg-worker watch` process for all of them; every crash and non-zero
   // exit becomes an event of the error groups.
@@ -149,7 +159,8 @@ int run(const Config& config) {
   http::add_health_routes(*router, started);
   api::add_api_routes(*router, api::ApiContext{scheduler, resolver, *store, blocking.get_executor()});
   watch::add_watch_routes(*router, watches);
-  errors::add_error_routes(*router, error_service);
+  errors::add_error_routes(*router, error_service, analysis::group_decorator(analysis));
+  analysis::add_analysis_routes(*router, error_service, analysis);
   profiles::add_profile_routes(*router, *store);
   logging::add_logging_routes(*router);
   metrics::add_metrics_routes(*router, metrics::MetricsSources{pool, *store, *hub, scheduler, started});

@@ -20,6 +20,9 @@ constexpr std::string_view kRankRulesEnv = "DBGCOORD_RANK_RULES";
 constexpr std::string_view kMaxQueueEnv = "DBGCOORD_MAX_QUEUE";
 constexpr std::string_view kIoThreadsEnv = "DBGCOORD_IO_THREADS";
 constexpr std::string_view kMaxConnectionsEnv = "DBGCOORD_MAX_CONNECTIONS";
+constexpr std::string_view kAnalysisCacheEnv = "DBGCOORD_ANALYSIS_CACHE";
+constexpr std::string_view kModelFileEnv = "DBGCOORD_MODEL_FILE";
+constexpr std::string_view kAnalysisBackgroundEnv = "DBGCOORD_ANALYSIS_BACKGROUND";
 constexpr std::size_t kMaxIoThreads = 64;
 constexpr std::size_t kMaxWorkers = 32;
 
@@ -140,6 +143,9 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
   std::optional<std::string> max_connections_text;
   std::optional<std::string> max_profile_duration_text;
   std::optional<std::string> profile_memory_text;
+  std::optional<std::string> analysis_cache_text;
+  std::optional<std::string> model_file_text;
+  std::optional<std::string> analysis_background_text;
 
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -195,6 +201,15 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
     if (r > 0) continue;
     r = value_of("--profile-memory-mb", &profile_memory_text);
     if (r < 0) return usage_error("--profile-memory-mb needs a value (1..65536)");
+    if (r > 0) continue;
+    r = value_of("--analysis-cache", &analysis_cache_text);
+    if (r < 0) return usage_error("--analysis-cache needs a value (1..1000000)");
+    if (r > 0) continue;
+    r = value_of("--analysis-background", &analysis_background_text);
+    if (r < 0) return usage_error("--analysis-background needs a value (on or off)");
+    if (r > 0) continue;
+    r = value_of("--model-file", &model_file_text);
+    if (r < 0) return usage_error("--model-file needs a value (a JSON model file)");
     if (r > 0) continue;
     r = value_of("--rank-rules", &rank_rules_text);
     if (r < 0) return usage_error("--rank-rules needs a value (a JSON file)");
@@ -264,6 +279,22 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
     return usage_error("--max-profile-duration: '" + *max_profile_duration_text + "' is not a number from 1 to 86400");
   if (profile_memory_text && !parse_count(*profile_memory_text, 65536, &out.config.profile_memory_mb))
     return usage_error("--profile-memory-mb: '" + *profile_memory_text + "' is not a number from 1 to 65536");
+  if (!analysis_cache_text) analysis_cache_text = from_env(kAnalysisCacheEnv);
+  if (analysis_cache_text && !parse_count(*analysis_cache_text, 1000000, &out.config.analysis_cache))
+    return usage_error("--analysis-cache: '" + *analysis_cache_text + "' is not a number from 1 to 1000000");
+  // Only the name is checked here: a model file that does not load is logged at start and the
+  // coordinator runs on with every class "unknown" (analysis/analysis_service.hpp).
+  if (!model_file_text) model_file_text = from_env(kModelFileEnv);
+  if (model_file_text) {
+    if (model_file_text->empty()) return usage_error("--model-file: the file name must not be empty");
+    out.config.model_file = *model_file_text;
+  }
+  if (!analysis_background_text) analysis_background_text = from_env(kAnalysisBackgroundEnv);
+  if (analysis_background_text) {
+    if (*analysis_background_text != "on" && *analysis_background_text != "off")
+      return usage_error("--analysis-background: '" + *analysis_background_text + "' is not on or off");
+    out.config.analysis_background = *analysis_background_text == "on";
+  }
   if (!rank_rules_text) rank_rules_text = from_env(kRankRulesEnv);
   if (rank_rules_text) {
     if (rank_rules_text->empty()) return usage_error("--rank-rules: the file name must not be empty");
@@ -280,8 +311,9 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
 
 std::string help_text() {
   return R"(usage: dbgcoord [--listen HOST:PORT] [--data-dir DIR] [--token-file FILE] [--workers N]
-                [--batch-size N] [--max-queue N] [--io-threads N] [--max-connections N]
-                [--rank-rules FILE] [--allow-other-users] [--allow-remote] [--max-profile-duration S] [--profile-memory-mb N]
+                [--batch-size N] [--max-queue N] [--io-threads N] [--max-connections N] [--rank-rules FILE]
+                [--allow-other-users] [--allow-remote] [--max-profile-duration S] [--profile-memory-mb N]
+                [--analysis-cache N] [--analysis-background on|off] [--model-file FILE]
                 [--help] [--version]
 
 dbgcoord coordinates debugging workers (stack snapshots, profiles, crash watches) on this host
@@ -307,6 +339,16 @@ flags:
   --rank-rules FILE   importance rules, JSON [{"name","match","weight"}]: a regex over comm and
                       cmdline adds its weight to a process's score (env DBGCOORD_RANK_RULES)
   --allow-other-users also trace processes of other users (default: only our own uid's)
+  --analysis-cache N  error analyses (class, confidence, similar groups) cached by signature,
+                      least recently used evicted, 1..1000000 (env DBGCOORD_ANALYSIS_CACHE,
+                      default 1000)
+  --analysis-background on|off  analyse the error groups each ingested batch touched in the
+                      background (on), or only when a group is read (off: ingest does no
+                      analysis work at all) (env DBGCOORD_ANALYSIS_BACKGROUND, default on)
+  --model-file FILE   the crash classifier's model (JSON, models/crash_classifier.v1.json's
+                      format); a file that does not load is logged and every error group is
+                      then classified "unknown" with confidence 0 (env DBGCOORD_MODEL_FILE,
+                      default: the model built into dbgcoord)
   --data-dir DIR      directory for the database (DIR/dbgcoord.db); created with mode 0700
                       if missing (env DBGCOORD_DATA_DIR, default ./data)
   --token-file FILE   the API token, one word of at least 16 printable characters; the file

@@ -60,6 +60,16 @@ struct Config {
   // Default min(4, cores / 2), at least 1.
   std::size_t io_threads = default_io_threads();
 
+  // Error analyses cached by signature (--analysis-cache, DBGCOORD_ANALYSIS_CACHE), 1..1000000.
+  std::size_t analysis_cache = 1000;
+  // The crash classifier's model file (--model-file, DBGCOORD_MODEL_FILE). Unset: the model
+  // embedded at build time. A file that does not load is logged and every class is "unknown".
+  std::optional<std::filesystem::path> model_file;
+  // Analyse the groups each ingest batch touched in the background (--analysis-background
+  // on|off, DBGCOORD_ANALYSIS_BACKGROUND). Off: groups are analysed when read only, and
+  // GET /api/v1/errors?class=... sees the groups read since.
+  bool analysis_background = true;
+
   static std::size_t default_workers();
   static std::size_t default_io_threads();
 };

@@ -1,5 +1,6 @@
 #include "coordinator/errors/error_routes.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <set>
 
@@ -64,7 +65,7 @@ Result<GroupFilter> parse_filter(std::string_view query) {
 
 }  // namespace
 
-void add_error_routes(http::Router& router, ErrorService& service) {
+void add_error_routes(http::Router& router, ErrorService& service, GroupDecorator decorate) {
   router.add_async("POST", "/api/v1/errors/events", [&service](http::HttpRequest req, http::Reply reply) {
     service.record_body(std::move(req.body), [reply](Result<std::vector<int64_t>> stored) {
       if (!stored) return reply(api::error_response(stored.error()));
@@ -86,7 +87,7 @@ void add_error_routes(http::Router& router, ErrorService& service) {
       reply(r ? api::json_response(200, r.value()) : api::error_response(r.error()));
     });
   });
-  router.add_async("GET", "/api/v1/errors/{id}", [&service](http::HttpRequest req, http::Reply reply) {
+  router.add_async("GET", "/api/v1/errors/{id}", [&service, decorate](http::HttpRequest req, http::Reply reply) {
     const std::string& text = req.params.at("id");
     auto id = parse_id(text);
     if (!id) return reply(no_group(text));
@@ -94,8 +95,17 @@ void add_error_routes(http::Router& router, ErrorService& service) {
     if (!q) return reply(api::error_response(q.error()));
     auto latest = api::int_param(q.value(), "events", 20, 0, 100);
     if (!latest) return reply(api::error_response(latest.error()));
-    service.get_group(*id, static_cast<int>(latest.value()), [reply](Result<nlohmann::json> r) {
-      reply(r ? api::json_response(200, r.value()) : api::error_response(r.error()));
+    // The decorator needs the latest event even when the client asked for none.
+    const int asked = static_cast<int>(latest.value());
+    const int read = decorate ? std::max(asked, 1) : asked;
+    service.get_group(*id, read, [reply, decorate, asked](Result<nlohmann::json> r) {
+      if (!r) return reply(api::error_response(r.error()));
+      auto& group = r.value();
+      if (decorate) {
+        decorate(group);
+        if (asked == 0) group["events"] = nlohmann::json::array();
+      }
+      reply(api::json_response(200, group));
     });
   });
   router.add_async("PATCH", "/api/v1/errors/{id}", [&service](http::HttpRequest req, http::Reply reply) {

@@ -101,6 +101,7 @@ struct TouchedGroup {
   bool created = false;
   bool reopened = false;
   const PreparedEvent* first = nullptr;  // the batch's first event of this group
+  const PreparedEvent* last = nullptr;   // and its latest
 };
 
 struct BatchOutcome {
@@ -149,6 +150,10 @@ struct ErrorService::State : std::enable_shared_from_this<ErrorService::State> {
   std::vector<nlohmann::json> pending_reopened;
   bool publish_scheduled = false;
   std::chrono::steady_clock::time_point last_publish{};
+
+  std::mutex observer_mutex;
+  std::shared_ptr<const GroupObserver> observer;
+  void notify(const BatchOutcome& outcome);
 
   std::atomic<int> bodies_in_flight{0};
   std::atomic<uint64_t> events_recorded{0}, events_failed{0}, groups_created{0}, regressions{0};
@@ -203,6 +208,7 @@ void ErrorService::State::ingest(store::StatementCache& sql, const std::vector<P
       index.emplace(std::string_view(signature), at);
     }
     TouchedGroup& t = out.touched[at];
+    t.last = &p;
     GroupCounts& g = t.counts;
     if (g.status == GroupStatus::resolved) {
       // A resolved error that happens again is a regression: reopen, as trackers do.
@@ -272,6 +278,24 @@ void ErrorService::State::after_commit(BatchOutcome& outcome) {
     }
   }
   schedule_publish();
+}
+
+void ErrorService::State::notify(const BatchOutcome& outcome) {
+  std::shared_ptr<const GroupObserver> o;
+  {
+    std::lock_guard lock(observer_mutex);
+    o = observer;
+  }
+  if (!o || outcome.touched.empty()) return;
+  std::vector<GroupChange> changes;
+  changes.reserve(outcome.touched.size());
+  for (const auto& t : outcome.touched) {
+    const PreparedEvent& named = t.created ? *t.first : *t.last;
+    changes.push_back(GroupChange{t.counts.id, t.created, t.signature, t.first->signature.error_class,
+                                  &t.last->signature.frames, named.event.type, named.event.message, &t.last->event,
+                                  t.last->context_json});
+  }
+  (*o)(changes);
 }
 
 void ErrorService::State::schedule_publish() {
@@ -387,6 +411,7 @@ void submit(const std::shared_ptr<ErrorService::State>& state, std::vector<Error
           return;
         }
         state->after_commit(*outcome);
+        state->notify(*outcome);
         done(std::move(outcome->group_ids));
       });
 }
@@ -499,6 +524,12 @@ nlohmann::json ErrorService::recent_events(std::size_t limit) const {
     out.push_back(to_json(*it));
   }
   return out;
+}
+
+void ErrorService::set_group_observer(GroupObserver observer) {
+  auto o = observer ? std::make_shared<const GroupObserver>(std::move(observer)) : nullptr;
+  std::lock_guard lock(state_->observer_mutex);
+  state_->observer = std::move(o);
 }
 
 ErrorServiceStats ErrorService::stats() const {

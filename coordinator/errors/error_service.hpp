@@ -31,6 +31,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -58,6 +59,25 @@ inline constexpr std::size_t kGroupsPerHubEvent = 200;
 // POST bodies being parsed or stored at once; more get 503 + Retry-After (each may be 1 MiB,
 // and a client faster than the disk must not grow our memory).
 inline constexpr int kMaxBodiesInFlight = 16;
+
+// One group as a committed batch left it, for observers (the error analysis). Views and pointers
+// are valid only during the observer call: an observer copies what it keeps.
+struct GroupChange {
+  int64_t id = 0;
+  bool created = false;
+  std::string_view signature;
+  std::string_view error_class;
+  const std::vector<std::string>* signature_frames = nullptr;
+  // The group's type and message (its first event's when created by this batch, else the
+  // batch's latest event's: the same signature).
+  std::string_view type;
+  std::string_view message;
+  // The batch's latest event of the group; its context is in context_json (already serialized).
+  const ErrorEvent* latest = nullptr;
+  std::string_view context_json;
+};
+// Called on the store thread after each COMMIT with the groups the batch touched; must be quick.
+using GroupObserver = std::function<void(const std::vector<GroupChange>&)>;
 
 struct ErrorServiceConfig {
   std::size_t history_events = 1000;
@@ -112,6 +132,9 @@ class ErrorService {
   nlohmann::json recent_events(std::size_t limit) const;
 
   ErrorServiceStats stats() const;
+
+  // Set before events flow (the observer is read on the store thread after commits).
+  void set_group_observer(GroupObserver observer);
 
   struct State;  // shared with callbacks that may outlive a call (store and timer callbacks)
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "coordinator/analysis/analysis_metrics.hpp"
 #include "coordinator/logging/sampler.hpp"
 #include "coordinator/metrics/snapshot_metrics.hpp"
 
@@ -106,6 +107,23 @@ nlohmann::json stats_json(const CoordinatorFacts& f) {
   }
   dropped["total"] = dropped_total;
 
+  // The error analysis (coordinator/analysis/): its pattern cache and timings.
+  auto& am = analysis::analysis_metrics();
+  const auto a_hits = am.cache_hits.value(), a_misses = am.cache_misses.value();
+  nlohmann::json a_rate = a_hits + a_misses ? nlohmann::json(static_cast<double>(a_hits) / static_cast<double>(a_hits + a_misses))
+                                            : nlohmann::json(nullptr);
+  nlohmann::json analysis_json{
+      {"cache", {{"hits", a_hits}, {"misses", a_misses}, {"hit_rate", a_rate},
+                 {"entries", static_cast<std::uint64_t>(am.cache_entries.value())},
+                 {"capacity", static_cast<std::uint64_t>(am.cache_capacity.value())},
+                 {"evictions", am.cache_evictions.value()}, {"invalidations", am.cache_invalidations.value()}}},
+      {"analysis_us", summary_json(am.analysis_seconds.snapshot(), 1e6)},
+      {"classify_us", summary_json(am.classify_seconds.snapshot(), 1e6)},
+      {"similar_us", summary_json(am.similar_seconds.snapshot(), 1e6)},
+      {"similarity_index_groups", static_cast<std::uint64_t>(am.index_groups.value())},
+      {"skipped", am.skipped.value()},
+      {"model_loaded", am.model_loaded.value() > 0}};
+
   nlohmann::json stack_dedup = nullptr;
   if (f.threads && f.stacks && *f.stacks > 0) stack_dedup = static_cast<double>(*f.threads) / static_cast<double>(*f.stacks);
 
@@ -131,8 +149,9 @@ nlohmann::json stats_json(const CoordinatorFacts& f) {
       {"log_lines_dropped", std::move(dropped)},
       {"websocket", {{"clients", f.ws_clients}, {"dropped_clients", f.ws_dropped_clients}}},
       // Features not merged yet: present, null, so clients can rely on the keys.
-      {"error_analysis_us", nullptr},
-      {"error_cache_hit_rate", nullptr},
+      {"error_analysis_us", summary_json(am.analysis_seconds.snapshot(), 1e6)},
+      {"error_cache_hit_rate", a_rate},
+      {"analysis", std::move(analysis_json)},
       {"error_resolution_rate", nullptr},
       {"error_dedup_ratio", nullptr},
       {"archive_compression_ratio", nullptr},

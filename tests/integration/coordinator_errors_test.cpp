@@ -135,8 +135,10 @@ BOOST_AUTO_TEST_CASE(the_same_error_posted_50_times_is_one_group_of_50) {
   BOOST_TEST(g.at("id").get<int64_t>() == *ids.begin());
   BOOST_TEST(g.at("status") == "open");
   BOOST_TEST(g.at("type") == "std::out_of_range");
-  BOOST_TEST(g.at("class").is_null());
-  BOOST_TEST(g.at("confidence").is_null());
+  // class/confidence belong to the error analysis, which sets them in the background after the
+  // group's first COMMIT: null until then (coordinator_analysis_test checks the values).
+  BOOST_TEST((g.at("class").is_null() || g.at("class").is_string()));
+  BOOST_TEST((g.at("confidence").is_null() || g.at("confidence").is_number()));
   BOOST_TEST(g.at("first_seen").get<int64_t>() <= g.at("last_seen").get<int64_t>());
   BOOST_TEST(g.at("frames").size() == 5u);
   BOOST_TEST(g.at("signature_frames")[0] == "shop!shop::Cart::item_at");

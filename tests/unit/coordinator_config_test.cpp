@@ -197,3 +197,29 @@ BOOST_AUTO_TEST_CASE(max_connections_default_flag_env_and_bounds) {
     BOOST_TEST(cl.error.find("--max-connections") != std::string::npos, cl.error);
   }
 }
+
+BOOST_AUTO_TEST_CASE(analysis_flags_env_and_bad_values) {
+  auto defaults = parse({});
+  BOOST_TEST(defaults.config.analysis_cache == 1000u);
+  BOOST_TEST(!defaults.config.model_file);
+  auto set = parse({"--analysis-cache", "50", "--model-file=/opt/m.json"});
+  BOOST_TEST(set.config.analysis_cache == 50u);
+  BOOST_TEST(*set.config.model_file == "/opt/m.json");
+  auto env = parse({}, {{"DBGCOORD_ANALYSIS_CACHE", "7"}, {"DBGCOORD_MODEL_FILE", "/env/m.json"}});
+  BOOST_TEST(env.config.analysis_cache == 7u);
+  BOOST_TEST(*env.config.model_file == "/env/m.json");
+  BOOST_TEST(parse({"--analysis-cache", "9"}, {{"DBGCOORD_ANALYSIS_CACHE", "7"}}).config.analysis_cache == 9u);
+  for (const char* bad : {"0", "-1", "x", "1000001", ""}) {
+    auto cl = parse({"--analysis-cache", bad});
+    BOOST_TEST((cl.action == CommandLine::Action::usage_error), bad);
+  }
+  BOOST_TEST((parse({"--model-file="}).action == CommandLine::Action::usage_error));
+  BOOST_TEST((parse({"--model-file"}).action == CommandLine::Action::usage_error));
+  BOOST_TEST(dbg::coord::help_text().find("--analysis-cache") != std::string::npos);
+  BOOST_TEST(dbg::coord::help_text().find("DBGCOORD_MODEL_FILE") != std::string::npos);
+  BOOST_TEST(defaults.config.analysis_background);
+  BOOST_TEST(!parse({"--analysis-background", "off"}).config.analysis_background);
+  BOOST_TEST(!parse({}, {{"DBGCOORD_ANALYSIS_BACKGROUND", "off"}}).config.analysis_background);
+  BOOST_TEST(parse({"--analysis-background=on"}, {{"DBGCOORD_ANALYSIS_BACKGROUND", "off"}}).config.analysis_background);
+  BOOST_TEST((parse({"--analysis-background", "yes"}).action == CommandLine::Action::usage_error));
+}
