@@ -20,6 +20,7 @@
 #include <grp.h>
 
 #include <atomic>
+#include <boost/asio/io_context.hpp>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -209,10 +210,16 @@ json wait_session(Server& s, const std::string& id) {
   return {};
 }
 
+// Ids are strings in the API; accept a number too.
+std::string id_of(const json& j) {
+  const auto& id = j.at("id");
+  return id.is_string() ? id.get<std::string>() : std::to_string(id.get<long long>());
+}
+
 std::string post_session(Server& s, const json& body) {
   auto r = s.request("POST", "/api/v1/sessions", body.dump());
   BOOST_REQUIRE_MESSAGE(r.status == 202, r.status << " " << r.body);
-  return std::to_string(json::parse(r.body).at("id").get<long long>());
+  return id_of(json::parse(r.body));
 }
 
 void check_401(const HttpReply& reply, const std::string& what) {
@@ -273,7 +280,7 @@ BOOST_AUTO_TEST_CASE(every_listed_route_needs_the_token) {
                  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="};
     }
     std::string body = r.method == "GET" || r.method == "DELETE" ? "" : R"({"kind":"snapshot"})";
-    for (std::string auth : {"", "Authorization: Bearer wrong-token-0123456789", "Authorization: Basic " + s.token,
+    for (std::string auth : std::vector<std::string>{"", "Authorization: Bearer wrong-token-0123456789", "Authorization: Basic " + s.token,
                              "Authorization: Bearer " + s.token + "x"}) {
       auto headers = upgrade;
       // An empty Authorization value still counts as "no token".
@@ -299,9 +306,15 @@ BOOST_AUTO_TEST_CASE(refused_targets_get_403_and_are_never_traced) {
   auto done = wait_session(s, post_session(s, {{"kind", "snapshot"}, {"targets", {{"pids", {own.pid()}}}},
                                                {"options", {{"source", "none"}}}}));
   BOOST_TEST_REQUIRE(done.at("status") == "done", done.dump());
+  // The coordinator's children (its workers), from every thread's /proc children list.
   std::vector<pid_t> workers;
-  for (const auto& w : s.get_json("/api/v1/stats").at("memory").at("workers")) workers.push_back(w.at("pid").get<pid_t>());
-  BOOST_TEST_REQUIRE(!workers.empty());
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(s.c.process.pid()) + "/task")) {
+    std::ifstream children(task.path() / "children");
+    for (pid_t child; children >> child;) {
+      if (read_file("/proc/" + std::to_string(child) + "/comm") == "dbg-worker") workers.push_back(child);
+    }
+  }
+  BOOST_TEST_REQUIRE(!workers.empty(), s.get_json("/api/v1/stats").dump());
 
   NobodyChild nobody;
   BOOST_TEST_REQUIRE(nobody.wait_ready());
@@ -369,7 +382,7 @@ BOOST_AUTO_TEST_CASE(snapshots_profiles_and_a_watch_leave_target_memory_unchange
   }
   auto watch = s.request("POST", "/api/v1/watches", json{{"pid", target.pid()}}.dump());
   BOOST_TEST_REQUIRE(watch.status == 201, watch.body);
-  auto watch_id = std::to_string(json::parse(watch.body).at("id").get<long long>());
+  auto watch_id = id_of(json::parse(watch.body));
   BOOST_TEST(tracer_pid(target.pid()) > 0);  // held by the watcher
   BOOST_TEST(writable_memory_hash(target.pid()) == before);
   BOOST_TEST(s.request("DELETE", "/api/v1/watches/" + watch_id).status == 200);
