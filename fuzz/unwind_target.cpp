@@ -63,25 +63,28 @@ uint64_t hostile_word(ByteReader& in, const std::vector<uint64_t>& code, uint64_
   uint8_t kind = in.byte();
   switch (kind % 5) {
     case 0: return in.word();
-    case 1: return code[in.byte() % code.size()] + (in.byte() % 64) - 16;
+    case 1: {
+      uint64_t base = code[in.byte() % code.size()];
+      uint64_t delta = in.byte() % 64;
+      return base + delta - 16;
+    }
     case 2: return stack_start + (stack_size ? (in.word() % stack_size) : 0);
     case 3: return 0x10 + in.byte();  // the null page
     default: return 0xdead000000000000ULL | in.word() >> 16;  // non-canonical
   }
 }
 
+// Registers first, then the stack (a count byte, then its words): a regression input can set
+// exactly the registers it needs with a few bytes. Every read is its own statement, so the
+// bytes map to values the same way under every compiler (the gcc-built replay test included).
 worker::ThreadCapture make_thread(ByteReader& in, const std::vector<uint64_t>& code, pid_t tid, uint64_t stack_start) {
   worker::ThreadCapture t;
   t.tid = tid;
   t.have_registers = true;
   t.stack_start = stack_start;
-  size_t words = std::min<size_t>(in.remaining() / 4 + in.byte(), 8192);
-  t.stack.resize(words * 8);
-  for (size_t i = 0; i < words; ++i) {
-    uint64_t w = hostile_word(in, code, stack_start, t.stack.size());
-    std::memcpy(t.stack.data() + i * 8, &w, 8);
-  }
-  auto reg = [&] { return hostile_word(in, code, stack_start, t.stack.size()); };
+  constexpr size_t kMaxWords = 8192;  // 64 KiB, the default stack copy
+  size_t planned = kMaxWords * 8;     // pointers into the stack aim within this
+  auto reg = [&] { return hostile_word(in, code, stack_start, planned); };
   t.regs.rip = reg();
   t.regs.rsp = reg();
   t.regs.rbp = reg();
@@ -92,6 +95,13 @@ worker::ThreadCapture make_thread(ByteReader& in, const std::vector<uint64_t>& c
   t.regs.r15 = reg();
   t.regs.rax = in.word();
   t.regs.rdi = in.word();
+  size_t count_byte = in.byte();
+  size_t words = std::min<size_t>(count_byte * 32 + in.remaining() / 4, kMaxWords);
+  t.stack.resize(words * 8);
+  for (size_t i = 0; i < words; ++i) {
+    uint64_t w = hostile_word(in, code, stack_start, t.stack.size());
+    std::memcpy(t.stack.data() + i * 8, &w, 8);
+  }
   return t;
 }
 
@@ -104,7 +114,8 @@ void unwind_one_input(const uint8_t* data, size_t size) {
   capture.pid = ::getpid();
   // One or two threads: the unwinder serves reads from another thread's copy too.
   int threads = 1 + in.byte() % 2;
-  uint64_t stack_start = 0x7ffd00000000ULL + (uint64_t{in.byte()} << 12);
+  uint64_t page = in.byte();
+  uint64_t stack_start = 0x7ffd00000000ULL + (page << 12);
   for (int i = 0; i < threads; ++i) {
     capture.threads.push_back(make_thread(in, fixture.code, capture.pid + 1000 + i, stack_start + i * 0x100000));
   }
