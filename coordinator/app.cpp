@@ -23,6 +23,7 @@
 #include "coordinator/errors/error_routes.hpp"
 #include "coordinator/errors/error_service.hpp"
 #include "coordinator/events/hub.hpp"
+#include "coordinator/http/events_endpoint.hpp"
 #include "coordinator/http/health.hpp"
 #include "coordinator/http/listener.hpp"
 #include "coordinator/http/router.hpp"
@@ -168,6 +169,13 @@ int run(const Config& config) {
   web::add_static_routes(*router);
   // Every /api route and /metrics need the token (header only); /healthz stays open.
   router->set_auth(auth::token_check(token.token, false));
+  if (config.list_routes) {
+    for (const auto& route : router->routes()) std::printf("%s %s\n", route.method.c_str(), route.pattern.c_str());
+    // Served by the HTTP session before routing (it upgrades to a WebSocket), with its own check.
+    std::printf("GET %s websocket\n", std::string(http::kEventsPath).c_str());
+    std::fflush(stdout);
+    return kExitOk;
+  }
 
   http::ServerContext context;
   context.router = router;
@@ -212,6 +220,14 @@ int run(const Config& config) {
   watches.start();
   listener.start();
   auto bound = listener.local_address();
+  if (!config.listen.is_loopback()) {
+    // Allowed only with --allow-remote (config.cpp); said loudly, since whoever reaches this
+    // port with the token can read the memory of every process we may trace.
+    DBG_LOG_WARN("listening on non-loopback address {} (--allow-remote): anyone who can reach it and has the "
+                 "token can read the memory of the processes this server may trace; put TLS and a firewall "
+                 "in front of it",
+                 bound.to_string());
+  }
   // Plain stdout, not the logger: this line is the machine-readable contract (tests and scripts
   // parse the port when --listen asked for port 0), and stdout may be a pipe, hence the flush.
   std::printf("dbgcoord listening on http://%s (data: %s)\n", bound.to_string().c_str(), data_dir.c_str());

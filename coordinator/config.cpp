@@ -218,6 +218,8 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
       out.config.allow_remote = true;
     } else if (arg == "--allow-other-users") {
       out.config.allow_other_users = true;
+    } else if (arg == "--list-routes") {
+      out.config.list_routes = true;
     } else if (arg == "--version") {
       out.action = CommandLine::Action::version;
     } else if (arg.size() > 1 && arg[0] == '-') {
@@ -314,7 +316,7 @@ std::string help_text() {
                 [--batch-size N] [--max-queue N] [--io-threads N] [--max-connections N] [--rank-rules FILE]
                 [--allow-other-users] [--allow-remote] [--max-profile-duration S] [--profile-memory-mb N]
                 [--analysis-cache N] [--analysis-background on|off] [--model-file FILE]
-                [--help] [--version]
+                [--list-routes] [--help] [--version]
 
 dbgcoord coordinates debugging workers (stack snapshots, profiles, crash watches) on this host
 and serves them over HTTP.
@@ -356,6 +358,8 @@ flags:
                       default DIR/token, generated with mode 0600 at first start)
   --allow-remote      allow a non-loopback --listen address; anyone who can reach the port can
                       read the memory of the processes this server may trace
+  --list-routes       print every HTTP route (METHOD PATTERN, one per line; the WebSocket
+                      endpoint marked "websocket") and exit; opens DIR like a normal start
   --help, -h          print this help and exit
   --version           print the version and exit
 

@@ -54,6 +54,10 @@ struct Config {
   std::size_t profile_memory_mb = 50;
   // Trace processes of other users too (--allow-other-users); by default only our own uid's.
   bool allow_other_users = false;
+  // --list-routes: print every HTTP route ("METHOD PATTERN" per line) and exit instead of
+  // serving. Opens the data directory and database like a normal start (the routes are those
+  // of the server this configuration would run).
+  bool list_routes = false;
 
   // Threads running the io_context (--io-threads, DBGCOORD_IO_THREADS): HTTP, WebSocket, the
   // scheduler and the pool's pipes; shared state sits on strands, so any count is safe.

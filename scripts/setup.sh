@@ -35,6 +35,8 @@ packages=(
   chromium
   # promtool (in Debian 12's prometheus package): coordinator_ops_test checks /metrics with it
   prometheus
+  # libFuzzer and its sanitizers for the fuzz targets (fuzz/, bench/fuzz; scripts/test.sh runs them)
+  clang-14 libclang-rt-14-dev
 )
 ((bench)) && packages+=(wrk nginx-light)
 

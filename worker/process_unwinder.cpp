@@ -15,10 +15,15 @@ const Dwfl_Callbacks kCallbacks = {
     .debuginfo_path = nullptr,
 };
 
-// Reads 8 bytes at addr from a thread's stack copy, if the copy covers them.
+// Reads 8 bytes at addr from a thread's stack copy, if the copy covers them. addr comes from
+// the target's registers and stack (libdw computes it from them), so any value is possible:
+// compare offsets, never addr + 8, which wraps past 2^64 for addresses near the top and then
+// passed the bounds check (found by fuzz/unwind_target.cpp; fuzz/corpus/unwind/crash-*).
 bool read_from_copy(const ThreadCapture& t, uint64_t addr, Dwarf_Word* out) {
-  if (t.stack.empty() || addr < t.stack_start || addr + sizeof(Dwarf_Word) > t.stack_start + t.stack.size()) return false;
-  std::memcpy(out, t.stack.data() + (addr - t.stack_start), sizeof(Dwarf_Word));
+  if (addr < t.stack_start) return false;
+  uint64_t offset = addr - t.stack_start;
+  if (offset > t.stack.size() || t.stack.size() - offset < sizeof(Dwarf_Word)) return false;
+  std::memcpy(out, t.stack.data() + offset, sizeof(Dwarf_Word));
   return true;
 }
 

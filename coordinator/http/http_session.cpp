@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "coordinator/config.hpp"
+#include "coordinator/http/beast_request.hpp"
 #include "coordinator/http/events_endpoint.hpp"
 #include "coordinator/http/message.hpp"
 #include "coordinator/http/problem.hpp"
@@ -94,14 +95,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void on_read(error_code ec) {
     if (ec) return on_read_error(ec);
     auto message = parser_->release();
-    HttpRequest request;
-    request.method = std::string(message.method_string());
-    request.target = std::string(message.target());
-    split_target(request.target, &request.path, &request.query);
-    for (const auto& field : message) {
-      request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    }
-    request.body = std::move(message.body());
+    HttpRequest request = to_http_request(message);
 
     if (context_->hub && request.path == kEventsPath) return on_events_request(request, std::move(message));
 

@@ -85,6 +85,13 @@ void Router::set_auth(RequestCheck check, std::vector<std::string> prefixes) {
   auth_prefixes_ = std::move(prefixes);
 }
 
+std::vector<Router::RouteInfo> Router::routes() const {
+  std::vector<RouteInfo> out;
+  out.reserve(routes_.size());
+  for (const auto& route : routes_) out.push_back({route.method, route.pattern});
+  return out;
+}
+
 bool Router::requires_auth(std::string_view path) const {
   for (const auto& prefix : auth_prefixes_) {
     if (path.size() >= prefix.size() && path.compare(0, prefix.size(), prefix) == 0 &&

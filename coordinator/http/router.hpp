@@ -52,6 +52,14 @@ class Router {
   // Call once, before serving.
   void set_observer(RequestObserver observer) { observer_ = std::move(observer); }
 
+  // The registered routes, in registration order: for `dbgcoord --list-routes`, which the
+  // security tests use so that a route added later is checked for the token automatically.
+  struct RouteInfo {
+    std::string method;
+    std::string pattern;
+  };
+  std::vector<RouteInfo> routes() const;
+
   // Routes one request. A handler that throws becomes a 500 problem (logged), never a dropped
   // connection or a crashed server.
   void dispatch(HttpRequest request, Reply reply) const;

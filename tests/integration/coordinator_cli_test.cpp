@@ -94,6 +94,23 @@ BOOST_AUTO_TEST_CASE(non_loopback_listen_with_allow_remote_starts) {
   auto c = start_coordinator({"--listen", "0.0.0.0:0", "--allow-remote", "--data-dir", dir.path().string()});
   BOOST_TEST(c.startup_line.find("http://0.0.0.0:") != std::string::npos);
   BOOST_TEST(http_request(c.port, "GET", "/healthz").status == 200);
+  // ...and says so in its log (DATA_DIR/logs, complete after the flush at stop).
+  c.process.signal(SIGTERM);
+  BOOST_REQUIRE_EQUAL(exit_code_of(c.process.wait(10s)), 0);
+  std::ifstream log_file(dir.path() / "logs" / "dbgcoord.log");
+  std::string log((std::istreambuf_iterator<char>(log_file)), std::istreambuf_iterator<char>());
+  BOOST_TEST(log.find("non-loopback address 0.0.0.0:") != std::string::npos, log);
+}
+
+BOOST_AUTO_TEST_CASE(loopback_listen_logs_no_remote_warning) {
+  TempDir dir;
+  auto c = start_coordinator_in(dir.path());
+  c.process.signal(SIGTERM);
+  BOOST_REQUIRE_EQUAL(exit_code_of(c.process.wait(10s)), 0);
+  std::ifstream log_file(dir.path() / "logs" / "dbgcoord.log");
+  std::string log((std::istreambuf_iterator<char>(log_file)), std::istreambuf_iterator<char>());
+  BOOST_TEST(log.find("API token") != std::string::npos, log);  // the log was written at all
+  BOOST_TEST(log.find("non-loopback") == std::string::npos, log);
 }
 
 BOOST_AUTO_TEST_CASE(startup_line_names_port_and_data_dir_and_dir_is_created_0700) {
