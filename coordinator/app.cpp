@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <pthread.h>
 #include <thread>
@@ -82,10 +83,36 @@ std::string dashboard_url(const ListenAddress& bound, const std::string& token) 
 
 }  // namespace
 
+namespace {
+
+// --list-routes builds the whole server to list what it registered, which needs a data
+// directory: a throwaway one, so listing never creates or touches the configured one.
+class ScratchDir {
+ public:
+  explicit ScratchDir(bool wanted) {
+    if (!wanted) return;
+    std::string pattern = (std::filesystem::temp_directory_path() / "dbgcoord-routes-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace
+
 int run(const Config& config) {
   const auto started = std::chrono::steady_clock::now();
 
-  auto data_dir = store::ensure_data_dir(config.data_dir);
+  ScratchDir scratch(config.list_routes);
+  auto data_dir = store::ensure_data_dir(scratch.path().empty() ? config.data_dir : scratch.path());
   // Before the database: a bad --token-file is exit 1 with nothing else touched.
   auto token = auth::load_or_create_token(data_dir, config.token_file);
   // From here on logs also go to DATA_DIR/logs (asynchronous, sampled; logging/logger.hpp).

@@ -269,8 +269,15 @@ BOOST_AUTO_TEST_CASE(every_listed_route_needs_the_token) {
   for (const auto& r : routes) {
     bool guarded = r.pattern.rfind("/api/", 0) == 0 || r.pattern == "/metrics" || r.pattern.rfind("/metrics/", 0) == 0;
     if (!guarded) {
-      // Only the health check is open; a new open route must be a decision, made here.
-      BOOST_TEST(r.pattern == "/healthz", r.method << " " << r.pattern << " is outside /api and /metrics");
+      // Open: the health check and the dashboard's own static files (web/, embedded at build
+      // time; they hold no data, every call they make carries the token). A new open route
+      // must be a decision, made here.
+      auto ends_with = [&](std::string_view suffix) {
+        return r.pattern.size() >= suffix.size() && r.pattern.compare(r.pattern.size() - suffix.size(), suffix.size(), suffix) == 0;
+      };
+      bool static_file = r.method == "GET" && (r.pattern == "/" || ends_with(".html") || ends_with(".js") ||
+                                               ends_with(".css") || ends_with(".svg"));
+      BOOST_TEST((r.pattern == "/healthz" || static_file), r.method << " " << r.pattern << " is outside /api and /metrics");
       continue;
     }
     // {id} and the like: any value; the token check comes before routing.
