@@ -19,6 +19,7 @@ constexpr std::string_view kBatchSizeEnv = "DBGCOORD_BATCH_SIZE";
 constexpr std::string_view kRankRulesEnv = "DBGCOORD_RANK_RULES";
 constexpr std::string_view kMaxQueueEnv = "DBGCOORD_MAX_QUEUE";
 constexpr std::string_view kIoThreadsEnv = "DBGCOORD_IO_THREADS";
+constexpr std::string_view kDetectIntervalEnv = "DBGCOORD_DETECT_INTERVAL";
 constexpr std::size_t kMaxIoThreads = 64;
 constexpr std::size_t kMaxWorkers = 32;
 
@@ -138,6 +139,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
   std::optional<std::string> io_threads_text;
   std::optional<std::string> max_profile_duration_text;
   std::optional<std::string> profile_memory_text;
+  std::optional<std::string> detect_interval_text;
 
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -190,6 +192,9 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
     if (r > 0) continue;
     r = value_of("--profile-memory-mb", &profile_memory_text);
     if (r < 0) return usage_error("--profile-memory-mb needs a value (1..65536)");
+    if (r > 0) continue;
+    r = value_of("--detect-interval", &detect_interval_text);
+    if (r < 0) return usage_error("--detect-interval needs a value (seconds, 0..86400)");
     if (r > 0) continue;
     r = value_of("--rank-rules", &rank_rules_text);
     if (r < 0) return usage_error("--rank-rules needs a value (a JSON file)");
@@ -256,6 +261,15 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
     return usage_error("--max-profile-duration: '" + *max_profile_duration_text + "' is not a number from 1 to 86400");
   if (profile_memory_text && !parse_count(*profile_memory_text, 65536, &out.config.profile_memory_mb))
     return usage_error("--profile-memory-mb: '" + *profile_memory_text + "' is not a number from 1 to 65536");
+  if (!detect_interval_text) detect_interval_text = from_env(kDetectIntervalEnv);
+  if (detect_interval_text) {
+    // 0 is allowed here (off), unlike the counts above.
+    if (*detect_interval_text == "0") {
+      out.config.detect_interval_s = 0;
+    } else if (!parse_count(*detect_interval_text, 86400, &out.config.detect_interval_s)) {
+      return usage_error("--detect-interval: '" + *detect_interval_text + "' is not a number from 0 to 86400");
+    }
+  }
   if (!rank_rules_text) rank_rules_text = from_env(kRankRulesEnv);
   if (rank_rules_text) {
     if (rank_rules_text->empty()) return usage_error("--rank-rules: the file name must not be empty");
@@ -274,7 +288,7 @@ std::string help_text() {
   return R"(usage: dbgcoord [--listen HOST:PORT] [--data-dir DIR] [--token-file FILE] [--workers N]
                 [--batch-size N] [--max-queue N] [--io-threads N] [--rank-rules FILE]
                 [--allow-other-users] [--allow-remote] [--max-profile-duration S] [--profile-memory-mb N]
-                [--help] [--version]
+                [--detect-interval S] [--help] [--version]
 
 dbgcoord coordinates debugging workers (stack snapshots, profiles, crash watches) on this host
 and serves them over HTTP.
@@ -294,6 +308,10 @@ flags:
   --max-profile-duration S  longest profile a session may ask for, seconds (default 300)
   --profile-memory-mb N      sample memory of all running profiles together (default 50); each
                       profile job gets a share, and its oldest samples are evicted beyond it
+  --detect-interval S  every S seconds, check each crash-watched process for a deadlock (one
+                      process-consistency snapshot each; findings become DEADLOCK error groups),
+                      0..86400 (env DBGCOORD_DETECT_INTERVAL, default 0: off; sessions with
+                      "options":{"detect":"deadlock"} check on demand)
   --rank-rules FILE   importance rules, JSON [{"name","match","weight"}]: a regex over comm and
                       cmdline adds its weight to a process's score (env DBGCOORD_RANK_RULES)
   --allow-other-users also trace processes of other users (default: only our own uid's)
