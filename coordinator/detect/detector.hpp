@@ -6,6 +6,7 @@
 //    before the first and after the last (busy_hang.hpp). With both, the deadlock check reads the
 //    last snapshot.
 // Thread-safety: run() from any thread; each run lives on its own strand; `done` runs on it.
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>

@@ -9,9 +9,13 @@ namespace dbg::coord::detect {
 
 bool is_mutex_lock_function(const std::string& function) {
   // glibc names the same entry point with one to three leading underscores across versions
-  // (pthread_mutex_lock, __pthread_mutex_lock, ___pthread_mutex_lock): compare without them.
+  // (pthread_mutex_lock, __pthread_mutex_lock, ___pthread_mutex_lock) and a "__GI_" prefix for
+  // internal aliases: compare without them.
   std::string_view name = function;
   name = name.substr(0, name.find('@'));  // symbol versions: "pthread_mutex_lock@@GLIBC_2.2.5"
+  while (!name.empty() && name.front() == '_') name.remove_prefix(1);
+  // libc's internal aliases: "__GI___lll_lock_wait" is __lll_lock_wait.
+  if (name.rfind("GI_", 0) == 0) name.remove_prefix(3);
   while (!name.empty() && name.front() == '_') name.remove_prefix(1);
   static const std::set<std::string_view> kLocks = {
       "pthread_mutex_lock",       "pthread_mutex_timedlock",        "pthread_mutex_clocklock",

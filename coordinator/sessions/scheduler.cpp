@@ -125,7 +125,7 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
     s.created_at_ms = unix_ms();
     for (size_t i = 0; i < targets.size(); ++i) {
       if (i % config.batch_size == 0) s.batches.push_back(SessionBatch{static_cast<int>(s.batches.size()), "queued", {}, {}});
-      s.batches.back().targets.push_back(SessionTarget{targets[i].pid, targets[i].comm, targets[i].score, "queued", {}, {}, {}, nullptr});
+      s.batches.back().targets.push_back(SessionTarget{targets[i].pid, targets[i].comm, targets[i].score, "queued", {}, {}, {}, nullptr, nullptr});
     }
     live->request = std::move(request);
     live->started = std::chrono::steady_clock::now();

@@ -31,7 +31,7 @@ ThreadStack locker(int tid, uint64_t mutex, int owner, const char* caller = "tak
   t.tid = tid;
   t.name = "t" + std::to_string(tid);
   t.state = 'S';
-  t.frames = {frame("__lll_lock_wait", "libc.so.6"), frame("___pthread_mutex_lock@@GLIBC_2.2.5", "libc.so.6"),
+  t.frames = {frame("__GI___lll_lock_wait", "libc.so.6"), frame("___pthread_mutex_lock@@GLIBC_2.2.5", "libc.so.6"),
               frame(caller, "app"), frame("start_thread", "libc.so.6")};
   t.wait = ThreadWait{"futex", mutex, 128, owner};
   return t;
@@ -61,6 +61,15 @@ BOOST_AUTO_TEST_CASE(a_two_thread_cycle_is_one_deadlock_starting_at_the_lowest_t
   BOOST_TEST(f.message == "deadlock: 2 threads wait on each other (mutexes 0xa0, 0xb0)");
   BOOST_REQUIRE(f.threads[0].where.has_value());
   BOOST_TEST(*f.threads[0].where->function == "take");
+}
+
+BOOST_AUTO_TEST_CASE(mutex_lock_functions_are_recognized_under_their_glibc_names) {
+  for (const char* name : {"pthread_mutex_lock", "__pthread_mutex_lock@GLIBC_2.2.5", "___pthread_mutex_lock",
+                           "__GI___lll_lock_wait", "__lll_lock_wait", "pthread_mutex_timedlock", "__pthread_mutex_clocklock64"})
+    BOOST_TEST(is_mutex_lock_function(name), name);
+  for (const char* name : {"pthread_cond_wait", "__futex_abstimed_wait_common", "__lll_lock_wait_private", "mutex_lock_helper",
+                           "pthread_join", "sem_wait"})
+    BOOST_TEST(!is_mutex_lock_function(name), name);
 }
 
 BOOST_AUTO_TEST_CASE(chains_owners_elsewhere_and_non_mutex_waits_are_not_deadlocks) {
