@@ -9,8 +9,9 @@ namespace dbg::coord::detect {
 namespace {
 
 // The stack as a sequence of functions; nullopt when the thread has no usable stack.
+// Runnable threads only: a thread seen sleeping ('S', 'D', ...) in any snapshot is not spinning.
 std::optional<std::vector<std::string>> stack_key(const ThreadStack& t) {
-  if (t.error || t.frames.empty() || t.wait) return std::nullopt;
+  if (t.error || t.frames.empty() || t.wait || t.state != 'R') return std::nullopt;
   std::vector<std::string> key;
   key.reserve(t.frames.size());
   for (const auto& f : t.frames) key.push_back(f.function ? *f.function : "?" + f.module);

@@ -3,7 +3,8 @@
 //
 // "The same stack" compares frames by function (or by module when a frame has no symbol), not
 // by pc: a spinning loop moves its innermost pc between snapshots but never leaves its function.
-// A thread that blocks (a "wait", or no CPU used) is never spinning, however still its stack is.
+// A thread must also be runnable ('R') in every snapshot and have used some CPU: one that blocks
+// (a "wait", a sleeping state, no CPU used) is never spinning, however still its stack is.
 #include <vector>
 
 #include "coordinator/detect/finding.hpp"

@@ -148,11 +148,14 @@ BOOST_AUTO_TEST_CASE(busy_hang_needs_the_same_stack_and_cpu) {
     spinning.frames[0].pc = 0x1000 + static_cast<uint64_t>(i);  // the pc moves inside the loop
     ThreadStack moving = runner(2, i == 1 ? "parse" : "compute");  // busy but progressing
     ThreadStack still = runner(3, "wait_here");                    // same stack, no CPU
-    snaps.push_back(snapshot_of({spinning, moving, still}));
+    ThreadStack sleeper = runner(4, "poll_loop");                  // same stack, CPU, but sleeps
+    if (i == 1) sleeper.state = 'S';
+    snaps.push_back(snapshot_of({spinning, moving, still, sleeper}));
   }
-  auto first = cpu(t0, {{1, 0}, {2, 0}, {3, 0}});
-  auto last = cpu(t1, {{1, static_cast<uint64_t>(hz)}, {2, static_cast<uint64_t>(hz)}, {3, 0}});
-  auto found = find_busy_hangs(snaps, first, last, 0.25);
+  auto first = cpu(t0, {{1, 0}, {2, 0}, {3, 0}, {4, 0}});
+  auto h = static_cast<uint64_t>(hz);
+  auto last = cpu(t1, {{1, h}, {2, h}, {3, 0}, {4, h}});
+  auto found = find_busy_hangs(snaps, first, last, 0.05);
   BOOST_REQUIRE_EQUAL(found.size(), 1u);
   BOOST_REQUIRE_EQUAL(found[0].threads.size(), 1u);
   BOOST_TEST(found[0].threads[0].tid == 1);
@@ -162,7 +165,7 @@ BOOST_AUTO_TEST_CASE(busy_hang_needs_the_same_stack_and_cpu) {
   BOOST_TEST(e.kind == "hang");
   BOOST_TEST(e.context["threads"][0]["waits_on"].is_null());
   // Too little CPU: nothing.
-  BOOST_TEST(find_busy_hangs(snaps, first, cpu(t1, {{1, 1}, {2, 0}, {3, 0}}), 0.25).empty());
+  BOOST_TEST(find_busy_hangs(snaps, first, cpu(t1, {{1, 0}, {2, 0}, {3, 0}, {4, 0}}), 0.05).empty());
 }
 
 BOOST_AUTO_TEST_CASE(detect_options_are_validated_and_taken_out) {
