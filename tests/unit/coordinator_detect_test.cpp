@@ -37,6 +37,13 @@ ThreadStack locker(int tid, uint64_t mutex, int owner, const char* caller = "tak
   return t;
 }
 
+// A thread that waits on nothing (e.g. the main thread in pause()).
+ThreadStack bare(int tid) {
+  ThreadStack t;
+  t.tid = tid;
+  return t;
+}
+
 Snapshot snapshot_of(std::vector<ThreadStack> threads) {
   Snapshot s;
   s.pid = 100;
@@ -48,7 +55,7 @@ Snapshot snapshot_of(std::vector<ThreadStack> threads) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(a_two_thread_cycle_is_one_deadlock_starting_at_the_lowest_tid) {
-  auto found = find_deadlocks(snapshot_of({locker(102, 0xb0, 101), locker(101, 0xa0, 102), ThreadStack{100}}));
+  auto found = find_deadlocks(snapshot_of({locker(102, 0xb0, 101), locker(101, 0xa0, 102), bare(100)}));
   BOOST_REQUIRE_EQUAL(found.size(), 1u);
   const Finding& f = found[0];
   BOOST_TEST(f.kind == "deadlock");
@@ -81,7 +88,7 @@ BOOST_AUTO_TEST_CASE(chains_owners_elsewhere_and_non_mutex_waits_are_not_deadloc
   auto found = find_deadlocks(snapshot_of({
       locker(101, 0xa0, 102),  // 101 -> 102 -> 103 -> (runs): a chain, no cycle
       locker(102, 0xb0, 103),
-      ThreadStack{103},
+      bare(103),
       cond,                    // waits on a condition variable "owned" by 103: no mutex frame
       no_owner,
       locker(106, 0xe0, 999),  // owner is not one of ours (exited): no edge
