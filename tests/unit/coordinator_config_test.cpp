@@ -196,6 +196,6 @@ BOOST_AUTO_TEST_CASE(detect_interval_default_off_flag_env_and_bounds) {
     BOOST_TEST((cl.action == Action::usage_error), args.back());
     BOOST_TEST(cl.error.find("--detect-interval") != std::string::npos, cl.error);
   }
-  BOOST_TEST(help_text().find("--detect-interval") != std::string::npos);
-  BOOST_TEST(help_text().find("DBGCOORD_DETECT_INTERVAL") != std::string::npos);
+  BOOST_TEST(dbg::coord::help_text().find("--detect-interval") != std::string::npos);
+  BOOST_TEST(dbg::coord::help_text().find("DBGCOORD_DETECT_INTERVAL") != std::string::npos);
 }
