@@ -73,7 +73,8 @@ struct Server {
   json group_of_type(const std::string& type) {
     auto deadline = std::chrono::steady_clock::now() + 20s;
     for (;;) {
-      for (const auto& g : get_json("/api/v1/errors").at("groups")) {
+      json groups = get_json("/api/v1/errors");  // kept: a loop over a temporary's member dangles
+      for (const auto& g : groups.at("groups")) {
         if (g.at("type") == type) return g;
       }
       BOOST_REQUIRE_MESSAGE(std::chrono::steady_clock::now() < deadline, "no error group of type " << type);
