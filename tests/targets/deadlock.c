@@ -58,7 +58,9 @@ __attribute__((noinline)) void contended_work(int a, int b) {
   int lo = a < b ? a : b, hi = a < b ? b : a;
   pthread_mutex_lock(&mutexes[lo]);
   if (lo != hi) pthread_mutex_lock(&mutexes[hi]);
-  atomic_fetch_add(&progress, 1);
+  // Now and then sleep with the locks held, so the others pile up in futex() behind us (waits
+  // and owners the detector must see, and chains it must not mistake for cycles).
+  if ((atomic_fetch_add(&progress, 1) & 15) == 0) usleep(100);
   if (lo != hi) pthread_mutex_unlock(&mutexes[hi]);
   pthread_mutex_unlock(&mutexes[lo]);
   __asm__ volatile("");
