@@ -1,7 +1,7 @@
 #!/bin/bash
 # pause of process-consistency snapshots of the deadlocked target, through the API (5 runs)
 set -e
-B=/work/wt-deadlock/build
+B=$(cd "$(dirname "$0")/.." && pwd)/build
 D=$(mktemp -d)
 $B/tests/targets/deadlock two > $D/target.out &
 TP=$!
