@@ -21,6 +21,8 @@
 #include "coordinator/analysis/analysis_service.hpp"
 #include "coordinator/api/routes.hpp"
 #include "coordinator/auth/token.hpp"
+#include "coordinator/detect/detector.hpp"
+#include "coordinator/detect/watched_scan.hpp"
 #include "coordinator/errors/error_routes.hpp"
 #include "coordinator/errors/error_service.hpp"
 #include "coordinator/events/hub.hpp"
@@ -174,13 +176,21 @@ int run(const Config& config) {
   ranking::Ranker ranker(std::move(rules));
   sessions::TargetResolver resolver(ranker, policy);
 
+  // Deadlock / busy-hang checks (sessions with options.detect): snapshots through the pool,
+  // findings into the error groups like crashes.
+  detect::Detector detector(ioc.get_executor(), blocking.get_executor(), pool, error_service.recorder());
+
+  // --detect-interval: the deadlock check over the crash-watched processes, on a timer.
+  detect::WatchedScan watched_scan(ioc.get_executor(), std::chrono::seconds(config.detect_interval_s), detector,
+                                   [&watches](std::function<void(std::vector<int>)> done) { watches.watched_pids(std::move(done)); });
+
   sessions::SchedulerConfig scheduler_config;
   scheduler_config.batch_size = config.batch_size;
   scheduler_config.max_pending_targets = config.max_queue;
   scheduler_config.max_profile_duration_s = static_cast<double>(config.max_profile_duration_s);
   scheduler_config.profile_memory_bytes = static_cast<uint64_t>(config.profile_memory_mb) << 20;
   sessions::Scheduler scheduler(ioc.get_executor(), blocking.get_executor(), scheduler_config, pool, *store, *hub,
-                                resolver);
+                                resolver, &detector);
   scheduler.fail_interrupted_sessions();
 
   auto router = std::make_shared<http::Router>();
@@ -236,6 +246,7 @@ int run(const Config& config) {
     scheduler.shutdown([&ioc] { ioc.stop(); });
     pool.shutdown();
     watches.stop();
+    watched_scan.stop();
     stop_guard.expires_after(kStopGrace);
     stop_guard.async_wait([&ioc](const boost::system::error_code& e) {
       if (e) return;
@@ -245,6 +256,7 @@ int run(const Config& config) {
   });
 
   watches.start();
+  watched_scan.start();
   listener.start();
   auto bound = listener.local_address();
   if (!config.listen.is_loopback()) {

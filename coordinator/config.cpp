@@ -23,6 +23,7 @@ constexpr std::string_view kMaxConnectionsEnv = "DBGCOORD_MAX_CONNECTIONS";
 constexpr std::string_view kAnalysisCacheEnv = "DBGCOORD_ANALYSIS_CACHE";
 constexpr std::string_view kModelFileEnv = "DBGCOORD_MODEL_FILE";
 constexpr std::string_view kAnalysisBackgroundEnv = "DBGCOORD_ANALYSIS_BACKGROUND";
+constexpr std::string_view kDetectIntervalEnv = "DBGCOORD_DETECT_INTERVAL";
 constexpr std::size_t kMaxIoThreads = 64;
 constexpr std::size_t kMaxWorkers = 32;
 
@@ -146,6 +147,7 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
   std::optional<std::string> analysis_cache_text;
   std::optional<std::string> model_file_text;
   std::optional<std::string> analysis_background_text;
+  std::optional<std::string> detect_interval_text;
 
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -210,6 +212,9 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
     if (r > 0) continue;
     r = value_of("--model-file", &model_file_text);
     if (r < 0) return usage_error("--model-file needs a value (a JSON model file)");
+    if (r > 0) continue;
+    r = value_of("--detect-interval", &detect_interval_text);
+    if (r < 0) return usage_error("--detect-interval needs a value (seconds, 0..86400)");
     if (r > 0) continue;
     r = value_of("--rank-rules", &rank_rules_text);
     if (r < 0) return usage_error("--rank-rules needs a value (a JSON file)");
@@ -297,6 +302,15 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
       return usage_error("--analysis-background: '" + *analysis_background_text + "' is not on or off");
     out.config.analysis_background = *analysis_background_text == "on";
   }
+  if (!detect_interval_text) detect_interval_text = from_env(kDetectIntervalEnv);
+  if (detect_interval_text) {
+    // 0 is allowed here (off), unlike the counts above.
+    if (*detect_interval_text == "0") {
+      out.config.detect_interval_s = 0;
+    } else if (!parse_count(*detect_interval_text, 86400, &out.config.detect_interval_s)) {
+      return usage_error("--detect-interval: '" + *detect_interval_text + "' is not a number from 0 to 86400");
+    }
+  }
   if (!rank_rules_text) rank_rules_text = from_env(kRankRulesEnv);
   if (rank_rules_text) {
     if (rank_rules_text->empty()) return usage_error("--rank-rules: the file name must not be empty");
@@ -316,7 +330,7 @@ std::string help_text() {
                 [--batch-size N] [--max-queue N] [--io-threads N] [--max-connections N] [--rank-rules FILE]
                 [--allow-other-users] [--allow-remote] [--max-profile-duration S] [--profile-memory-mb N]
                 [--analysis-cache N] [--analysis-background on|off] [--model-file FILE]
-                [--list-routes] [--help] [--version]
+                [--detect-interval S] [--list-routes] [--help] [--version]
 
 dbgcoord coordinates debugging workers (stack snapshots, profiles, crash watches) on this host
 and serves them over HTTP.
@@ -338,6 +352,10 @@ flags:
   --max-profile-duration S  longest profile a session may ask for, seconds (default 300)
   --profile-memory-mb N      sample memory of all running profiles together (default 50); each
                       profile job gets a share, and its oldest samples are evicted beyond it
+  --detect-interval S  every S seconds, check each crash-watched process for a deadlock (one
+                      process-consistency snapshot each; findings become DEADLOCK error groups),
+                      0..86400 (env DBGCOORD_DETECT_INTERVAL, default 0: off; sessions with
+                      "options":{"detect":"deadlock"} check on demand)
   --rank-rules FILE   importance rules, JSON [{"name","match","weight"}]: a regex over comm and
                       cmdline adds its weight to a process's score (env DBGCOORD_RANK_RULES)
   --allow-other-users also trace processes of other users (default: only our own uid's)

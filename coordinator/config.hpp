@@ -52,6 +52,12 @@ struct Config {
   std::size_t max_profile_duration_s = 300;
   // Bytes of samples all running profiles may hold together (--profile-memory-mb, 1..65536 MiB).
   std::size_t profile_memory_mb = 50;
+  // Seconds between scheduled deadlock checks of the crash-watched processes (--detect-interval,
+  // DBGCOORD_DETECT_INTERVAL, 0..86400). Default 0, off: each check stops every thread of every
+  // watched process for a `process`-consistency snapshot (all threads held while all stacks are
+  // copied, the longest pause this tool makes), a cost an operator should choose, not inherit;
+  // sessions with options.detect check on demand.
+  std::size_t detect_interval_s = 0;
   // Trace processes of other users too (--allow-other-users); by default only our own uid's.
   bool allow_other_users = false;
   // --list-routes: print every HTTP route ("METHOD PATTERN" per line) and exit instead of

@@ -11,6 +11,6 @@ foreach(t ${worker_integration_tests})
 endforeach()
 
 # Worker features register their own tests.
-foreach(part profile watch)
+foreach(part profile watch detect)
   include(${CMAKE_CURRENT_SOURCE_DIR}/worker_${part}_tests.cmake OPTIONAL)
 endforeach()

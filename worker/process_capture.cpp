@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <thread>
 
+#include "futex_wait.hpp"
 #include "monotonic_clock.hpp"
 #include "proc_info.hpp"
 #include "ptrace_call.hpp"
@@ -73,6 +74,7 @@ size_t read_stopped(Tracee& tracee, ThreadCapture& t, StackReader& reader) {
   }
   t.regs = regs.value();
   t.have_registers = true;
+  t.wait = futex_wait_from_registers(t.regs);  // registers only: no system call
   t.stack_start = t.regs.rsp > kRedZone ? t.regs.rsp - kRedZone : 0;
   return copy_stack(reader, t.tid, t.stack_start);
 }
@@ -217,6 +219,11 @@ void capture_all_at_once(std::vector<ThreadCapture>& threads, const CaptureOptio
   }
   for (size_t i = 0; i < threads.size(); ++i) {
     if (tracees[i] && tracees[i]->stopped()) copied[i] = read_stopped(*tracees[i], threads[i], readers[i]);
+  }
+  // Mutex owners, still inside the one instant: an owner read after the resume could name a
+  // thread that took the mutex since, and the wait-for graph would disagree with the stacks.
+  for (auto& t : threads) {
+    if (t.wait) read_mutex_owner(t.tid, *t.wait);
   }
   if (options.test_hold.count() > 0) std::this_thread::sleep_for(options.test_hold);
   for (size_t i = 0; i < threads.size(); ++i) {

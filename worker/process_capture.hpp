@@ -14,6 +14,7 @@
 
 #include "dbg/error.hpp"
 #include "dbg/protocol.hpp"
+#include "dbg/snapshot.hpp"
 
 namespace dbg::worker {
 
@@ -30,6 +31,9 @@ struct ThreadCapture {
   // ran or waited for a CPU (a sleeping thread must be woken, on a busy machine that takes ms)
   double stop_wait_us = 0;
   std::optional<Error> error;    // why this thread has no (or partial) capture
+  // Blocked in futex() when stopped (futex_wait.hpp): from the registers in both modes; the
+  // mutex owner only in `process` consistency, read before anyone resumes.
+  std::optional<ThreadWait> wait;
 };
 
 struct ProcessCapture {

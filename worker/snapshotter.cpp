@@ -63,6 +63,7 @@ Result<Snapshot> Snapshotter::snapshot(pid_t pid, const protocol::SnapshotOption
     ts.state = t.state;
     ts.pause_us = t.pause_us;
     ts.error = t.error;
+    ts.wait = t.wait;
     if (t.have_registers && unwinder) {
       ProcessUnwinder* u = unwinder.value();
       UnwoundThread unwound = u->unwind(capture, t, options.max_depth);

@@ -9,6 +9,7 @@
 #include <random>
 #include <spdlog/spdlog.h>
 
+#include "coordinator/detect/detector.hpp"
 #include "coordinator/events/hub.hpp"
 #include "coordinator/metrics/snapshot_metrics.hpp"
 #include "coordinator/pool/worker_pool.hpp"
@@ -73,8 +74,9 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
   }
 
   State(boost::asio::any_io_executor ex, boost::asio::any_io_executor b, SchedulerConfig c, pool::WorkerPool& p,
-        store::Store& s, events::Hub& h, TargetResolver& r)
-      : strand(boost::asio::make_strand(ex)), blocking(std::move(b)), config(c), pool(p), store(s), hub(h), resolver(r) {}
+        store::Store& s, events::Hub& h, TargetResolver& r, detect::Detector* d)
+      : strand(boost::asio::make_strand(ex)), blocking(std::move(b)), config(c), pool(p), store(s), hub(h), resolver(r),
+        detector(d) {}
 
   boost::asio::strand<boost::asio::any_io_executor> strand;
   boost::asio::any_io_executor blocking;
@@ -83,6 +85,7 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
   store::Store& store;
   events::Hub& hub;
   TargetResolver& resolver;
+  detect::Detector* detector;
   std::map<std::string, std::shared_ptr<Live>> sessions;
   std::deque<std::string> finished_order;  // oldest first, to bound memory
   std::atomic<size_t> pending{0};          // targets admitted and not finished
@@ -147,7 +150,7 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
     s.created_at_ms = unix_ms();
     for (size_t i = 0; i < targets.size(); ++i) {
       if (i % config.batch_size == 0) s.batches.push_back(SessionBatch{static_cast<int>(s.batches.size()), "queued", {}, {}});
-      s.batches.back().targets.push_back(SessionTarget{targets[i].pid, targets[i].comm, targets[i].score, "queued", {}, {}, {}, nullptr});
+      s.batches.back().targets.push_back(SessionTarget{targets[i].pid, targets[i].comm, targets[i].score, "queued", {}, {}, {}, nullptr, nullptr});
     }
     live->request = std::move(request);
     live->started = std::chrono::steady_clock::now();
@@ -237,6 +240,19 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
             self->on_profile_job_done(live, b, i, std::move(r));
           });
         });
+      } else if (live->request.detect) {
+        // The detector takes the snapshot(s) through the pool and hands back the last one.
+        if (!detector) {
+          job_failed(live, b, i, Error{"internal", "this server has no detector"});
+          continue;
+        }
+        detector->run(t.pid, *live->request.detect, detect::worker_options(live->request.options), job.deadline,
+                      [self = shared_from_this(), live, b, i](Result<detect::DetectOutcome> r) {
+                        self->on_strand([self, live, b, i, r = std::move(r)]() mutable {
+                          self->on_detect_done(live, b, i, std::move(r));
+                        });
+                      });
+        queued = true;
       } else {
         // Snapshots come back as text and are parsed straight into a Snapshot (no DOM).
         queued = pool.submit_raw(std::move(job), [self = shared_from_this(), live, b, i](Result<std::string> r) {
@@ -295,7 +311,36 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
       target_finished(live, b);
       return;
     }
-    Snapshot snap = std::move(parsed.value());
+    store_snapshot(live, b, i, std::move(parsed.value()));
+  }
+
+  // A detect job's end: findings on the target, as error events and on the hub; then the
+  // (last) snapshot is stored like any other.
+  void on_detect_done(const std::shared_ptr<Live>& live, size_t b, size_t i, Result<detect::DetectOutcome> result) {
+    if (!result) {
+      job_failed(live, b, i, result.error());
+      return;
+    }
+    if (live->rejected) {
+      job_failed(live, b, i, Error{"session_not_stored", live->session.reason.value_or("the session could not be stored")});
+      return;
+    }
+    detect::DetectOutcome& outcome = result.value();
+    SessionTarget& t = live->session.batches[b].targets[i];
+    if (t.comm.empty()) t.comm = outcome.snapshot.comm;
+    t.findings = nlohmann::json::array();
+    for (const auto& f : outcome.findings) {
+      t.findings.push_back(detect::to_json(f));
+      hub.publish("detect", "finding",
+                  {{"session_id", live->session.id}, {"pid", t.pid}, {"kind", f.kind}, {"message", f.message}});
+    }
+    detector->report(outcome.findings, t.pid, t.comm);
+    store_snapshot(live, b, i, std::move(outcome.snapshot));
+  }
+
+  void store_snapshot(const std::shared_ptr<Live>& live, size_t b, size_t i, Snapshot snap) {
+    Session& s = live->session;
+    SessionTarget& t = s.batches[b].targets[i];
     s.debug.add(snap);
     metrics::observe_snapshot(snap);
     if (t.comm.empty()) t.comm = snap.comm;
@@ -473,8 +518,10 @@ void Scheduler::shutdown(std::function<void()> done) {
 }
 
 Scheduler::Scheduler(boost::asio::any_io_executor executor, boost::asio::any_io_executor blocking, SchedulerConfig config,
-                     pool::WorkerPool& pool, store::Store& store, events::Hub& hub, TargetResolver& resolver)
-    : state_(std::make_shared<State>(std::move(executor), std::move(blocking), config, pool, store, hub, resolver)) {}
+                     pool::WorkerPool& pool, store::Store& store, events::Hub& hub, TargetResolver& resolver,
+                     detect::Detector* detector)
+    : state_(std::make_shared<State>(std::move(executor), std::move(blocking), config, pool, store, hub, resolver,
+                                     detector)) {}
 
 Scheduler::~Scheduler() = default;
 

@@ -32,6 +32,9 @@ class Store;
 namespace events {
 class Hub;
 }
+namespace detect {
+class Detector;
+}
 }  // namespace dbg::coord
 
 namespace dbg::coord::sessions {
@@ -49,9 +52,11 @@ struct SchedulerConfig {
 class Scheduler {
  public:
   using JsonDone = std::function<void(Result<nlohmann::json>)>;
-  // `blocking` runs /proc reads (resolution); `executor` is where the strand lives.
+  // `blocking` runs /proc reads (resolution); `executor` is where the strand lives. `detector`
+  // runs sessions with options.detect (without one they fail with "internal").
   Scheduler(boost::asio::any_io_executor executor, boost::asio::any_io_executor blocking, SchedulerConfig config,
-            pool::WorkerPool& pool, store::Store& store, events::Hub& hub, TargetResolver& resolver);
+            pool::WorkerPool& pool, store::Store& store, events::Hub& hub, TargetResolver& resolver,
+            detect::Detector* detector = nullptr);
   ~Scheduler();
 
   // Error codes: bad_request, not_found, forbidden, queue_full, internal.

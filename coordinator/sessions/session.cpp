@@ -32,6 +32,7 @@ nlohmann::json to_json(const Session& s) {
         target["progress"] = t.progress;
       } else {
         target["snapshot_id"] = t.snapshot_id ? nlohmann::json(*t.snapshot_id) : nlohmann::json(nullptr);
+        if (s.options.contains("detect")) target["findings"] = t.findings;
       }
       targets.push_back(std::move(target));
     }

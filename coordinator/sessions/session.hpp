@@ -23,6 +23,9 @@ struct SessionTarget {
   std::optional<Error> error;
   std::optional<int64_t> profile_id;  // kind "profile"
   nlohmann::json progress;            // kind "profile": the worker's last progress, null before
+  // options.detect: what the detector found (detect/finding.hpp to_json), [] when nothing;
+  // null until the checks ran.
+  nlohmann::json findings;
 };
 
 struct SessionBatch {

@@ -77,6 +77,13 @@ Result<SessionRequest> parse_session_request(const std::string& body) {
     out.deadline_ms = d->get<int64_t>();
     job_options.erase("deadline_ms");
   }
+  if (out.kind == "profile" && job_options.contains("detect"))
+    return bad("options: \"detect\" works on snapshot sessions, not profiles");
+  if (out.kind == "snapshot") {
+    auto detect = detect::take_detect_options(job_options);
+    if (!detect) return detect.error();
+    out.detect = detect.value();
+  }
   if (out.kind == "profile") {
     // The sample budget is the coordinator's to share out (--profile-memory-mb), not a client's.
     if (job_options.contains("max_bytes")) return bad("options: max_bytes is set by the coordinator (--profile-memory-mb)");
@@ -87,6 +94,7 @@ Result<SessionRequest> parse_session_request(const std::string& body) {
     auto o = protocol::parse_snapshot_options(job_options);
     if (!o) return bad("options: " + o.error().message);
     out.snapshot_options = o.value();
+    if (out.detect) out.snapshot_options.consistency = protocol::Consistency::kProcess;
   }
   return out;
 }

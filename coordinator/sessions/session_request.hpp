@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "coordinator/detect/detect_options.hpp"
 #include "dbg/error.hpp"
 #include "dbg/profile.hpp"
 #include "dbg/protocol.hpp"
@@ -26,6 +27,9 @@ struct SessionRequest {
   protocol::SnapshotOptions snapshot_options;
   ProfileOptions profile_options;         // kind "profile"
   int64_t deadline_ms = 30'000;          // per target job
+  // options.detect (kind "snapshot"): run the deadlock / busy-hang checks on each target
+  // (coordinator/detect/); its snapshots are taken with `process` consistency.
+  std::optional<detect::DetectOptions> detect;
 };
 
 inline constexpr size_t kMaxPidsPerSession = 4096;

@@ -628,6 +628,19 @@ void WatchManager::remove(std::string id, JsonDone done) {
   });
 }
 
+void WatchManager::watched_pids(std::function<void(std::vector<int>)> done) {
+  auto impl = impl_;
+  asio::post(impl->strand, [impl, done = std::move(done)]() mutable {
+    impl->when_loaded([impl, done = std::move(done)] {
+      std::set<int> pids;
+      for (const auto& [id, w] : impl->watches) {
+        if (w.status == "active") pids.insert(w.pids.begin(), w.pids.end());
+      }
+      done(std::vector<int>(pids.begin(), pids.end()));
+    });
+  });
+}
+
 int WatchManager::watcher_pid() const { return impl_->watcher_pid.load(); }
 
 }  // namespace dbg::coord::watch

@@ -20,6 +20,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <nlohmann/json.hpp>
@@ -75,6 +76,10 @@ class WatchManager {
   void list(std::function<void(nlohmann::json)> done);
   void get(std::string id, JsonDone done);    // not_found
   void remove(std::string id, JsonDone done);  // not_found
+
+  // The pids attached now (of every active watch), ascending; for the scheduled deadlock check
+  // (--detect-interval). done runs on the manager's strand.
+  void watched_pids(std::function<void(std::vector<int>)> done);
 
   // The watcher's pid (0 while none runs). Thread-safe: the target policy asks it.
   int watcher_pid() const;

@@ -58,6 +58,17 @@ void from_json(const nlohmann::json& j, Frame& f) {
   f.inlined = j.value("inlined", false);
 }
 
+void to_json(nlohmann::json& j, const ThreadWait& w) {
+  j = {{"syscall", w.syscall}, {"addr", hex(w.addr)}, {"op", w.op}, {"mutex_owner", optional_json(w.mutex_owner)}};
+}
+
+void from_json(const nlohmann::json& j, ThreadWait& w) {
+  w.syscall = j.value("syscall", std::string("futex"));
+  w.addr = parse_hex(j.at("addr"));
+  w.op = j.value("op", 0);
+  w.mutex_owner = optional_from<int>(j, "mutex_owner");
+}
+
 void to_json(nlohmann::json& j, const ThreadStack& t) {
   j = {{"tid", t.tid},
        {"name", t.name},
@@ -66,6 +77,8 @@ void to_json(nlohmann::json& j, const ThreadStack& t) {
        {"error", t.error ? nlohmann::json(*t.error) : nlohmann::json(nullptr)},
        {"truncated", optional_json(t.truncated)},
        {"frames", t.frames}};
+  // Absent rather than null: most threads wait on nothing, and snapshots stay as they were.
+  if (t.wait) j["wait"] = *t.wait;
 }
 
 void from_json(const nlohmann::json& j, ThreadStack& t) {
@@ -77,6 +90,7 @@ void from_json(const nlohmann::json& j, ThreadStack& t) {
   t.error = optional_from<Error>(j, "error");
   t.truncated = optional_from<std::string>(j, "truncated");
   t.frames = j.value("frames", std::vector<Frame>{});
+  t.wait = optional_from<ThreadWait>(j, "wait");
 }
 
 void to_json(nlohmann::json& j, const Snapshot& s) {

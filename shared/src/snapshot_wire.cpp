@@ -99,7 +99,23 @@ void append_thread(std::string& out, const ThreadStack& t) {
     if (i) out += ',';
     append_frame(out, t.frames[i]);
   }
-  out += "]}";
+  out += ']';
+  if (t.wait) {  // absent when the thread waits on nothing, as in to_json
+    out += ",\"wait\":{\"syscall\":";
+    append_json_string(out, t.wait->syscall);
+    out += ",\"addr\":";
+    append_quoted_hex(out, t.wait->addr);
+    out += ",\"op\":";
+    append_int(out, t.wait->op);
+    out += ",\"mutex_owner\":";
+    if (t.wait->mutex_owner) {
+      append_int(out, *t.wait->mutex_owner);
+    } else {
+      out += "null";
+    }
+    out += '}';
+  }
+  out += '}';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -151,7 +167,7 @@ class SnapshotReader {
   }
 
  private:
-  enum class Where { top, snapshot, cache, threads, thread, thread_error, frames, frame, skipped };
+  enum class Where { top, snapshot, cache, threads, thread, thread_error, thread_wait, frames, frame, skipped };
   enum class Kind { null, boolean, integer, real, text };
   struct Value {
     Kind kind;
@@ -200,6 +216,11 @@ class SnapshotReader {
           if (!object) return fail("a thread's \"error\" must be an object or null");
           out_.threads.back().error = Error{};
           next = Where::thread_error;
+        } else if (key_ == "wait") {
+          if (!object) return fail("a thread's \"wait\" must be an object or null");
+          out_.threads.back().wait = ThreadWait{};
+          saw_wait_addr_ = false;
+          next = Where::thread_wait;
         }
         break;
       case Where::frames:
@@ -210,6 +231,7 @@ class SnapshotReader {
         break;
       case Where::cache:
       case Where::thread_error:
+      case Where::thread_wait:
       case Where::frame:
       case Where::skipped:
         break;  // a value we do not know: skipped with everything inside it
@@ -222,6 +244,7 @@ class SnapshotReader {
     Where was = here();
     if (was == Where::thread && !saw_tid_) return fail("each thread needs a \"tid\"");
     if (was == Where::frame && !(saw_pc_ && saw_offset_)) return fail("each frame needs \"pc\" and \"offset\"");
+    if (was == Where::thread_wait && !saw_wait_addr_) return fail("a thread's \"wait\" needs \"addr\"");
     stack_.pop_back();
     return true;
   }
@@ -307,6 +330,31 @@ class SnapshotReader {
           return true;
         }
         if (key_ == "frames") return fail("\"frames\" must be an array");
+        if (key_ == "wait") {
+          if (v.kind != Kind::null) return fail("a thread's \"wait\" must be an object or null");
+          t.wait.reset();
+          return true;
+        }
+        return true;
+      }
+      case Where::thread_wait: {
+        ThreadWait& w = *out_.threads.back().wait;
+        if (key_ == "syscall") return want_text(v, w.syscall, "wait.syscall");
+        if (key_ == "addr") {
+          saw_wait_addr_ = true;
+          return want_hex(v, w.addr, "wait.addr");
+        }
+        if (key_ == "op") return want_int(v, w.op, "wait.op");
+        if (key_ == "mutex_owner") {
+          if (v.kind == Kind::null) {
+            w.mutex_owner.reset();
+            return true;
+          }
+          int owner = 0;
+          if (!want_int(v, owner, "wait.mutex_owner")) return false;
+          w.mutex_owner = owner;
+          return true;
+        }
         return true;
       }
       case Where::thread_error: {
@@ -357,6 +405,7 @@ class SnapshotReader {
   std::string key_;
   std::string error_;
   bool saw_pid_ = false, saw_threads_ = false, saw_tid_ = false, saw_pc_ = false, saw_offset_ = false;
+  bool saw_wait_addr_ = false;
 };
 
 }  // namespace

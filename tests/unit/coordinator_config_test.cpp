@@ -223,3 +223,19 @@ BOOST_AUTO_TEST_CASE(analysis_flags_env_and_bad_values) {
   BOOST_TEST(parse({"--analysis-background=on"}, {{"DBGCOORD_ANALYSIS_BACKGROUND", "off"}}).config.analysis_background);
   BOOST_TEST((parse({"--analysis-background", "yes"}).action == CommandLine::Action::usage_error));
 }
+
+BOOST_AUTO_TEST_CASE(detect_interval_default_off_flag_env_and_bounds) {
+  BOOST_TEST(parse({}).config.detect_interval_s == 0u);
+  BOOST_TEST(parse({"--detect-interval", "60"}).config.detect_interval_s == 60u);
+  BOOST_TEST(parse({"--detect-interval", "0"}).config.detect_interval_s == 0u);
+  BOOST_TEST(parse({}, {{"DBGCOORD_DETECT_INTERVAL", "30"}}).config.detect_interval_s == 30u);
+  BOOST_TEST(parse({"--detect-interval=5"}, {{"DBGCOORD_DETECT_INTERVAL", "30"}}).config.detect_interval_s == 5u);
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"--detect-interval", "86401"}, {"--detect-interval", "-1"}, {"--detect-interval", "soon"}, {"--detect-interval"}}) {
+    auto cl = parse(args);
+    BOOST_TEST((cl.action == Action::usage_error), args.back());
+    BOOST_TEST(cl.error.find("--detect-interval") != std::string::npos, cl.error);
+  }
+  BOOST_TEST(dbg::coord::help_text().find("--detect-interval") != std::string::npos);
+  BOOST_TEST(dbg::coord::help_text().find("DBGCOORD_DETECT_INTERVAL") != std::string::npos);
+}

@@ -46,7 +46,14 @@ Snapshot sample() {
   gone.tid = 4244;
   gone.name = "caf\xc3\xa9";  // valid UTF-8 stays as is
   gone.error = Error{"thread_gone", "exited during capture"};
-  s.threads = {t, gone};
+  // Two threads blocked in futex(): one on a mutex with a known owner, one without an owner.
+  ThreadStack waiter = t;
+  waiter.tid = 4245;
+  waiter.wait = ThreadWait{"futex", 0x7ffd00001230ULL, 128, 4243};
+  ThreadStack cond = t;
+  cond.tid = 4246;
+  cond.wait = ThreadWait{"futex", 0x55550000aa48ULL, 393, std::nullopt};
+  s.threads = {t, gone, waiter, cond};
   return s;
 }
 
@@ -67,6 +74,48 @@ BOOST_AUTO_TEST_CASE(reader_accepts_both_forms_and_round_trips) {
     auto back = parse_snapshot_json(text);
     BOOST_REQUIRE_MESSAGE(back.ok(), (back.ok() ? "" : back.error().message));
     BOOST_TEST(json(back.value()) == json(s));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(wait_fields_agree_in_all_three_forms) {
+  Snapshot s = sample();
+  std::string ours;
+  append_snapshot_json(ours, s);
+  json dom = json(s);
+  // The DOM form: present only on waiting threads, addresses as hex strings, owner or null.
+  BOOST_TEST(!dom["threads"][0].contains("wait"));
+  BOOST_TEST(dom["threads"][2]["wait"] == json::parse(R"({"syscall":"futex","addr":"0x7ffd00001230","op":128,"mutex_owner":4243})"));
+  BOOST_TEST(dom["threads"][3]["wait"]["mutex_owner"].is_null());
+  // The writer says the same, and both texts read back to the same model, field by field.
+  BOOST_TEST(json::parse(ours) == dom);
+  for (const std::string& text : {ours, protocol::dump(dom)}) {
+    auto back = parse_snapshot_json(text);
+    BOOST_REQUIRE_MESSAGE(back.ok(), (back.ok() ? "" : back.error().message));
+    BOOST_REQUIRE_EQUAL(back->threads.size(), 4u);
+    BOOST_TEST(!back->threads[0].wait.has_value());
+    BOOST_REQUIRE(back->threads[2].wait.has_value());
+    BOOST_TEST((*back->threads[2].wait == *s.threads[2].wait));
+    BOOST_TEST((*back->threads[3].wait == *s.threads[3].wait));
+    BOOST_TEST((dom["threads"][2].get<ThreadStack>().wait == s.threads[2].wait));
+  }
+  // null is the same as absent.
+  auto null_wait = parse_snapshot_json(R"({"pid":1,"threads":[{"tid":2,"wait":null}]})");
+  BOOST_REQUIRE(null_wait.ok());
+  BOOST_TEST(!null_wait->threads[0].wait.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(malformed_wait_is_refused) {
+  const char* bad[] = {
+      R"({"pid":1,"threads":[{"tid":1,"wait":{"op":128}}]})",                          // no addr
+      R"({"pid":1,"threads":[{"tid":1,"wait":{"addr":"zz"}}]})",                       // not hex
+      R"({"pid":1,"threads":[{"tid":1,"wait":{"addr":"0x10","op":"128"}}]})",          // op not a number
+      R"({"pid":1,"threads":[{"tid":1,"wait":{"addr":"0x10","mutex_owner":"7"}}]})",   // owner not a number
+      R"({"pid":1,"threads":[{"tid":1,"wait":[]}]})",                                  // not an object
+      R"({"pid":1,"threads":[{"tid":1,"wait":3}]})",
+  };
+  for (const char* text : bad) {
+    auto r = parse_snapshot_json(text);
+    BOOST_TEST(!r.ok(), text);
   }
 }
 

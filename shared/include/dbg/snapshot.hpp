@@ -4,6 +4,8 @@
 //   {"pid", "comm", "consistency", "threads":[{"tid", "name", "state", "pause_us", "error":null|{code,message}, "truncated":null|"max_depth"|"stack_bytes",
 //     "frames":[{"pc":"0x…", "function"|null, "module", "offset":"0x…", "file"|null, "line"|null, "inlined"}]}],
 //    "capture_us", "unwind_us", "cache":{…}}
+// A thread that sat in a blocking system call when stopped also has (only then: the key is absent
+// otherwise) "wait":{"syscall":"futex", "addr":"0x…", "op":N, "mutex_owner":TID|null}.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -25,6 +27,21 @@ struct Frame {
   bool inlined = false;             // an inlined call inside the next (non-inlined) frame
 };
 
+// The system call a thread was blocked in when it was stopped, from its registers (x86_64:
+// orig_rax = the syscall number, rdi/rsi its first arguments). Only futex waits are recorded:
+// they are what mutexes, condition variables and joins block in, and what deadlock analysis
+// needs (coordinator/detect/).
+struct ThreadWait {
+  std::string syscall = "futex";
+  uint64_t addr = 0;  // the futex word (for a pthread mutex: the mutex itself, __lock at offset 0)
+  int op = 0;         // the futex op as passed (FUTEX_WAIT_PRIVATE = 128, FUTEX_LOCK_PI = 6, ...)
+  // When addr looks like a locked pthread_mutex_t: its __owner (glibc x86_64: the int at
+  // offset 8), read while every thread was stopped (`process` consistency only), so it agrees
+  // with the stacks. nullopt otherwise.
+  std::optional<int> mutex_owner;
+  bool operator==(const ThreadWait&) const = default;
+};
+
 struct ThreadStack {
   int tid = 0;
   std::string name;    // /proc/PID/task/TID/comm
@@ -35,6 +52,7 @@ struct ThreadStack {
   // (unwinding needed more stack than was copied); nullopt when the walk reached the end.
   std::optional<std::string> truncated;
   std::vector<Frame> frames;
+  std::optional<ThreadWait> wait;  // set when the thread was blocked in futex()
 };
 
 struct CacheStats {
@@ -54,6 +72,8 @@ struct Snapshot {
 
 void to_json(nlohmann::json& j, const Frame& f);
 void from_json(const nlohmann::json& j, Frame& f);
+void to_json(nlohmann::json& j, const ThreadWait& w);
+void from_json(const nlohmann::json& j, ThreadWait& w);
 void to_json(nlohmann::json& j, const ThreadStack& t);
 void from_json(const nlohmann::json& j, ThreadStack& t);
 void to_json(nlohmann::json& j, const Snapshot& s);

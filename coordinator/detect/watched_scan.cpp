@@ -1,0 +1,112 @@
+#include "coordinator/detect/watched_scan.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <algorithm>
+#include <map>
+#include <spdlog/spdlog.h>
+#include <string>
+
+#include "coordinator/detect/detector.hpp"
+
+namespace dbg::coord::detect {
+
+namespace asio = boost::asio;
+
+struct WatchedScan::State : std::enable_shared_from_this<State> {
+  State(asio::any_io_executor io, std::chrono::seconds i, Detector& d, ListPids l)
+      : strand(asio::make_strand(io)), timer(strand), interval(i), detector(d), list_pids(std::move(l)) {}
+
+  asio::strand<asio::any_io_executor> strand;
+  asio::steady_timer timer;
+  std::chrono::seconds interval;
+  Detector& detector;
+  ListPids list_pids;
+  bool stopped = false;
+  size_t in_flight = 0;
+  std::map<int, std::string> last_reported;  // pid -> key of the finding last reported
+  WatchedScanStats stats;
+
+  static std::string key_of(const std::vector<Finding>& findings) {
+    std::string key;
+    for (const auto& f : findings) {
+      key += f.kind + ":";
+      for (const auto& t : f.threads) key += std::to_string(t.tid) + ",";
+      for (uint64_t m : f.mutexes) key += hex(m) + ",";
+      key += ";";
+    }
+    return key;
+  }
+
+  void arm() {
+    if (stopped) return;
+    timer.expires_after(interval);
+    timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (!ec) self->round();
+    });
+  }
+
+  void round() {
+    if (stopped) return;
+    ++stats.rounds;
+    list_pids([self = shared_from_this()](std::vector<int> pids) {
+      asio::post(self->strand, [self, pids = std::move(pids)] { self->check_all(pids); });
+    });
+  }
+
+  void check_all(const std::vector<int>& pids) {
+    // Forget pids no longer watched: a new process with a recycled pid starts fresh.
+    for (auto it = last_reported.begin(); it != last_reported.end();) {
+      it = std::find(pids.begin(), pids.end(), it->first) == pids.end() ? last_reported.erase(it) : std::next(it);
+    }
+    if (pids.empty()) return arm();
+    in_flight = pids.size();
+    DetectOptions options;
+    options.deadlock = true;
+    for (int pid : pids) {
+      ++stats.checks;
+      detector.run(pid, options, worker_options(nlohmann::json::object()), std::chrono::seconds(30),
+                   [self = shared_from_this(), pid](Result<DetectOutcome> r) {
+                     asio::post(self->strand, [self, pid, r = std::move(r)]() mutable { self->on_result(pid, std::move(r)); });
+                   });
+    }
+  }
+
+  void on_result(int pid, Result<DetectOutcome> r) {
+    if (!r) {
+      // process_gone between listing and checking is normal; already_traced means another
+      // tracer (a crash watcher holds its threads seized) keeps us out of this one.
+      ++stats.failed;
+      spdlog::debug("scheduled deadlock check of {} failed: {}: {}", pid, r.error().code, r.error().message);
+    } else {
+      std::string key = key_of(r->findings);
+      if (!r->findings.empty() && last_reported[pid] != key) {
+        detector.report(r->findings, pid, r->snapshot.comm);
+        stats.findings_reported += r->findings.size();
+        spdlog::warn("scheduled deadlock check: {} ({}) {}", pid, r->snapshot.comm, r->findings.front().message);
+      }
+      last_reported[pid] = key;
+    }
+    if (--in_flight == 0) arm();
+  }
+};
+
+WatchedScan::WatchedScan(asio::any_io_executor io, std::chrono::seconds interval, Detector& detector, ListPids list_pids)
+    : state_(std::make_shared<State>(std::move(io), interval, detector, std::move(list_pids))) {}
+
+WatchedScan::~WatchedScan() { stop(); }
+
+void WatchedScan::start() {
+  if (state_->interval.count() <= 0) return;
+  asio::post(state_->strand, [s = state_] { s->arm(); });
+}
+
+void WatchedScan::stop() {
+  asio::post(state_->strand, [s = state_] {
+    s->stopped = true;
+    s->timer.cancel();
+  });
+}
+
+}  // namespace dbg::coord::detect

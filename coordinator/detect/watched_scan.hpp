@@ -1,0 +1,41 @@
+#pragma once
+// The scheduled deadlock check (--detect-interval SECONDS): every interval, the deadlock check
+// (one `process`-consistency snapshot through the pool, detector.hpp) on each process the crash
+// watch lists now. A finding is reported (error event) when it differs from the one last
+// reported for that pid, so a deadlock that persists for hours is one event, not one per tick;
+// it is reported again once it went away and came back.
+//
+// The next round starts an interval after the previous one ended: rounds never overlap, however
+// slow the pool.
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+
+namespace dbg::coord::detect {
+
+class Detector;
+
+struct WatchedScanStats {
+  uint64_t rounds = 0, checks = 0, failed = 0, findings_reported = 0;
+};
+
+class WatchedScan {
+ public:
+  using ListPids = std::function<void(std::function<void(std::vector<int>)>)>;
+  WatchedScan(boost::asio::any_io_executor io, std::chrono::seconds interval, Detector& detector, ListPids list_pids);
+  ~WatchedScan();
+  WatchedScan(const WatchedScan&) = delete;
+  WatchedScan& operator=(const WatchedScan&) = delete;
+
+  void start();  // no-op when interval is 0
+  void stop();
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace dbg::coord::detect
