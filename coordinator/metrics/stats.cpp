@@ -130,7 +130,9 @@ nlohmann::json stats_json(const CoordinatorFacts& f) {
       {"stack_dedup_ratio", std::move(stack_dedup)},
       {"log_lines_dropped", std::move(dropped)},
       {"websocket", {{"clients", f.ws_clients}, {"dropped_clients", f.ws_dropped_clients}}},
-      // Features not merged yet: present, null, so clients can rely on the keys.
+      // Features not merged yet: present, null, so clients can rely on the keys. The resolution
+      // rate and the compression ratio are filled in by MetricsSources::store_stats/live_stats
+      // (app.cpp) and stay null while there is nothing to divide.
       {"error_analysis_us", nullptr},
       {"error_cache_hit_rate", nullptr},
       {"error_resolution_rate", nullptr},
