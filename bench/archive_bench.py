@@ -5,11 +5,11 @@
                        [--events N] [--groups G] [--hours H]
   archive_bench.py section RESULT.json META.env        # prints the BENCHMARKS.md section
 
-`run` first POSTs N events (batches of 1,000) with timestamps spread over the H hours before
+`run` first POSTs N events (batches of 100) with timestamps spread over the H hours before
 "two hours ago", so every one is older than the default archive window (1 h). The mix is meant
 to look like a real host: G groups (a few hundred distinct crash sites in a dozen programs), each
 with a handful of message variants (numbers differ), and contexts like the crash watch writes:
-signal, code, fault address, all general registers, 2-6 threads with 8-16 frames each, key
+signal, code, fault address, all general registers, 2-4 threads with 6-12 frames each, key
 variables. Then it calls POST /api/v1/archives/run once and measures: the run's wall time
 (throughput = events folded / seconds), the compression ratio (raw event bytes over compressed
 archive bytes, as the server records it), the coordinator's VmRSS sampled every 0.1 s during the
@@ -48,14 +48,14 @@ def group_spec(g, rnd):
     frames.append({"function": "main", "module": prog, "offset": "0x3100", "file": "%s/src/main.cpp" % prog, "line": 12})
     messages = ["%s: %s at 0x%x in request %%d" % (sig, what, 8 * v) for v in range(rnd.randint(2, 6))]
     return {"prog": prog, "sig": sig, "code": code, "frames": frames, "messages": messages,
-            "threads": rnd.randint(2, 6), "base_pid": 2000 + 37 * g}
+            "threads": rnd.randint(2, 4), "base_pid": 2000 + 37 * g}
 
 
 def make_event(spec, i, timestamp, rnd):
     pid = spec["base_pid"] + rnd.randint(0, 3)
     threads = []
     for t in range(spec["threads"]):
-        depth = rnd.randint(8, 16)
+        depth = rnd.randint(6, 12)
         threads.append({
             "tid": pid + t, "name": spec["prog"] if t == 0 else "worker-%d" % t, "state": "S" if t else "R",
             "frames": [{"pc": hex(0x55d0c0de0000 + rnd.randint(0, 1 << 16)), "function": f["function"], "module": f["module"]}
@@ -100,7 +100,7 @@ def run(args):
     sent = 0
     event_bytes = 0
     while sent < args.events:
-        n = min(1000, args.events - sent)
+        n = min(100, args.events - sent)  # ~4.4 KB an event: stay under the 1 MiB body limit
         events = []
         for k in range(n):
             i = sent + k
@@ -192,7 +192,7 @@ def section(args):
                                              meta["load_start"], meta["quiet"], meta.get("cpu_note", "")),
         "",
         "Workload: %d error events in %d groups (skewed: a few groups get most events), 2–6 message variants per group, "
-        "watch-like contexts (signal, fault address, 27 registers, 2–6 threads of 8–16 frames, variables; ~%.1f KB of "
+        "watch-like contexts (signal, fault address, 27 registers, 2–4 threads of 6–12 frames, variables; ~%.1f KB of "
         "JSON per event as POSTed), timestamps spread over %d hours, all older than the 1 h archive window, "
         "1 h windows. Then one `POST /api/v1/archives/run`." % (
             r["events"], r["groups"], r["post_body_bytes"] / r["events"] / 1000.0, r["hours"]),
@@ -225,9 +225,9 @@ def main():
     a.add_argument("--pid", type=int, required=True)
     a.add_argument("--db", required=True)
     a.add_argument("--out", required=True)
-    a.add_argument("--events", type=int, default=200000)
+    a.add_argument("--events", type=int, default=100000)
     a.add_argument("--groups", type=int, default=300)
-    a.add_argument("--hours", type=int, default=22)
+    a.add_argument("--hours", type=int, default=12)
     s = sub.add_parser("section")
     s.add_argument("result")
     s.add_argument("meta")

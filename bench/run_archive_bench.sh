@@ -4,9 +4,9 @@
 #
 # usage: bench/run_archive_bench.sh [--events N] [--groups N] [--hours N] [--wait-quiet SECONDS] [--no-write]
 #
-#   --events N        old error events to archive; default 200000
+#   --events N        old error events to archive; default 100000
 #   --groups N        error groups they fall into; default 300
-#   --hours N         hours of history they span (1 h windows); default 22
+#   --hours N         hours of history they span (1 h windows); default 12
 #   --wait-quiet S    before measuring, wait up to S seconds for the machine to be idle (other
 #                     processes using < 15% of the CPUs over 2 s); default 0 = don't wait
 #   --no-write        print the section; leave BENCHMARKS.md alone
@@ -19,9 +19,9 @@
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-EVENTS=200000
+EVENTS=100000
 NGROUPS=300
-HOURS=22
+HOURS=12
 WAIT_QUIET=0
 WRITE=1
 
