@@ -164,7 +164,8 @@ BOOST_AUTO_TEST_CASE(sigkill_during_archiving_leaves_raw_events_or_archives_neve
       for (int i = first; i < first + kBatch; ++i) events.push_back(make_event(i, base));
       auto r = request(c.port, token, "POST", "/api/v1/errors/events", json{{"events", events}}.dump());
       BOOST_REQUIRE_MESSAGE(r.status == 201, r.status << " " << r.body);
-      for (const auto& id : json::parse(r.body).at("group_ids")) ++acked[id.get<int64_t>()];
+      const json answer = json::parse(r.body);
+      for (const auto& id : answer.at("group_ids")) ++acked[id.get<int64_t>()];
     }
     BOOST_REQUIRE_EQUAL(acked.size(), static_cast<std::size_t>(kGroups));
     c.process.signal(SIGTERM);

@@ -115,7 +115,8 @@ double metric(const std::string& exposition, const std::string& name) {
 // Every archive of a group, summaries included.
 std::vector<json> archives_of(Server& s, int64_t group) {
   std::vector<json> out;
-  for (const auto& a : s.ok_json("GET", "/api/v1/archives?group=" + std::to_string(group) + "&limit=1000").at("archives")) {
+  const json list = s.ok_json("GET", "/api/v1/archives?group=" + std::to_string(group) + "&limit=1000");
+  for (const auto& a : list.at("archives")) {
     out.push_back(s.ok_json("GET", "/api/v1/archives/" + std::to_string(a.at("id").get<int64_t>())));
   }
   return out;
