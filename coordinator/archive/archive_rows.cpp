@@ -22,8 +22,6 @@ constexpr int kZlibLevel = 9;
 // after decompression is not one of ours.
 constexpr std::size_t kMaxSummaryBytes = 64u << 20;
 
-std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
-
 std::span<const std::uint8_t> bytes_of(const std::string& s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
@@ -113,7 +111,7 @@ ArchiveDelta archive_chunk(store::StatementCache& sql, int64_t cutoff_ms, int64_
       merged = std::move(old.value());
       merged.merge(fold);
     }
-    const std::string text = dump(merged.to_json());
+    const std::string text = merged.to_text();
     const std::string blob = profiles::zlib_compress(text, kZlibLevel);
     const auto compressed = static_cast<int64_t>(blob.size());
     const double ratio = compressed > 0 ? static_cast<double>(merged.raw_bytes()) / static_cast<double>(compressed) : 0.0;

@@ -53,15 +53,25 @@ void merge_tally(Tally<Key>& into, const Tally<Key>& from) {
   into.other += from.other;
 }
 
-nlohmann::json sample_of(const RawEvent& e) {
-  // Contexts were written by the error service's own serializer; a text that does not parse
-  // (a database edited by hand) is kept as a string rather than lost.
-  nlohmann::json context = nlohmann::json::parse(e.context_json, nullptr, false);
-  if (context.is_discarded()) context = e.context_json;
-  return nlohmann::json{{"id", e.id},       {"timestamp", e.timestamp}, {"received_at", e.received_at},
-                        {"source", e.source}, {"kind", e.kind},          {"type", e.type},
-                        {"message", e.message}, {"pid", e.pid},          {"comm", e.comm},
-                        {"stack_id", e.stack_id}, {"context", std::move(context)}};
+std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+
+// The sample as JSON text; the context is spliced in as the text it was stored as, never
+// parsed, when it is valid JSON (the error service wrote it); otherwise kept as a string.
+std::string sample_of(const RawEvent& e) {
+  nlohmann::json head{{"id", e.id},       {"timestamp", e.timestamp}, {"received_at", e.received_at},
+                      {"source", e.source}, {"kind", e.kind},          {"type", e.type},
+                      {"message", e.message}, {"pid", e.pid},          {"comm", e.comm},
+                      {"stack_id", e.stack_id}};
+  std::string text = dump(head);
+  text.pop_back();  // '}'
+  text += ",\"context\":";
+  if (nlohmann::json::accept(e.context_json)) {
+    text += e.context_json;
+  } else {
+    text += dump(nlohmann::json(e.context_json));
+  }
+  text += '}';
+  return text;
 }
 
 }  // namespace
@@ -130,26 +140,36 @@ void ArchiveSummary::merge(const ArchiveSummary& later) {
   }
 }
 
-nlohmann::json ArchiveSummary::to_json() const {
-  return nlohmann::json{{"version", 1},
-                        {"group_id", group_id_},
-                        {"window_start", window_start_},
-                        {"window_end", window_end_},
-                        {"event_count", event_count_},
-                        {"first_seen", first_seen_},
-                        {"last_seen", last_seen_},
-                        {"first_received_at", first_received_},
-                        {"last_received_at", last_received_},
-                        {"raw_bytes", raw_bytes_},
-                        {"messages", tally_block(messages_, "message")},
-                        {"types", tally_block(types_, "type")},
-                        {"comms", tally_block(comms_, "comm")},
-                        {"pids", tally_block(pids_, "pid")},
-                        {"sources", tally_block(sources_, "source")},
-                        {"kinds", tally_block(kinds_, "kind")},
-                        {"stacks", tally_block(stacks_, "stack_id")},
-                        {"samples", samples_}};
+std::string ArchiveSummary::to_text() const {
+  nlohmann::json j{{"version", 1},
+                   {"group_id", group_id_},
+                   {"window_start", window_start_},
+                   {"window_end", window_end_},
+                   {"event_count", event_count_},
+                   {"first_seen", first_seen_},
+                   {"last_seen", last_seen_},
+                   {"first_received_at", first_received_},
+                   {"last_received_at", last_received_},
+                   {"raw_bytes", raw_bytes_},
+                   {"messages", tally_block(messages_, "message")},
+                   {"types", tally_block(types_, "type")},
+                   {"comms", tally_block(comms_, "comm")},
+                   {"pids", tally_block(pids_, "pid")},
+                   {"sources", tally_block(sources_, "source")},
+                   {"kinds", tally_block(kinds_, "kind")},
+                   {"stacks", tally_block(stacks_, "stack_id")}};
+  std::string text = dump(j);
+  text.pop_back();  // '}'
+  text += ",\"samples\":[";
+  for (std::size_t i = 0; i < samples_.size(); ++i) {
+    if (i) text += ',';
+    text += samples_[i];
+  }
+  text += "]}";
+  return text;
 }
+
+nlohmann::json ArchiveSummary::to_json() const { return nlohmann::json::parse(to_text()); }
 
 Result<ArchiveSummary> ArchiveSummary::from_json(const nlohmann::json& j) {
   auto corrupt = [] { return Error{"corrupt", "an archive summary is not in the expected shape"}; };
@@ -174,7 +194,7 @@ Result<ArchiveSummary> ArchiveSummary::from_json(const nlohmann::json& j) {
   const auto& samples = j.value("samples", nlohmann::json());
   if (!samples.is_array()) return corrupt();
   for (const auto& sample : samples) {
-    if (s.samples_.size() < kMaxSamples) s.samples_.push_back(sample);
+    if (s.samples_.size() < kMaxSamples) s.samples_.push_back(dump(sample));
   }
   return s;
 }
