@@ -21,6 +21,11 @@ constexpr int kZlibLevel = 9;
 // A summary is bounded (kMaxDistinct values per tally, kMaxSamples contexts); anything larger
 // after decompression is not one of ours.
 constexpr std::size_t kMaxSummaryBytes = 64u << 20;
+// Summaries open at once in a chunk: each holds up to 3 samples (a watch event's context is a
+// few KB) and its tallies, and a chunk sorted by time can span many windows of many groups
+// (measured: 1,200 of them took the coordinator over its 50 MB budget). A chunk ends early at
+// this many; the next one continues from there.
+constexpr std::size_t kMaxSummariesPerChunk = 256;
 
 std::span<const std::uint8_t> bytes_of(const std::string& s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
@@ -90,13 +95,19 @@ ArchiveDelta archive_chunk(store::StatementCache& sql, int64_t cutoff_ms, int64_
       const int64_t start = window_start_of(e.timestamp, window_ms);
       auto key = std::make_pair(e.group_id, start);
       auto it = folds.find(key);
-      if (it == folds.end()) it = folds.emplace(key, ArchiveSummary(e.group_id, start, start + window_ms)).first;
+      if (it == folds.end()) {
+        if (folds.size() == kMaxSummariesPerChunk) {
+          delta.more = true;  // this event and the rest wait for the next chunk
+          break;
+        }
+        it = folds.emplace(key, ArchiveSummary(e.group_id, start, start + window_ms)).first;
+      }
       it->second.add(e);
       ids.push_back(e.id);
     }
   }
   if (ids.empty()) return delta;
-  delta.more = static_cast<int64_t>(ids.size()) == max_events;
+  delta.more = delta.more || static_cast<int64_t>(ids.size()) == max_events;
   delta.events_folded = static_cast<int64_t>(ids.size());
 
   std::unordered_set<int64_t> groups;

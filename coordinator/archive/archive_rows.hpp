@@ -27,7 +27,8 @@ struct ArchiveDelta {
   bool more = false;  // the chunk was full: older events may remain
 };
 
-// Folds up to max_events events with timestamp < cutoff_ms (oldest first) into their
+// Folds up to max_events events with timestamp < cutoff_ms (oldest first; fewer when they
+// would open more than 256 summaries) into their
 // (group, window_ms) archives, merging into an archive that already exists, and deletes them.
 // Groups whose last_event_id was folded get NULL there (0006 explains the chain).
 ArchiveDelta archive_chunk(store::StatementCache& sql, int64_t cutoff_ms, int64_t window_ms, int64_t max_events,
