@@ -199,8 +199,8 @@ def section(args):
         "",
         "| measure | result | goal |",
         "| --- | --- | --- |",
-        "| compression ratio (raw event rows / compressed archives, zlib 9) | **%.1f×** (%s → %s; %d archives) | > 10× — %s |" % (
-            r["ratio"], mb(r["raw_bytes"]), mb(r["compressed_bytes"]), r["archives"], ok(r["ratio"] > 10)),
+        "| compression ratio (raw event rows / stored compressed archives, zlib 9; `archive_compression_ratio` of /api/v1/stats) | **%.1f×** (%s → %s; %d archives) | > 10× — %s |" % (
+            r["stats_ratio"], mb(r["raw_bytes"]), mb(r["raw_bytes"] / r["stats_ratio"]), r["archives"], ok(r["stats_ratio"] > 10)),
         "| archiving throughput | **%s events/s** (%.2f s for %d events, %d chunks of ≤ 10,000) | |" % (
             format(int(r["events_per_s"]), ","), r["seconds_client"], r["events"], r["chunks"]),
         "| coordinator VmRSS during the run (sampled every 0.1 s) | max **%s** (before %s, after %s; VmHWM %s) | < 50 MB — %s |" % (

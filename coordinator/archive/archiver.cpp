@@ -257,10 +257,13 @@ void Archiver::State::finish(std::optional<Error> error) {
       {"archives_created", f.archives_created},
       {"archives_merged", f.archives_merged},
       {"raw_bytes", f.raw_bytes_folded},
-      {"compressed_bytes", f.compressed_bytes_written},
-      // What this run's events cost raw over what their archives take now.
-      {"ratio", f.compressed_bytes_written > 0 ? nlohmann::json(ratio_of(f.raw_bytes_folded, f.compressed_bytes_written))
-                                               : nlohmann::json(nullptr)},
+      // Net growth of the stored archives: a merged archive counts by how much it grew, so a
+      // window rewritten by several chunks is not counted several times.
+      {"compressed_bytes", f.compressed_bytes},
+      {"compressed_bytes_written", f.compressed_bytes_written},
+      // What this run's events took raw over what archiving them added.
+      {"ratio", f.compressed_bytes > 0 ? nlohmann::json(ratio_of(f.raw_bytes_folded, f.compressed_bytes))
+                                       : nlohmann::json(nullptr)},
       {"chunks", done_run.chunks},
       {"archives_pruned", -done_run.pruned.rows},
       {"events_pruned", -done_run.pruned.events},
@@ -273,9 +276,9 @@ void Archiver::State::finish(std::optional<Error> error) {
     DBG_LOG_ERROR("archive: run failed after {} chunk(s) ({} events folded): {}", done_run.chunks, f.events_folded,
                   error->message);
   } else if (f.events_folded > 0) {
-    DBG_LOG_INFO("archive: folded {} events into {} archive(s) ({} new), {} -> {} bytes, in {:.2f} s",
+    DBG_LOG_INFO("archive: folded {} events into {} archive write(s) ({} new archives), {} -> {} bytes, in {:.2f} s",
                  f.events_folded, f.archives_created + f.archives_merged, f.archives_created, f.raw_bytes_folded,
-                 f.compressed_bytes_written, seconds);
+                 f.compressed_bytes, seconds);
   }
   if (!error) {
     std::lock_guard lock(mutex);
