@@ -20,6 +20,9 @@
 #include "coordinator/analysis/analysis_routes.hpp"
 #include "coordinator/analysis/analysis_service.hpp"
 #include "coordinator/api/routes.hpp"
+#include "coordinator/archive/archive_routes.hpp"
+#include "coordinator/archive/archiver.hpp"
+#include "coordinator/budget/budget_monitor.hpp"
 #include "coordinator/auth/token.hpp"
 #include "coordinator/detect/detector.hpp"
 #include "coordinator/detect/watched_scan.hpp"
@@ -42,6 +45,7 @@
 #include "coordinator/sessions/scheduler.hpp"
 #include "coordinator/sessions/target_resolver.hpp"
 #include "coordinator/store/data_dir.hpp"
+#include "coordinator/store/snapshot_rows.hpp"
 #include "coordinator/store/store.hpp"
 #include "coordinator/watch/watch_manager.hpp"
 #include "coordinator/watch/watch_routes.hpp"
@@ -158,13 +162,36 @@ int run(const Config& config) {
   errors::ErrorService error_service(*store, hub, ioc.get_executor());
   if (config.analysis_background) error_service.set_group_observer(analysis.observer());
 
+  // Old raw events folded into archives on a schedule (and on demand), then the size cap.
+  archive::ArchiveConfig archive_config;
+  archive_config.after = std::chrono::seconds(config.archive_after_s);
+  archive_config.window = std::chrono::seconds(config.archive_window_s);
+  archive_config.interval = std::chrono::seconds(config.archive_interval_s);
+  archive_config.max_db_bytes = static_cast<uint64_t>(config.max_db_mb) << 20;
+  archive::Archiver archiver(*store, hub, ioc.get_executor(), archive_config,
+                             [&error_service] { error_service.forget_cached_groups(); });
+
+  // The coordinator's own budget. Stage 2 shrinks these caches to about a tenth (their truth is
+  // in SQLite, so only latency suffers); recovery gives them their usual size back.
+  budget::BudgetConfig budget_config;
+  budget_config.limits.rss_bytes = static_cast<int64_t>(config.budget_rss_mb) << 20;
+  budget_config.limits.cpu_percent = config.budget_cpu_percent;
+  budget::ShedActions shed_actions;
+  shed_actions.shrink_caches = [&error_service, &store](bool shrink) {
+    const errors::ErrorServiceConfig usual;
+    error_service.set_cache_capacity(shrink ? usual.cached_groups / 10 : usual.cached_groups,
+                                     shrink ? usual.cached_stacks / 8 : usual.cached_stacks);
+    store->set_known_stacks_capacity(shrink ? store::KnownStacks::kMaxEntries / 8 : store::KnownStacks::kMaxEntries);
+  };
+  budget::BudgetMonitor budget(ioc.get_executor(), budget_config, hub, std::move(shed_actions));
+
   // Crash watches: one `dbg-worker watch` process for all of them; every crash and non-zero
   // exit becomes an event of the error groups.
   watch::WatchManagerConfig watch_config;
   watch_config.watcher_executable = worker;
   watch::WatchManager watches(ioc, blocking.get_executor(), watch_config, policy, *store, *hub,
                               [record = error_service.recorder()](errors::ErrorEvent e) {
-                                spdlog::info("watch {} of {} ({}): {}: {}", e.kind, e.pid, e.comm, e.type, e.message);
+                                DBG_LOG_INFO("watch {} of {} ({}): {}: {}", e.kind, e.pid, e.comm, e.type, e.message);
                                 record(std::move(e));
                               });
   // The watcher is a tracer like the workers: never a target.
@@ -195,13 +222,26 @@ int run(const Config& config) {
 
   auto router = std::make_shared<http::Router>();
   http::add_health_routes(*router, started);
-  api::add_api_routes(*router, api::ApiContext{scheduler, resolver, *store, blocking.get_executor()});
+  api::add_api_routes(*router, api::ApiContext{scheduler, resolver, *store, blocking.get_executor(), &budget.shedding()});
   watch::add_watch_routes(*router, watches);
   errors::add_error_routes(*router, error_service, analysis::group_decorator(analysis));
   analysis::add_analysis_routes(*router, error_service, analysis);
   profiles::add_profile_routes(*router, *store);
   logging::add_logging_routes(*router);
-  metrics::add_metrics_routes(*router, metrics::MetricsSources{pool, *store, *hub, scheduler, started});
+  archive::add_archive_routes(*router, archiver);
+  metrics::MetricsSources metrics_sources{pool, *store, *hub, scheduler, started, {}, {}};
+  metrics_sources.live_stats = [&archiver, &budget](nlohmann::json& stats) {
+    archiver.add_stats(stats);
+    budget.add_stats(stats);
+  };
+  metrics_sources.store_stats = [](store::StatementCache& sql, nlohmann::json& stats) {
+    const auto groups = archive::select_group_status_counts(sql);
+    stats["error_resolution_rate"] = groups.groups > 0 ? nlohmann::json(static_cast<double>(groups.resolved) /
+                                                                          static_cast<double>(groups.groups))
+                                                         : nlohmann::json(nullptr);
+    stats["error_groups"] = {{"groups", groups.groups}, {"resolved", groups.resolved}};
+  };
+  metrics::add_metrics_routes(*router, std::move(metrics_sources));
   // The dashboard's static files at "/": no token (they hold no data); the page sends it.
   web::add_static_routes(*router);
   // Every /api route and /metrics need the token (header only); /healthz stays open.
@@ -247,6 +287,8 @@ int run(const Config& config) {
     pool.shutdown();
     watches.stop();
     watched_scan.stop();
+    archiver.stop();
+    budget.stop();
     stop_guard.expires_after(kStopGrace);
     stop_guard.async_wait([&ioc](const boost::system::error_code& e) {
       if (e) return;
@@ -257,6 +299,8 @@ int run(const Config& config) {
 
   watches.start();
   watched_scan.start();
+  archiver.start();
+  budget.start();
   listener.start();
   auto bound = listener.local_address();
   if (!config.listen.is_loopback()) {

@@ -24,6 +24,12 @@ constexpr std::string_view kAnalysisCacheEnv = "DBGCOORD_ANALYSIS_CACHE";
 constexpr std::string_view kModelFileEnv = "DBGCOORD_MODEL_FILE";
 constexpr std::string_view kAnalysisBackgroundEnv = "DBGCOORD_ANALYSIS_BACKGROUND";
 constexpr std::string_view kDetectIntervalEnv = "DBGCOORD_DETECT_INTERVAL";
+constexpr std::string_view kArchiveAfterEnv = "DBGCOORD_ARCHIVE_AFTER";
+constexpr std::string_view kArchiveWindowEnv = "DBGCOORD_ARCHIVE_WINDOW";
+constexpr std::string_view kArchiveIntervalEnv = "DBGCOORD_ARCHIVE_INTERVAL";
+constexpr std::string_view kMaxDbMbEnv = "DBGCOORD_MAX_DB_MB";
+constexpr std::string_view kBudgetRssEnv = "DBGCOORD_BUDGET_RSS_MB";
+constexpr std::string_view kBudgetCpuEnv = "DBGCOORD_BUDGET_CPU_PERCENT";
 constexpr std::size_t kMaxIoThreads = 64;
 constexpr std::size_t kMaxWorkers = 32;
 
@@ -32,6 +38,34 @@ bool parse_count(std::string_view text, std::size_t max, std::size_t* out) {
   std::size_t value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value < 1 || value > max) return false;
+  *out = value;
+  return true;
+}
+
+// A whole number in [min, max] (0 allowed when min is 0).
+bool parse_number(std::string_view text, std::size_t min, std::size_t max, std::size_t* out) {
+  std::size_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value < min || value > max) return false;
+  *out = value;
+  return true;
+}
+
+// A decimal number in (0, max]: "5", "2.5". Not strtod: it takes "inf", "nan", hex and locales.
+bool parse_percent(std::string_view text, double max, double* out) {
+  if (text.empty() || text.size() > 16) return false;
+  std::size_t dots = 0;
+  for (char c : text) {
+    if (c == '.') {
+      ++dots;
+    } else if (c < '0' || c > '9') {
+      return false;
+    }
+  }
+  if (dots > 1 || text.front() == '.' || text.back() == '.') return false;
+  double value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || !(value > 0) || value > max) return false;
   *out = value;
   return true;
 }
@@ -148,6 +182,12 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
   std::optional<std::string> model_file_text;
   std::optional<std::string> analysis_background_text;
   std::optional<std::string> detect_interval_text;
+  std::optional<std::string> archive_after_text;
+  std::optional<std::string> archive_window_text;
+  std::optional<std::string> archive_interval_text;
+  std::optional<std::string> max_db_text;
+  std::optional<std::string> budget_rss_text;
+  std::optional<std::string> budget_cpu_text;
 
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -215,6 +255,24 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
     if (r > 0) continue;
     r = value_of("--detect-interval", &detect_interval_text);
     if (r < 0) return usage_error("--detect-interval needs a value (seconds, 0..86400)");
+    if (r > 0) continue;
+    r = value_of("--archive-after", &archive_after_text);
+    if (r < 0) return usage_error("--archive-after needs a value (seconds, 0..31536000)");
+    if (r > 0) continue;
+    r = value_of("--archive-window", &archive_window_text);
+    if (r < 0) return usage_error("--archive-window needs a value (seconds, 1..2592000)");
+    if (r > 0) continue;
+    r = value_of("--archive-interval", &archive_interval_text);
+    if (r < 0) return usage_error("--archive-interval needs a value (seconds, 1..86400)");
+    if (r > 0) continue;
+    r = value_of("--max-db-mb", &max_db_text);
+    if (r < 0) return usage_error("--max-db-mb needs a value (MiB, 0..1048576; 0 = no cap)");
+    if (r > 0) continue;
+    r = value_of("--budget-rss-mb", &budget_rss_text);
+    if (r < 0) return usage_error("--budget-rss-mb needs a value (MiB, 1..1048576)");
+    if (r > 0) continue;
+    r = value_of("--budget-cpu-percent", &budget_cpu_text);
+    if (r < 0) return usage_error("--budget-cpu-percent needs a value (percent of one core, e.g. 5 or 2.5)");
     if (r > 0) continue;
     r = value_of("--rank-rules", &rank_rules_text);
     if (r < 0) return usage_error("--rank-rules needs a value (a JSON file)");
@@ -311,6 +369,28 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
       return usage_error("--detect-interval: '" + *detect_interval_text + "' is not a number from 0 to 86400");
     }
   }
+  // Each: flag, else environment, else default; the message names what was wrong and the range.
+  auto number_setting = [&](std::optional<std::string>& text, std::string_view env_name, const char* flag,
+                            std::size_t min, std::size_t max, std::size_t* slot) -> bool {
+    if (!text) text = from_env(env_name);
+    if (!text || parse_number(*text, min, max, slot)) return true;
+    usage_error(std::string(flag) + ": '" + *text + "' is not a whole number from " + std::to_string(min) + " to " +
+                std::to_string(max));
+    return false;
+  };
+  if (!number_setting(archive_after_text, kArchiveAfterEnv, "--archive-after", 0, 31536000, &out.config.archive_after_s) ||
+      !number_setting(archive_window_text, kArchiveWindowEnv, "--archive-window", 1, 2592000, &out.config.archive_window_s) ||
+      !number_setting(archive_interval_text, kArchiveIntervalEnv, "--archive-interval", 1, 86400,
+                      &out.config.archive_interval_s) ||
+      !number_setting(max_db_text, kMaxDbMbEnv, "--max-db-mb", 0, 1048576, &out.config.max_db_mb) ||
+      !number_setting(budget_rss_text, kBudgetRssEnv, "--budget-rss-mb", 1, 1048576, &out.config.budget_rss_mb)) {
+    return out;
+  }
+  if (!budget_cpu_text) budget_cpu_text = from_env(kBudgetCpuEnv);
+  if (budget_cpu_text && !parse_percent(*budget_cpu_text, 6400, &out.config.budget_cpu_percent))
+    return usage_error("--budget-cpu-percent: '" + *budget_cpu_text +
+                       "' is not a number above 0 and at most 6400 (percent of one core, e.g. 5 or 2.5)");
+
   if (!rank_rules_text) rank_rules_text = from_env(kRankRulesEnv);
   if (rank_rules_text) {
     if (rank_rules_text->empty()) return usage_error("--rank-rules: the file name must not be empty");
@@ -330,7 +410,8 @@ std::string help_text() {
                 [--batch-size N] [--max-queue N] [--io-threads N] [--max-connections N] [--rank-rules FILE]
                 [--allow-other-users] [--allow-remote] [--max-profile-duration S] [--profile-memory-mb N]
                 [--analysis-cache N] [--analysis-background on|off] [--model-file FILE]
-                [--detect-interval S] [--list-routes] [--help] [--version]
+                [--detect-interval S] [--archive-after S] [--archive-window S] [--archive-interval S]
+                [--max-db-mb N] [--budget-rss-mb N] [--budget-cpu-percent P] [--list-routes] [--help] [--version]
 
 dbgcoord coordinates debugging workers (stack snapshots, profiles, crash watches) on this host
 and serves them over HTTP.
@@ -356,6 +437,23 @@ flags:
                       process-consistency snapshot each; findings become DEADLOCK error groups),
                       0..86400 (env DBGCOORD_DETECT_INTERVAL, default 0: off; sessions with
                       "options":{"detect":"deadlock"} check on demand)
+  --archive-after S   raw error events older than S seconds (by their timestamp) are folded
+                      into archives and deleted, 0..31536000 (env DBGCOORD_ARCHIVE_AFTER,
+                      default 3600)
+  --archive-window S  one archive per error group and window of S seconds, 1..2592000
+                      (env DBGCOORD_ARCHIVE_WINDOW, default 3600)
+  --archive-interval S  seconds between archive runs, 1..86400 (env DBGCOORD_ARCHIVE_INTERVAL,
+                      default 300); POST /api/v1/archives/run runs one at once
+  --max-db-mb N       size cap of the database in MiB: beyond it the oldest archives are
+                      pruned after each archive run, 0..1048576, 0 = no cap
+                      (env DBGCOORD_MAX_DB_MB, default 1024)
+  --budget-rss-mb N   the coordinator's own resident-memory budget in MiB, 1..1048576
+                      (env DBGCOORD_BUDGET_RSS_MB, default 50)
+  --budget-cpu-percent P  its CPU budget in percent of one core over the last minute, e.g. 5
+                      or 2.5 (env DBGCOORD_BUDGET_CPU_PERCENT, default 5). Over budget it sheds
+                      load in this order: halves the sampling rate of new profile sessions,
+                      shrinks its caches, refuses new sessions (503 + Retry-After); it undoes
+                      that in reverse once back under budget
   --rank-rules FILE   importance rules, JSON [{"name","match","weight"}]: a regex over comm and
                       cmdline adds its weight to a process's score (env DBGCOORD_RANK_RULES)
   --allow-other-users also trace processes of other users (default: only our own uid's)

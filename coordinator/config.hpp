@@ -79,6 +79,21 @@ struct Config {
   // on|off, DBGCOORD_ANALYSIS_BACKGROUND). Off: groups are analysed when read only, and
   // GET /api/v1/errors?class=... sees the groups read since.
   bool analysis_background = true;
+  // Archiving (coordinator/archive/): raw error events older than archive_after_s are folded
+  // into one archive per error group and archive_window_s window, every archive_interval_s
+  // (--archive-after 0..31536000, --archive-window 1..2592000, --archive-interval 1..86400;
+  // env DBGCOORD_ARCHIVE_AFTER, _WINDOW, _INTERVAL).
+  std::size_t archive_after_s = 3600;
+  std::size_t archive_window_s = 3600;
+  std::size_t archive_interval_s = 300;
+  // The database's size cap in MiB: beyond it the oldest archives are pruned (--max-db-mb,
+  // DBGCOORD_MAX_DB_MB, 0..1048576; 0 = no cap).
+  std::size_t max_db_mb = 1024;
+  // The coordinator's own budget (coordinator/budget/): resident memory in MiB and CPU share in
+  // percent of one core (--budget-rss-mb 1..1048576, --budget-cpu-percent (0, 6400];
+  // env DBGCOORD_BUDGET_RSS_MB, DBGCOORD_BUDGET_CPU_PERCENT).
+  std::size_t budget_rss_mb = 50;
+  double budget_cpu_percent = 5;
 
   static std::size_t default_workers();
   static std::size_t default_io_threads();

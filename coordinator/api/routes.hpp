@@ -17,6 +17,9 @@ class TargetResolver;
 namespace store {
 class Store;
 }
+namespace budget {
+class Shedding;
+}
 }  // namespace dbg::coord
 
 namespace dbg::coord::api {
@@ -26,6 +29,9 @@ struct ApiContext {
   sessions::TargetResolver& resolver;
   store::Store& store;
   boost::asio::any_io_executor blocking;  // /proc reads
+  // The budget's load shedding (coordinator/budget/): lowers new profiles' rate, refuses new
+  // sessions. Null: no budget.
+  budget::Shedding* shedding = nullptr;
 };
 
 void add_api_routes(http::Router& router, ApiContext context);

@@ -225,16 +225,20 @@ std::optional<nlohmann::json> select_group(store::StatementCache& sql, int64_t i
   return group_json(*q);
 }
 
+// The walk ends where the chain does: at a first event (prev_id NULL), or at an id archived
+// away (migrations/0006: no row, so the JOIN yields nothing). The group and the downward
+// direction are checked too, so no reused or damaged link can lead into another group's events
+// or loop.
 nlohmann::json select_events(store::StatementCache& sql, int64_t group_id, int limit) {
   auto q = sql.get(
       "WITH RECURSIVE chain(id, n) AS ("
       "  SELECT last_event_id, 1 FROM error_groups WHERE id = ?1 AND last_event_id IS NOT NULL AND ?2 > 0"
       "  UNION ALL"
-      "  SELECT e.prev_id, c.n + 1 FROM chain c JOIN error_events e ON e.id = c.id"
-      "  WHERE c.n < ?2 AND e.prev_id IS NOT NULL) "
+      "  SELECT e.prev_id, c.n + 1 FROM chain c JOIN error_events e ON e.id = c.id AND e.group_id = ?1"
+      "  WHERE c.n < ?2 AND e.prev_id IS NOT NULL AND e.prev_id < e.id) "
       "SELECT e.id, e.received_at, e.timestamp, e.source, e.kind, e.type, e.message, e.pid, e.comm, s.frames, "
-      "e.context FROM chain c JOIN error_events e ON e.id = c.id JOIN error_stacks s ON s.id = e.stack_id "
-      "ORDER BY e.id DESC");
+      "e.context FROM chain c JOIN error_events e ON e.id = c.id AND e.group_id = ?1 "
+      "JOIN error_stacks s ON s.id = e.stack_id ORDER BY e.id DESC");
   q->bind(1, group_id);
   q->bind(2, static_cast<int64_t>(limit));
   auto events = nlohmann::json::array();

@@ -29,8 +29,6 @@ constexpr std::size_t kMaxTypeBytes = 200;
 constexpr std::size_t kMaxCommBytes = 64;
 constexpr std::size_t kMaxLabelBytes = 32;  // source, kind
 constexpr std::size_t kMaxStoredFrames = 256;
-// Frames texts are ~1 KB: 4,096 of them bound this cache to a few MB.
-constexpr std::size_t kCachedStacks = 4096;
 
 int64_t now_ms() {
   using namespace std::chrono;
@@ -124,7 +122,7 @@ nlohmann::json counts_json(const GroupCounts& c) {
 
 struct ErrorService::State : std::enable_shared_from_this<ErrorService::State> {
   State(store::Store& s, std::shared_ptr<events::Hub> h, boost::asio::any_io_executor e, ErrorServiceConfig c)
-      : store(s), hub(std::move(h)), executor(std::move(e)), config(c), cache(c.cached_groups) {}
+      : store(s), hub(std::move(h)), executor(std::move(e)), config(c), cache(c.cached_groups), stack_ids(c.cached_stacks) {}
 
   void ingest(store::StatementCache& sql, const std::vector<PreparedEvent>& events, BatchOutcome& out);
   void after_commit(BatchOutcome& outcome);
@@ -140,7 +138,7 @@ struct ErrorService::State : std::enable_shared_from_this<ErrorService::State> {
   // Store thread only.
   LruMap<GroupCounts> cache;
   // Frames text -> error_stacks id: most events repeat a stack seen moments ago.
-  LruMap<int64_t> stack_ids{kCachedStacks};
+  LruMap<int64_t> stack_ids;
 
   // Shared between the store thread (after commits) and readers / the publisher.
   mutable std::mutex mutex;
@@ -530,6 +528,22 @@ void ErrorService::set_group_observer(GroupObserver observer) {
   auto o = observer ? std::make_shared<const GroupObserver>(std::move(observer)) : nullptr;
   std::lock_guard lock(state_->observer_mutex);
   state_->observer = std::move(o);
+}
+
+void ErrorService::forget_cached_groups() {
+  state_->cache.clear();
+  state_->cached_groups.store(0, std::memory_order_relaxed);
+}
+
+void ErrorService::set_cache_capacity(std::size_t groups, std::size_t stacks) {
+  std::weak_ptr<State> weak = state_;
+  state_->store.read([weak, groups, stacks](store::StatementCache&) {
+    auto state = weak.lock();
+    if (!state) return;
+    state->cache.set_capacity(groups);
+    state->stack_ids.set_capacity(stacks);
+    state->cached_groups.store(state->cache.size(), std::memory_order_relaxed);
+  });
 }
 
 ErrorServiceStats ErrorService::stats() const {

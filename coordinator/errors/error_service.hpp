@@ -82,6 +82,8 @@ using GroupObserver = std::function<void(const std::vector<GroupChange>&)>;
 struct ErrorServiceConfig {
   std::size_t history_events = 1000;
   std::size_t cached_groups = 10000;
+  // Frames texts are ~1 KB: 4,096 of them bound the stack-id cache to a few MB.
+  std::size_t cached_stacks = 4096;
   std::chrono::milliseconds publish_interval{250};
 };
 
@@ -135,6 +137,14 @@ class ErrorService {
 
   // Set before events flow (the observer is read on the store thread after commits).
   void set_group_observer(GroupObserver observer);
+  // Store thread only, from inside a Store::write that changed error_groups or error_events
+  // behind the service's back (the archiver folding events away): the cached counts carry
+  // last_event_id, so they are dropped and read back from SQLite on each group's next event.
+  // Called inside the write, so an ingest later in the same transaction already reads back.
+  void forget_cached_groups();
+  // Bounds the group and stack caches (the budget's load shedding shrinks them, recovery
+  // restores ErrorServiceConfig's); any thread, applied on the store thread.
+  void set_cache_capacity(std::size_t groups, std::size_t stacks);
 
   struct State;  // shared with callbacks that may outlive a call (store and timer callbacks)
 

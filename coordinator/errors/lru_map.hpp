@@ -45,6 +45,21 @@ class LruMap {
     index_.erase(it);
   }
 
+  // Shrinks (evicting the least recently used entries) or grows the bound; the budget's load
+  // shedding uses it.
+  void set_capacity(std::size_t capacity) {
+    capacity_ = capacity == 0 ? 1 : capacity;
+    while (order_.size() > capacity_) {
+      index_.erase(order_.back().first);
+      order_.pop_back();
+      ++evictions_;
+    }
+  }
+  void clear() {
+    index_.clear();
+    order_.clear();
+  }
+
   std::size_t size() const { return index_.size(); }
   std::size_t capacity() const { return capacity_; }
   std::size_t evictions() const { return evictions_; }

@@ -14,9 +14,12 @@ inline constexpr std::string_view kTopicWorker = "worker";
 inline constexpr std::string_view kTopicWatch = "watch";
 inline constexpr std::string_view kTopicErrors = "errors";  // error groups (coordinator/errors/)
 inline constexpr std::string_view kTopicProfile = "profile";
+inline constexpr std::string_view kTopicArchive = "archive";  // archive runs (coordinator/archive/)
+inline constexpr std::string_view kTopicBudget = "budget";    // the coordinator's own budget (coordinator/budget/)
 
-inline constexpr std::array<std::string_view, 8> kTopics = {kTopicSession, kTopicBatch, kTopicSnapshot, kTopicJob,
-                                                            kTopicWorker,  kTopicWatch, kTopicErrors,  kTopicProfile};
+inline constexpr std::array<std::string_view, 10> kTopics = {kTopicSession, kTopicBatch,   kTopicSnapshot, kTopicJob,
+                                                             kTopicWorker,  kTopicWatch,   kTopicErrors,   kTopicProfile,
+                                                             kTopicArchive, kTopicBudget};
 
 inline bool is_known_topic(std::string_view topic) {
   for (auto known : kTopics) {

@@ -5,6 +5,7 @@
 #include "coordinator/api/routes.hpp"
 #include "coordinator/events/hub.hpp"
 #include "coordinator/http/router.hpp"
+#include "coordinator/logging/log.hpp"
 #include "coordinator/metrics/registry.hpp"
 #include "coordinator/metrics/snapshot_metrics.hpp"
 #include "coordinator/metrics/stats.hpp"
@@ -95,7 +96,20 @@ void add_metrics_routes(http::Router& router, MetricsSources sources) {
     });
   });
   router.add_async("GET", "/api/v1/stats", [sources](http::HttpRequest, http::Reply reply) {
-    with_facts(sources, [reply](CoordinatorFacts facts) { reply(api::json_response(200, stats_json(facts))); });
+    with_facts(sources, [sources, reply](CoordinatorFacts facts) {
+      auto stats = std::make_shared<nlohmann::json>(stats_json(facts));
+      if (sources.live_stats) sources.live_stats(*stats);
+      if (!sources.store_stats) return reply(api::json_response(200, *stats));
+      // Queued from the store thread (with_facts answers there): runs right after.
+      sources.store.read([sources, stats, reply](store::StatementCache& sql) {
+        try {
+          sources.store_stats(sql, *stats);
+        } catch (const std::exception& e) {
+          DBG_LOG_ERROR("stats: reading from the store: {}", e.what());
+        }
+        reply(api::json_response(200, *stats));
+      });
+    });
   });
 }
 

@@ -3,6 +3,9 @@
 // behind the API token (Router::set_auth covers /metrics). Also observes every HTTP request
 // (requests by route and status class, latency histogram) through the router.
 #include <chrono>
+#include <functional>
+
+#include <nlohmann/json_fwd.hpp>
 
 namespace dbg::coord {
 namespace http {
@@ -13,6 +16,7 @@ class WorkerPool;
 }
 namespace store {
 class Store;
+class StatementCache;
 }
 namespace events {
 class Hub;
@@ -30,6 +34,10 @@ struct MetricsSources {
   events::Hub& hub;
   sessions::Scheduler& scheduler;
   std::chrono::steady_clock::time_point started;
+  // Features that add to /api/v1/stats without this area knowing them: `live` on the request's
+  // thread (numbers held in memory), `from_store` on the store thread (a query). Both may be empty.
+  std::function<void(nlohmann::json& stats)> live_stats;
+  std::function<void(store::StatementCache& sql, nlohmann::json& stats)> store_stats;
 };
 
 void add_metrics_routes(http::Router& router, MetricsSources sources);

@@ -148,7 +148,9 @@ nlohmann::json stats_json(const CoordinatorFacts& f) {
       {"stack_dedup_ratio", std::move(stack_dedup)},
       {"log_lines_dropped", std::move(dropped)},
       {"websocket", {{"clients", f.ws_clients}, {"dropped_clients", f.ws_dropped_clients}}},
-      // Features not merged yet: present, null, so clients can rely on the keys.
+      // error_resolution_rate and archive_compression_ratio are filled in by
+      // MetricsSources::store_stats/live_stats (app.cpp) and stay null while there is nothing to
+      // divide; error_dedup_ratio is not built yet. Present anyway, so clients can rely on the keys.
       {"error_analysis_us", summary_json(am.analysis_seconds.snapshot(), 1e6)},
       {"error_cache_hit_rate", a_rate},
       {"analysis", std::move(analysis_json)},

@@ -8,8 +8,8 @@
 #include <boost/asio/strand.hpp>
 #include <deque>
 #include <mutex>
-#include <spdlog/spdlog.h>
 
+#include "coordinator/logging/log.hpp"
 #include "coordinator/pool/worker_process.hpp"
 #include "dbg/protocol.hpp"
 
@@ -93,7 +93,7 @@ struct WorkerPool::State : std::enable_shared_from_this<WorkerPool::State> {
               if (auto s = weak_slot.lock()) self->on_exit(s, std::move(reason));
           });
     } catch (const std::exception& e) {
-      spdlog::error("cannot start worker {}: {}", config.worker_executable, e.what());
+      DBG_LOG_ERROR("cannot start worker {}: {}", config.worker_executable, e.what());
       return nullptr;
     }
     slots.push_back(slot);
@@ -256,7 +256,7 @@ struct WorkerPool::State : std::enable_shared_from_this<WorkerPool::State> {
       ++stats_mirror.workers_replaced;
     }
     if (!stopped) {
-      spdlog::warn("worker {} replaced: {}", slot->process->pid(), reason);
+      DBG_LOG_WARN("worker {} replaced: {}", slot->process->pid(), reason);
       emit({"worker_replaced", slot->process->pid(), reason});
     }
     if (had_job) {

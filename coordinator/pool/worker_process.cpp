@@ -13,7 +13,8 @@
 #include <boost/process/child.hpp>
 #include <boost/process/io.hpp>
 #include <deque>
-#include <spdlog/spdlog.h>
+
+#include "coordinator/logging/log.hpp"
 
 namespace dbg::coord::pool {
 
@@ -117,7 +118,7 @@ void WorkerProcess::finish(std::string reason) {
   if (impl_->child.running(ec)) impl_->child.terminate(ec);
   impl_->child.wait(ec);
   int code = impl_->child.exit_code();
-  spdlog::debug("{} {} ended: {} (exit code {})", name(), pid(), reason, code);
+  DBG_LOG_DEBUG("{} {} ended: {} (exit code {})", name(), pid(), reason, code);
   auto on_exit = std::move(impl_->on_exit);
   impl_->on_line = nullptr;
   if (on_exit) on_exit(std::move(reason));

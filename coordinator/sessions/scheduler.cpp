@@ -7,10 +7,10 @@
 #include <boost/asio/strand.hpp>
 #include <deque>
 #include <random>
-#include <spdlog/spdlog.h>
 
 #include "coordinator/detect/detector.hpp"
 #include "coordinator/events/hub.hpp"
+#include "coordinator/logging/log.hpp"
 #include "coordinator/metrics/snapshot_metrics.hpp"
 #include "coordinator/pool/worker_pool.hpp"
 #include "coordinator/profiles/profile_store.hpp"
@@ -118,7 +118,7 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
     store::SessionRow row{live->session.id, live->session.kind, live->session.status, live->session.created_at_ms,
                           to_json(live->session)};
     store.save_session(std::move(row), [self = shared_from_this(), done = std::move(done)](Result<void> r) {
-      if (!r) spdlog::error("storing a session failed: {}", r.error().message);
+      if (!r) DBG_LOG_ERROR("storing a session failed: {}", r.error().message);
       if (done) self->on_strand([done, r]() mutable { done(r); });
     });
   }
@@ -543,7 +543,7 @@ void Scheduler::fail_interrupted_sessions() {
         }
       }
       row.status = "failed";
-      spdlog::warn("session {} was interrupted by a coordinator stop; marked failed", row.id);
+      DBG_LOG_WARN("session {} was interrupted by a coordinator stop; marked failed", row.id);
       s->store.save_session(std::move(row), [](Result<void>) {});
     }
   });

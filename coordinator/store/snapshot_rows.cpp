@@ -119,7 +119,7 @@ std::optional<int64_t> KnownStacks::find(uint64_t hash, const std::vector<dbg::F
 }
 
 void KnownStacks::remember(uint64_t hash, const std::vector<dbg::Frame>& frames, int64_t id) {
-  if (entries_.size() >= kMaxEntries) entries_.clear();
+  if (entries_.size() >= capacity_) entries_.clear();
   entries_.insert_or_assign(hash, Entry{frames, id});
 }
 

@@ -25,8 +25,16 @@ class KnownStacks {
   void remember(uint64_t hash, const std::vector<dbg::Frame>& frames, int64_t id);
   void clear() { entries_.clear(); }
   std::size_t size() const { return entries_.size(); }
+  // The bound (kMaxEntries by default); the budget's load shedding lowers it. Lowering below the
+  // current size forgets everything, as a full map does.
+  void set_capacity(std::size_t capacity) {
+    capacity_ = capacity == 0 ? 1 : capacity;
+    if (entries_.size() > capacity_) entries_.clear();
+  }
+  std::size_t capacity() const { return capacity_; }
 
  private:
+  std::size_t capacity_ = kMaxEntries;
   struct Entry {
     std::vector<dbg::Frame> frames;
     int64_t id;

@@ -1,5 +1,6 @@
 #include "coordinator/store/store.hpp"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <sqlite3.h>
 
@@ -323,6 +324,15 @@ void Store::flush() {
   auto future = reached.get_future();
   impl_->enqueue_other([&reached](StatementCache&) { reached.set_value(); });
   future.wait();
+}
+
+void Store::set_known_stacks_capacity(std::size_t entries) {
+  impl_->enqueue_other([impl = impl_.get(), entries](StatementCache&) {
+    impl->known_stacks.set_capacity(entries);
+    // SQLite's own page cache gives back too: memory it does not need right now.
+    sqlite3_db_release_memory(impl->db.handle());
+    ::malloc_trim(0);
+  });
 }
 
 std::size_t Store::queue_depth() const {

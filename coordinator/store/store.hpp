@@ -77,6 +77,10 @@ class Store {
   // std::logic_error when called on the store thread (from a `done`): it would wait for itself.
   void flush();
 
+  // Bounds the known-stacks map (snapshot_rows.hpp) on the store thread; then gives freed heap
+  // back to the kernel (malloc_trim), since the point of shrinking is a smaller RSS.
+  void set_known_stacks_capacity(std::size_t entries);
+
   // Jobs waiting (for /metrics and /stats: a growing queue means the disk cannot keep up).
   std::size_t queue_depth() const;
   // Writes committed and COMMITs done since open: their ratio is the batching factor.

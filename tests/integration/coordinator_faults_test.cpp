@@ -91,9 +91,14 @@ BOOST_AUTO_TEST_CASE(a_worker_killed_mid_profile_leaves_the_target_running_and_i
   Server server(data.path(), {"--workers", "1"});
   std::string id = server.create_session(pids_body("profile", target.pid(), R"({"hz":99,"duration_s":5})"));
   pid_t worker = wait_for_worker(server);
-  // Sampling has begun once the worker has traced the target at least once.
-  BOOST_REQUIRE_MESSAGE(eventually([&] { return tracer_pids(target.pid()).count(worker) == 1u; }),
-                        "the profiler never seized the target");
+  // Sampling has begun once the session reports samples (profile_progress). Not the target's
+  // TracerPid: the sampler attaches only around each tick, and a poll can miss every one.
+  BOOST_REQUIRE_MESSAGE(eventually([&] {
+                          json t = server.get_json("/api/v1/sessions/" + id).at("batches").at(0).at("targets").at(0);
+                          return t.contains("progress") && t.at("progress").is_object() &&
+                                 t.at("progress").value("samples", uint64_t{0}) > 0;
+                        }),
+                        "the profiler never reported a sample: " << server.get_json("/api/v1/sessions/" + id).dump());
   BOOST_REQUIRE(::kill(worker, SIGKILL) == 0);
 
   auto session = server.wait_session(id);

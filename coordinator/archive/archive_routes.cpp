@@ -1,0 +1,81 @@
+#include "coordinator/archive/archive_routes.hpp"
+
+#include <charconv>
+#include <set>
+
+#include "coordinator/api/query.hpp"
+#include "coordinator/api/routes.hpp"
+#include "coordinator/archive/archiver.hpp"
+#include "dbg/protocol.hpp"
+
+namespace dbg::coord::archive {
+
+namespace {
+
+Error bad(std::string message) { return Error{"bad_request", std::move(message)}; }
+
+std::optional<int64_t> parse_positive(std::string_view text) {
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v <= 0) return std::nullopt;
+  return v;
+}
+
+Result<ArchiveFilter> parse_filter(std::string_view query) {
+  auto q = api::parse_query(query);
+  if (!q) return q.error();
+  // An unknown parameter is refused: "?grup=3" must not silently list every archive.
+  static const std::set<std::string_view> kKnown = {"group", "since", "limit"};
+  for (const auto& [key, value] : q.value()) {
+    if (!kKnown.count(key)) return bad("unknown query parameter \"" + key + "\"");
+  }
+  ArchiveFilter filter;
+  const auto& params = q.value();
+  if (auto it = params.find("group"); it != params.end()) {
+    filter.group_id = parse_positive(it->second);
+    if (!filter.group_id) return bad("\"group\" must be an error group id (a positive integer)");
+  }
+  auto since = api::int_param(params, "since", 0, 0, INT64_MAX);
+  if (!since) return bad("\"since\" must be a unix time in milliseconds (a non-negative integer)");
+  filter.since_ms = since.value();
+  auto limit = api::int_param(params, "limit", 100, 1, 1000);
+  if (!limit) return limit.error();
+  filter.limit = static_cast<int>(limit.value());
+  return filter;
+}
+
+}  // namespace
+
+void add_archive_routes(http::Router& router, Archiver& archiver) {
+  router.add_async("POST", "/api/v1/archives/run", [&archiver](http::HttpRequest req, http::Reply reply) {
+    // No options yet: an empty body or {} only, so a client sending options we would ignore
+    // learns it now.
+    if (!req.body.empty()) {
+      auto body = protocol::parse_bounded_json(req.body);
+      if (!body || !body.value().is_object() || !body.value().empty())
+        return reply(api::error_response(bad("the body must be empty or {}")));
+    }
+    if (!req.query.empty()) return reply(api::error_response(bad("this route takes no query parameters")));
+    archiver.run_now([reply](Result<nlohmann::json> r) {
+      reply(r ? api::json_response(200, r.value()) : api::error_response(r.error()));
+    });
+  });
+  router.add_async("GET", "/api/v1/archives", [&archiver](http::HttpRequest req, http::Reply reply) {
+    auto filter = parse_filter(req.query);
+    if (!filter) return reply(api::error_response(filter.error()));
+    archiver.list(filter.value(), [reply](Result<nlohmann::json> r) {
+      reply(r ? api::json_response(200, r.value()) : api::error_response(r.error()));
+    });
+  });
+  router.add_async("GET", "/api/v1/archives/{id}", [&archiver](http::HttpRequest req, http::Reply reply) {
+    const std::string& text = req.params.at("id");
+    auto id = parse_positive(text);
+    if (!id) return reply(api::error_response(bad("archive id \"" + text + "\" is not a positive integer")));
+    if (!req.query.empty()) return reply(api::error_response(bad("this route takes no query parameters")));
+    archiver.get(*id, [reply](Result<nlohmann::json> r) {
+      reply(r ? api::json_response(200, r.value()) : api::error_response(r.error()));
+    });
+  });
+}
+
+}  // namespace dbg::coord::archive
