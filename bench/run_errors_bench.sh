@@ -79,7 +79,7 @@ log "starting dbgcoord (data dir $DATA)"
 COORD_PID=$!
 URL=
 for ((k = 0; k < 200; k++)); do
-  URL=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$RUN_DIR/coord.out" 2>/dev/null || true)
+  URL=$(grep -m1 -o 'http://127\.0\.0\.1:[0-9]*' "$RUN_DIR/coord.out" 2>/dev/null || true)
   [[ -n $URL ]] && break
   kill -0 "$COORD_PID" 2>/dev/null || die "dbgcoord exited: $(cat "$RUN_DIR/coord.err")"
   sleep 0.05
