@@ -37,12 +37,6 @@ bool process_exists(pid_t pid) { return ::access(("/proc/" + std::to_string(pid)
 
 std::string process_comm(pid_t pid) { return trim_newline(read_small_file("/proc/" + std::to_string(pid) + "/comm")); }
 
-std::optional<char> thread_state(pid_t pid, pid_t tid) {
-  auto stat = read_stat("/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/stat");
-  if (!stat) return std::nullopt;
-  return stat->state;
-}
-
 std::optional<procfs::StatFields> process_stat(pid_t pid) { return read_stat("/proc/" + std::to_string(pid) + "/stat"); }
 
 std::optional<uint64_t> process_start_time(pid_t pid) {
@@ -84,11 +78,6 @@ bool thread_is_exiting(pid_t tid) {
   auto stat = read_stat("/proc/" + std::to_string(tid) + "/stat");
   // PF_EXITING is 0x00000004 (include/linux/sched.h).
   return !stat || stat->state == 'Z' || stat->state == 'X' || (stat->flags & 0x00000004ULL) != 0;
-}
-
-bool is_kernel_thread(pid_t pid) {
-  auto stat = read_stat("/proc/" + std::to_string(pid) + "/stat");
-  return stat && (stat->flags & procfs::kPfKthread) != 0;
 }
 
 uint64_t executable_maps_hash(pid_t pid) {

@@ -24,16 +24,13 @@ std::string process_comm(pid_t pid);
 std::optional<procfs::StatFields> process_stat(pid_t pid);
 // Threads of pid (sorted by tid), with name and state read just now.
 std::vector<ThreadInfo> list_threads(pid_t pid);
-// State letter and start time (clock ticks since boot) of a thread; nullopt when gone.
-std::optional<char> thread_state(pid_t pid, pid_t tid);
+// Start time of a process (clock ticks since boot); nullopt when gone.
 std::optional<uint64_t> process_start_time(pid_t pid);
 // TracerPid from /proc/TID/status (0 when not traced, -1 when unreadable).
 pid_t tracer_pid(pid_t tid);
 // True when the thread is gone, a zombie, or exiting (PF_EXITING): ptrace refuses such a thread
 // with EPERM, which then means "vanished", not "not allowed".
 bool thread_is_exiting(pid_t tid);
-// True for kernel threads (no mm: empty /proc/PID/cmdline and PF_KTHREAD flag).
-bool is_kernel_thread(pid_t pid);
 
 // FNV-1a over the executable mappings of /proc/PID/maps (0 if unreadable): it changes when a
 // library is loaded or unloaded, which invalidates a cached libdw session or symbol table.

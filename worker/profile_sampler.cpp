@@ -360,10 +360,11 @@ Profile ProfileRun::result(double end) {
 
 Result<Profile> ProfileRun::run() {
   if (pid_ == ::getpid()) return Error{"permission_denied", "a worker cannot profile itself"};
-  if (!process_exists(pid_)) return Error{"process_gone", "no process " + std::to_string(pid_)};
-  if (is_kernel_thread(pid_)) return Error{"kernel_thread", std::to_string(pid_) + " is a kernel thread"};
-  comm_ = process_comm(pid_);
-  start_time_ = process_start_time(pid_);
+  auto stat = process_stat(pid_);
+  if (!stat) return Error{"process_gone", "no process " + std::to_string(pid_)};
+  if ((stat->flags & procfs::kPfKthread) != 0) return Error{"kernel_thread", std::to_string(pid_) + " is a kernel thread"};
+  comm_ = std::move(stat->comm);
+  start_time_ = stat->start_time;
   auto threads = list_threads(pid_);
   if (threads.empty()) return Error{"process_gone", "process " + std::to_string(pid_) + " exited"};
   if (std::all_of(threads.begin(), threads.end(), [](const ThreadInfo& t) { return t.state == 'Z' || t.state == 'X'; }))

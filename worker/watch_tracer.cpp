@@ -124,15 +124,16 @@ WatchTracer::~WatchTracer() { release_all(std::chrono::milliseconds(1000)); }
 Result<nlohmann::json> WatchTracer::add(pid_t pid, const WatchOptions& options) {
   if (pid == ::getpid()) return Error{"permission_denied", "the watcher cannot watch itself"};
   if (processes_.count(pid)) return Error{"already_watched", "process " + std::to_string(pid) + " is already watched"};
-  if (!process_exists(pid)) return Error{"process_gone", "no process " + std::to_string(pid)};
-  if (is_kernel_thread(pid)) return Error{"kernel_thread", std::to_string(pid) + " is a kernel thread"};
+  auto stat = process_stat(pid);
+  if (!stat) return Error{"process_gone", "no process " + std::to_string(pid)};
+  if ((stat->flags & procfs::kPfKthread) != 0) return Error{"kernel_thread", std::to_string(pid) + " is a kernel thread"};
   if (auto tgid = thread_group_of(pid); !tgid || *tgid != pid)
     return Error{"process_gone", std::to_string(pid) + " is not a process (a thread id, or it exited)"};
 
   Process& p = processes_[pid];
   p.pid = pid;
   p.options = options;
-  p.comm = process_comm(pid);
+  p.comm = std::move(stat->comm);
   // Threads created while we seize: those made by an already seized thread are traced by the
   // kernel (TRACECLONE); those made by one not yet seized show up in the next listing.
   for (int round = 0; round < 100; ++round) {

@@ -279,29 +279,30 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
     target_finished(live, b);
   }
 
-  void on_profile_job_done(const std::shared_ptr<Live>& live, size_t b, size_t i, Result<nlohmann::json> result) {
+  // A job's answer that cannot be used: the worker's error, or any answer for a session whose
+  // row could not be stored (reject()). The target is failed; true when that happened.
+  template <typename T>
+  bool failed_without_result(const std::shared_ptr<Live>& live, size_t b, size_t i, const Result<T>& result) {
     if (!result) {
       job_failed(live, b, i, result.error());
-      return;
+      return true;
     }
     if (live->rejected) {
       job_failed(live, b, i, Error{"session_not_stored", live->session.reason.value_or("the session could not be stored")});
-      return;
+      return true;
     }
+    return false;
+  }
+
+  void on_profile_job_done(const std::shared_ptr<Live>& live, size_t b, size_t i, Result<nlohmann::json> result) {
+    if (failed_without_result(live, b, i, result)) return;
     on_profile_result(live, b, i, std::move(result.value()));
   }
 
   void on_job_done(const std::shared_ptr<Live>& live, size_t b, size_t i, Result<std::string> result) {
     Session& s = live->session;
     SessionTarget& t = s.batches[b].targets[i];
-    if (!result) {
-      job_failed(live, b, i, result.error());
-      return;
-    }
-    if (live->rejected) {
-      job_failed(live, b, i, Error{"session_not_stored", s.reason.value_or("the session could not be stored")});
-      return;
-    }
+    if (failed_without_result(live, b, i, result)) return;
     // Straight from the worker's text into a Snapshot, no DOM (dbg/snapshot_wire.hpp).
     auto parsed = parse_snapshot_json(result.value(), protocol::kMaxJsonDepth);
     if (!parsed) {
@@ -317,14 +318,7 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
   // A detect job's end: findings on the target, as error events and on the hub; then the
   // (last) snapshot is stored like any other.
   void on_detect_done(const std::shared_ptr<Live>& live, size_t b, size_t i, Result<detect::DetectOutcome> result) {
-    if (!result) {
-      job_failed(live, b, i, result.error());
-      return;
-    }
-    if (live->rejected) {
-      job_failed(live, b, i, Error{"session_not_stored", live->session.reason.value_or("the session could not be stored")});
-      return;
-    }
+    if (failed_without_result(live, b, i, result)) return;
     detect::DetectOutcome& outcome = result.value();
     SessionTarget& t = live->session.batches[b].targets[i];
     if (t.comm.empty()) t.comm = outcome.snapshot.comm;
