@@ -208,6 +208,16 @@ void WatchTracer::drain() {
   }
 }
 
+WatchTracer::WaitOutcome WatchTracer::wait_and_handle() {
+  int status = 0;
+  pid_t tid = ::waitpid(-1, &status, __WALL);
+  if (tid > 0) {
+    handle(tid, status);
+    return WaitOutcome::kHandled;
+  }
+  return errno == ECHILD ? WaitOutcome::kNothingToWaitFor : WaitOutcome::kInterrupted;
+}
+
 void WatchTracer::release_all(std::chrono::milliseconds timeout) {
   std::vector<pid_t> pids;
   for (const auto& [pid, p] : processes_) {
@@ -291,7 +301,9 @@ void WatchTracer::handle(pid_t tid, int status) {
 }
 
 void WatchTracer::handle_unknown(pid_t tid, int status) {
-  if (!WIFSTOPPED(status)) return;  // an exit of a thread we already let go: reaped, nothing to do
+  // An exit of a thread we already let go, or of the watch server's doorbell child: reaped,
+  // nothing to do.
+  if (!WIFSTOPPED(status)) return;
   // A new thread's first stop can be reported before its creator's clone event; or a thread
   // of a process we just released, attached by a clone during the release.
   auto tgid = thread_group_of(tid);

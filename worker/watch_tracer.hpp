@@ -50,8 +50,13 @@ class WatchTracer {
   // thread is released the answer for request_id (if not empty) and watch_ended "removed" are
   // emitted, possibly before this returns. Error not_watched.
   Result<void> remove(pid_t pid, const std::string& request_id);
-  // Handles every wait status pending now (never blocks). Call after each SIGCHLD.
+  // Handles every wait status pending now (never blocks).
   void drain();
+  // Blocks in waitpid(-1) until one wait status of any child or tracee arrives, and handles
+  // it. The watcher's main loop: one syscall to wake up and one (PTRACE_CONT) to pass a
+  // signal on, the shortest stop a watched process can get.
+  enum class WaitOutcome { kHandled, kInterrupted, kNothingToWaitFor };
+  WaitOutcome wait_and_handle();
   // Releases every watched process, waiting for their threads to stop at most `timeout`.
   void release_all(std::chrono::milliseconds timeout);
   size_t watched() const { return processes_.size(); }
