@@ -1,5 +1,6 @@
 #include "tracee.hpp"
 
+#include <sched.h>
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
@@ -114,8 +115,15 @@ Result<void> Tracee::wait_stop(std::chrono::microseconds timeout) {
                                        std::to_string(timeout.count() / 1000) + " ms (uninterruptible sleep?)"};
     }
     // Most threads stop within tens of microseconds: poll that long instead of sleeping, since
-    // a sleep costs a wake-up (on a VM, an idle vCPU's wake-up) inside the target's pause.
-    if (elapsed < kSpinBeforeSleeping) continue;
+    // a sleep costs a wake-up (on a VM, an idle vCPU's wake-up) inside the target's pause. Each
+    // poll yields the CPU: the thread we wait for must run to reach its stop, and when it is
+    // queued on our CPU (a busy host, many workers at once) a plain spin only delays it and
+    // burns CPU that the targets and the other workers need. With nothing else runnable here
+    // sched_yield returns at once, and this is the spin it was.
+    if (elapsed < kSpinBeforeSleeping) {
+      ::sched_yield();
+      continue;
+    }
     timespec ts{static_cast<time_t>(left.count() / 1000000), static_cast<long>(left.count() % 1000000) * 1000};
     ::sigtimedwait(&chld, nullptr, &ts);
   }
