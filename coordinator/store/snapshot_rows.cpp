@@ -243,4 +243,12 @@ std::optional<StoredSnapshot> select_snapshot(StatementCache& sql, int64_t id) {
   return out;
 }
 
+std::map<int, int64_t> select_session_snapshot_ids(StatementCache& sql, std::string_view session_id) {
+  std::map<int, int64_t> ids;
+  auto select = sql.get("SELECT pid, id FROM snapshots WHERE session_id = ?1 ORDER BY id");
+  select->bind(1, session_id);
+  while (select->step()) ids[static_cast<int>(select->column_int64(0))] = select->column_int64(1);
+  return ids;
+}
+
 }  // namespace dbg::coord::store

@@ -2,6 +2,7 @@
 // A Snapshot as rows of snapshots / snapshot_threads / stacks (migrations/0002_snapshots.sql),
 // and back. No transactions here: the caller (the store's writer) owns them.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
@@ -49,5 +50,8 @@ int64_t insert_snapshot(StatementCache& sql, std::string_view session_id, int64_
 
 // nullopt when no snapshot has that id.
 std::optional<StoredSnapshot> select_snapshot(StatementCache& sql, int64_t id);
+
+// pid -> snapshot id of every snapshot stored for a session (the newest, if a pid has several).
+std::map<int, int64_t> select_session_snapshot_ids(StatementCache& sql, std::string_view session_id);
 
 }  // namespace dbg::coord::store

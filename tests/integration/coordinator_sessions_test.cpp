@@ -429,6 +429,47 @@ BOOST_AUTO_TEST_CASE(a_session_cut_short_by_a_coordinator_crash_is_marked_failed
     for (const auto& t : b.at("targets")) BOOST_TEST((t.at("status") == "failed" || t.at("status") == "done"));
 }
 
+// The session row's progress is written only now and then; what was acknowledged (a batch_done:
+// its snapshots are committed) must still be in the session after a SIGKILL and a restart.
+BOOST_AUTO_TEST_CASE(acknowledged_targets_of_a_session_cut_short_by_a_crash_keep_their_snapshots) {
+  NamedTargets targets("cs", {1, 1, 1, 1});
+  TempDir data;
+  std::string id;
+  json acknowledged;  // the first batch's target, as GET showed it once batch_done came
+  {
+    Server server(data.path(), {"--workers", "1", "--batch-size", "1"}, {"DBG_WORKER_TEST_HOLD_MS=400"});
+    EventClient events(server.c.port, server.token, "batch");
+    auto created = server.request("POST", "/api/v1/sessions", R"({"targets":{"match":"^)" + targets.name + R"($"},"options":{"source":"none"}})");
+    BOOST_REQUIRE_EQUAL(created.status, 202);
+    id = json::parse(created.body).at("id");
+    for (int i = 0; i < 50; ++i) {
+      auto e = events.next();
+      if (e.at("type") == "batch_done" && e.at("data").at("session_id") == id) break;
+    }
+    auto s = server.get_json("/api/v1/sessions/" + id);
+    acknowledged = s.at("batches").at(0).at("targets").at(0);
+    BOOST_REQUIRE(acknowledged.at("status") == "done");
+    server.c.process.signal(SIGKILL);
+    BOOST_REQUIRE(server.c.process.wait(10s).has_value());
+  }
+  Server again(data.path());
+  auto s = again.get_json("/api/v1/sessions/" + id);
+  BOOST_TEST(s.at("status") == "failed");
+  auto first = s.at("batches").at(0).at("targets").at(0);
+  BOOST_TEST(first.at("status") == "done");
+  BOOST_TEST(first.at("snapshot_id") == acknowledged.at("snapshot_id"));
+  BOOST_TEST(s.at("batches").at(0).at("status") == "done");
+  auto snapshot = again.request("GET", "/api/v1/snapshots/" + std::to_string(first.at("snapshot_id").get<int64_t>()));
+  BOOST_TEST(snapshot.status == 200);
+  int last_status_failed = 0;
+  for (const auto& t : s.at("batches").back().at("targets")) last_status_failed += t.at("status") == "failed";
+  BOOST_TEST(last_status_failed == 1);  // the last target was still queued: not captured, interrupted
+  for (const auto& t : targets.children) {
+    for (int i = 0; i < 300 && dbg::test::any_thread_stopped(t.pid()); ++i) std::this_thread::sleep_for(10ms);
+    BOOST_TEST(!dbg::test::any_thread_stopped(t.pid()));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(a_full_queue_answers_503_with_retry_after_and_stores_nothing) {
   NamedTargets targets("fq", {1, 1, 1});
   TempDir data;
