@@ -10,6 +10,7 @@
 #include "coordinator/errors/error_event_json.hpp"
 #include "coordinator/errors/function_name.hpp"
 #include "coordinator/errors/signature.hpp"
+#include "dbg/json_sax_dom.hpp"
 #include "dbg/protocol.hpp"
 #include "dbg/snapshot_wire.hpp"
 #include "fuzz_targets.hpp"
@@ -51,6 +52,12 @@ void protocol_one_input(const uint8_t* data, size_t size) {
 }
 
 void snapshot_wire_one_input(const uint8_t* data, size_t size) {
+  // The JSON reader under it judges every document as nlohmann does, value for value.
+  auto ours = json_sax::parse_to_dom(as_text(data, size));
+  auto theirs = nlohmann::json::parse(as_text(data, size), nullptr, false);
+  check(ours.has_value() == !theirs.is_discarded(), "json_sax and nlohmann disagree on accepting a document");
+  if (ours && !theirs.is_discarded()) check(ours->dump() == theirs.dump(), "json_sax and nlohmann read different values");
+
   auto parsed = parse_snapshot_json(as_text(data, size));
   if (!parsed) {
     check(parsed.error().code == "bad_request", "snapshot parse error code is not bad_request");

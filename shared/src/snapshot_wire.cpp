@@ -5,9 +5,9 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
-#include <nlohmann/json.hpp>
 #include <vector>
 
+#include "dbg/json_sax.hpp"
 #include "dbg/utf8.hpp"
 
 namespace dbg {
@@ -134,37 +134,28 @@ class SnapshotReader {
     return true;
   }
 
-  // --- nlohmann SAX interface ---
+  // --- the json_sax handler interface ---
   bool null() { return scalar(Value{Kind::null}); }
   bool boolean(bool b) { return scalar(Value{Kind::boolean, b}); }
-  bool number_integer(nlohmann::json::number_integer_t v) {
-    return scalar(Value{Kind::integer, false, static_cast<int64_t>(v), static_cast<double>(v)});
-  }
-  bool number_unsigned(nlohmann::json::number_unsigned_t v) {
+  bool number_integer(int64_t v) { return scalar(Value{Kind::integer, false, v, static_cast<double>(v)}); }
+  bool number_unsigned(uint64_t v) {
     if (v > static_cast<uint64_t>(INT64_MAX)) return scalar(Value{Kind::real, false, 0, static_cast<double>(v)});
     return scalar(Value{Kind::integer, false, static_cast<int64_t>(v), static_cast<double>(v)});
   }
-  bool number_float(nlohmann::json::number_float_t v, const std::string&) {
-    return scalar(Value{Kind::real, false, 0, v});
-  }
+  bool number_float(double v) { return scalar(Value{Kind::real, false, 0, v}); }
   bool string(std::string& s) {
     Value v{Kind::text};
     v.text = &s;
     return scalar(v);
   }
-  bool binary(nlohmann::json::binary_t&) { return fail("binary values are not JSON"); }
   bool key(std::string& k) {
     key_ = k;
     return true;
   }
-  bool start_object(std::size_t) { return open(true); }
+  bool start_object() { return open(true); }
   bool end_object() { return close(); }
-  bool start_array(std::size_t) { return open(false); }
+  bool start_array() { return open(false); }
   bool end_array() { return close(); }
-  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception&) {
-    if (error_.empty()) error_ = "malformed JSON near byte " + std::to_string(position);
-    return false;
-  }
 
  private:
   enum class Where { top, snapshot, cache, threads, thread, thread_error, thread_wait, frames, frame, skipped };
@@ -485,11 +476,13 @@ void append_snapshot_json(std::string& out, const Snapshot& s) {
 Result<Snapshot> parse_snapshot_json(std::string_view text, int max_depth) {
   Snapshot snapshot;
   SnapshotReader reader(snapshot, max_depth);
-  bool ok = nlohmann::json::sax_parse(text.begin(), text.end(), &reader, nlohmann::json::input_format_t::json,
-                                      /*strict=*/true);
-  if (!ok || !reader.complete()) {
-    return Error{"bad_request", reader.error().empty() ? "malformed snapshot JSON" : reader.error()};
+  auto outcome = json_sax::parse(text, reader);
+  if (!outcome.ok) {
+    if (!outcome.stopped_by_handler || reader.error().empty())
+      return Error{"bad_request", "malformed JSON near byte " + std::to_string(outcome.error_position)};
+    return Error{"bad_request", reader.error()};
   }
+  if (!reader.complete()) return Error{"bad_request", reader.error()};
   return snapshot;
 }
 
