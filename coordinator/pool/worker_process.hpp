@@ -44,6 +44,7 @@ class WorkerProcess : public std::enable_shared_from_this<WorkerProcess> {
   struct Impl;
   explicit WorkerProcess(std::unique_ptr<Impl> impl);
   void read_next();
+  void deliver_lines();  // hands every complete line read so far to the line handler
   void write_next();
   void finish(std::string reason);
 

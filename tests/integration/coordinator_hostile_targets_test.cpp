@@ -129,7 +129,7 @@ BOOST_AUTO_TEST_CASE(targets_that_exec_or_fork_in_a_loop_are_captured_or_fail_cl
       // The target lives on, running, untraced; its forked children were never traced either.
       BOOST_TEST(!target.wait(0ms).has_value(), "the target died");
       BOOST_TEST(eventually([&] { return released_and_running(target.pid()); }),
-                 "state " << process_state(target.pid()));
+                 "state " << process_state(target.pid()) << ", threads (tid:state:tracer) " << threads_report(target.pid()));
       for (pid_t child : children_of(target.pid())) BOOST_TEST(tracer_of(child) <= 0);
     }
   }

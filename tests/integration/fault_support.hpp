@@ -70,6 +70,22 @@ inline int tracer_of(pid_t pid) {
 }
 
 // Running and untraced: no thread in a stop, every TracerPid 0.
+// Every thread as "tid:state:tracer", for a failure message that says which thread was held.
+inline std::string threads_report(pid_t pid) {
+  std::string out;
+  for (pid_t tid : dbg::test::thread_ids(pid)) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/status");
+    std::string line, state = "?", tracer = "?";
+    while (std::getline(in, line)) {
+      if (line.rfind("State:", 0) == 0 && line.size() > 7) state = line.substr(7, 1);
+      if (line.rfind("TracerPid:", 0) == 0) tracer = line.substr(10);
+    }
+    tracer.erase(0, tracer.find_first_not_of(" \t"));
+    out += std::to_string(tid) + ":" + state + ":" + tracer + " ";
+  }
+  return out;
+}
+
 inline bool released_and_running(pid_t pid) {
   auto tracers = tracer_pids(pid);
   return !dbg::test::any_thread_stopped(pid) && tracers == std::set<int>{0};
