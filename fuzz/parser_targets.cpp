@@ -52,11 +52,18 @@ void protocol_one_input(const uint8_t* data, size_t size) {
 }
 
 void snapshot_wire_one_input(const uint8_t* data, size_t size) {
-  // The JSON reader under it judges every document as nlohmann does, value for value.
-  auto ours = json_sax::parse_to_dom(as_text(data, size));
-  auto theirs = nlohmann::json::parse(as_text(data, size), nullptr, false);
-  check(ours.has_value() == !theirs.is_discarded(), "json_sax and nlohmann disagree on accepting a document");
-  if (ours && !theirs.is_discarded()) check(ours->dump() == theirs.dump(), "json_sax and nlohmann read different values");
+  // The JSON reader under it judges every document as nlohmann does, value for value. Except
+  // for a NUL byte: nlohmann takes it for the end of the input (so `1<NUL>junk` is 1 to it);
+  // in JSON it can be neither outside a string nor, unescaped, inside one.
+  const auto text = as_text(data, size);
+  auto ours = json_sax::parse_to_dom(text);
+  if (text.find('\0') != std::string_view::npos) {
+    check(!ours.has_value(), "json_sax accepted a document with a NUL byte");
+  } else {
+    auto theirs = nlohmann::json::parse(text, nullptr, false);
+    check(ours.has_value() == !theirs.is_discarded(), "json_sax and nlohmann disagree on accepting a document");
+    if (ours && !theirs.is_discarded()) check(ours->dump() == theirs.dump(), "json_sax and nlohmann read different values");
+  }
 
   auto parsed = parse_snapshot_json(as_text(data, size));
   if (!parsed) {

@@ -292,6 +292,11 @@ Result<ProcessCapture> capture_process(pid_t pid, const CaptureOptions& options)
     }
   }
   capture.capture_us = now_us() - begin;
+  // A thread that vanished, or did not stop in time, may be one that exec'd meanwhile.
+  bool thread_went_away = std::any_of(capture.threads.begin(), capture.threads.end(), [](const ThreadCapture& t) {
+    return t.error && (t.error->code == "thread_gone" || t.error->code == "stop_timeout");
+  });
+  if (thread_went_away) release_if_exec_took_over(pid);
 
   bool none = std::none_of(capture.threads.begin(), capture.threads.end(), [](const ThreadCapture& t) { return t.have_registers; });
   if (none) {

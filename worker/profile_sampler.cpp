@@ -20,6 +20,7 @@
 #include "profile_locations.hpp"
 #include "profile_samples.hpp"
 #include "profile_thread_activity.hpp"
+#include "tracee.hpp"
 
 namespace dbg::worker {
 
@@ -263,7 +264,10 @@ Result<void> ProfileRun::execute(double now, Plan& plan) {
     if (!t.have_registers || !unwinder_) {
       ++failed_;
       if (t.error && !first_error) first_error = t.error;
-      if (t.error && t.error->code == "thread_gone" && it != threads_.end()) threads_.erase(it);
+      if (t.error && t.error->code == "thread_gone") {
+        if (it != threads_.end()) threads_.erase(it);
+        release_if_exec_took_over(pid_);
+      }
       continue;
     }
     any_capture_ok_ = true;

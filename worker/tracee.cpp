@@ -5,8 +5,13 @@
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
+#include <fstream>
+#include <string>
 #include <vector>
 
 #include "ptrace_call.hpp"
@@ -15,10 +20,44 @@ namespace dbg::worker {
 
 namespace {
 
-// pids of tracees whose interrupt stop was still pending when we gave up on them.
-std::vector<pid_t>& lingering() {
-  static std::vector<pid_t> list;
+// Tracees whose interrupt stop was still pending when we gave up on them, with the process
+// each belonged to (for release_if_exec_took_over when the tid vanishes).
+struct Lingering {
+  pid_t tid;
+  pid_t tgid;  // 0 when unknown
+};
+std::vector<Lingering>& lingering() {
+  static std::vector<Lingering> list;
   return list;
+}
+
+pid_t thread_group_of(pid_t tid) {
+  std::ifstream in("/proc/" + std::to_string(tid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("Tgid:", 0) == 0) return static_cast<pid_t>(std::atoi(line.c_str() + 5));
+  }
+  return 0;
+}
+
+void linger(pid_t tid) { lingering().push_back({tid, thread_group_of(tid)}); }
+
+// Interrupts pid and puts it on the lingering list if this process is (still) its tracer.
+void interrupt_if_ours(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("TracerPid:", 0) != 0) continue;
+    if (std::atoi(line.c_str() + 10) != ::getpid()) return;
+    auto& list = lingering();
+    bool listed = std::any_of(list.begin(), list.end(), [pid](const Lingering& l) { return l.tid == pid; });
+    if (listed) return;  // already on its way out
+    // Not stopped by us any more (its interrupt, if any, was for the old tid): ask for a stop,
+    // which release_lingering() turns into a detach.
+    (void)::ptrace(PTRACE_INTERRUPT, pid, nullptr, nullptr);
+    list.push_back({pid, pid});
+    return;
+  }
 }
 
 constexpr std::chrono::microseconds kSpinBeforeSleeping{100};
@@ -43,12 +82,12 @@ Tracee::~Tracee() {
       if (interrupt() && wait_stop(std::chrono::milliseconds(100))) {
         (void)detach();
       } else if (state_ == State::kInterrupted) {
-        lingering().push_back(tid_);
+        linger(tid_);
       }
       break;
     }
     case State::kInterrupted:
-      lingering().push_back(tid_);
+      linger(tid_);
       break;
     case State::kGone:
     case State::kReleased:
@@ -139,28 +178,46 @@ Result<void> Tracee::detach() {
   // A group-stopped thread must not get a signal re-injected; detaching leaves it in its group
   // stop because the kernel re-arms the stop when the group is still stopped.
   auto r = ptrace_detach(tid_, group_stop_ ? 0 : signal_);
+  if (!r && r.error().code == "thread_gone") {
+    // ESRCH: it left its stop because it is being killed (another thread's exec or exit_group).
+    // Its zombie stays ours to reap, and until it is reaped an exec'ing process waits in D:
+    // the lingering sweep's waitpid reaps it.
+    linger(tid_);
+  }
   state_ = (r || r.error().code == "thread_gone") ? State::kReleased : state_;
   return r;
 }
 
 void release_lingering() {
   auto& list = lingering();
+  std::vector<pid_t> vanished_from;  // processes whose tracee vanished: maybe by an exec
   for (auto it = list.begin(); it != list.end();) {
     int status = 0;
-    pid_t r = ::waitpid(*it, &status, __WALL | WNOHANG);
-    if (r == *it && WIFSTOPPED(status)) {
+    pid_t r = ::waitpid(it->tid, &status, __WALL | WNOHANG);
+    if (r == it->tid && WIFSTOPPED(status)) {
       int sig = (status >> 16) == PTRACE_EVENT_STOP ? 0 : WSTOPSIG(status);
-      (void)ptrace_detach(*it, sig);
+      (void)ptrace_detach(it->tid, sig);
       it = list.erase(it);
-    } else if (r == -1 || (r == *it && (WIFEXITED(status) || WIFSIGNALED(status)))) {
+    } else if (r == -1 || (r == it->tid && (WIFEXITED(status) || WIFSIGNALED(status)))) {
+      if (r == -1 && it->tgid > 0 && it->tgid != it->tid) vanished_from.push_back(it->tgid);
       it = list.erase(it);  // gone
     } else {
+      // Not stopped yet. Ask again: an exec by the tracee itself clears a pending interrupt,
+      // after which it would run on traced and never stop for us. A second interrupt while one
+      // is pending changes nothing.
+      (void)::ptrace(PTRACE_INTERRUPT, it->tid, nullptr, nullptr);
       ++it;
     }
   }
+  for (pid_t pid : vanished_from) interrupt_if_ours(pid);
 }
 
 size_t lingering_count() { return lingering().size(); }
+
+void release_if_exec_took_over(pid_t pid) {
+  interrupt_if_ours(pid);
+  release_lingering();
+}
 
 SigchldBlock::SigchldBlock() {
   sigset_t chld, old;

@@ -55,6 +55,13 @@ class Tracee {
 void release_lingering();
 size_t lingering_count();
 
+// A thread that execs takes over its process's id (the leader's) and keeps its tracer: if we
+// had seized it, waitpid on its old tid now says ECHILD and the capture counts it gone, while
+// the process, under its own pid, is still traced by us. Call after a capture of `pid` in which
+// a thread went away: if pid's TracerPid is this process, it is interrupted and released like a
+// lingering tracee (coordinator_hostile_targets_test caught an exec'ing target left traced).
+void release_if_exec_took_over(pid_t pid);
+
 // Blocks SIGCHLD in the calling thread for the scope, so that wait_stop can sleep in
 // sigtimedwait() for a tracee's stop notification with a timeout (waitpid has none).
 class SigchldBlock {

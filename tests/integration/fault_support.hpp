@@ -81,6 +81,7 @@ inline std::string threads_report(pid_t pid) {
       if (line.rfind("TracerPid:", 0) == 0) tracer = line.substr(10);
     }
     tracer.erase(0, tracer.find_first_not_of(" \t"));
+    if (tracer != "0" && tracer != "?") tracer += "(" + slurp("/proc/" + tracer + "/comm") + ")";
     out += std::to_string(tid) + ":" + state + ":" + tracer + " ";
   }
   return out;

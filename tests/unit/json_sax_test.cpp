@@ -126,3 +126,13 @@ BOOST_AUTO_TEST_CASE(mutated_documents_are_judged_as_nlohmann_judges_them) {
   }
   BOOST_TEST(compared == 20000);
 }
+
+// nlohmann takes a NUL byte for the end of the input and accepts "1<NUL>junk"; JSON has no
+// place for a NUL outside a string, nor unescaped inside one. Ours refuses both.
+BOOST_AUTO_TEST_CASE(a_nul_byte_is_refused_where_nlohmann_stops_reading) {
+  using namespace std::string_literals;
+  for (const auto& text : {"1\0junk"s, "{}\0"s, "\"a\0b\""s, "[1,\0]"s}) {
+    BOOST_TEST_CONTEXT(text.size()) { BOOST_TEST(!dbg::json_sax::parse_to_dom(text).has_value()); }
+  }
+  BOOST_TEST(!json::parse("1\0junk"s, nullptr, false).is_discarded());  // the quirk this is about
+}
