@@ -14,9 +14,11 @@
 #include "dbg/proc_stat.hpp"
 #include "monotonic_clock.hpp"
 #include "proc_info.hpp"
+#include "seized_capture.hpp"
 #include "ptrace_call.hpp"
 #include "watch_memory.hpp"
 #include "watch_signals.hpp"
+#include "watch_wait.hpp"
 
 namespace dbg::worker {
 
@@ -59,31 +61,6 @@ std::optional<unsigned long> event_message(pid_t tid) {
 
 // The signal to hand back when releasing or resuming a thread after this stop.
 int pending_signal(int status) { return (status >> 16) == 0 ? WSTOPSIG(status) : 0; }
-
-struct Waited {
-  enum Outcome { kStatus, kGone, kTimeout } outcome;
-  int status = 0;
-};
-
-// One wait status of tid, sleeping in sigtimedwait(SIGCHLD) between polls (SIGCHLD is blocked
-// in every thread of the watcher; the main loop's signalfd and this both take it from the
-// pending set, and the main loop polls waitpid after every wake-up anyway).
-Waited wait_thread(pid_t tid, Clock::time_point deadline) {
-  sigset_t chld;
-  sigemptyset(&chld);
-  sigaddset(&chld, SIGCHLD);
-  for (;;) {
-    int status = 0;
-    pid_t r = ::waitpid(tid, &status, __WALL | WNOHANG);
-    if (r == tid) return {Waited::kStatus, status};
-    if (r == -1 && errno != EINTR) return {Waited::kGone, 0};
-    auto left = deadline - Clock::now();
-    if (left <= Clock::duration::zero()) return {Waited::kTimeout, 0};
-    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
-    timespec ts{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
-    ::sigtimedwait(&chld, nullptr, &ts);
-  }
-}
 
 // Registers and one copy of the stack of a stopped thread.
 void copy_thread(ThreadCapture& t) {
@@ -197,6 +174,28 @@ void WatchTracer::release_now(Process& p) {
     forget_thread(p, tid);
   }
   processes_.erase(p.pid);
+}
+
+Result<ProcessCapture> WatchTracer::capture(pid_t pid, size_t stack_bytes) {
+  auto it = processes_.find(pid);
+  if (it == processes_.end()) return Error{"not_watched", "process " + std::to_string(pid) + " is not watched"};
+  Process& p = it->second;
+  if (p.removing) return Error{"process_gone", "process " + std::to_string(pid) + " is being released"};
+  if (p.crashed) return Error{"process_gone", "process " + std::to_string(pid) + " is dying of a crash"};
+  SeizedCapture seized = capture_seized(pid, p.comm, p.tids, stack_bytes, kStopAllTimeout);
+  // Every stop goes through handle(), which resumes it as the main loop would have. Signal
+  // deliveries come last: one may be a crash, whose report stops the other threads again and
+  // waits for them, so those must be running (their statuses here are already taken) by then.
+  auto delivers_signal = [](int status) { return WIFSTOPPED(status) && (status >> 16) == 0; };
+  for (const auto& stop : seized.stops) {
+    if (!delivers_signal(stop.status)) handle(stop.tid, stop.status);
+  }
+  double resumed = now_us();
+  for (const auto& stop : seized.stops) {
+    if (delivers_signal(stop.status)) handle(stop.tid, stop.status);
+  }
+  finish_seized(seized, resumed);
+  return std::move(seized.capture);
 }
 
 void WatchTracer::drain() {
