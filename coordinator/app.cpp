@@ -206,6 +206,11 @@ int run(const Config& config) {
   // Deadlock / busy-hang checks (sessions with options.detect): snapshots through the pool,
   // findings into the error groups like crashes.
   detect::Detector detector(ioc.get_executor(), blocking.get_executor(), pool, error_service.recorder());
+  // Watched processes are captured by the watcher, which holds their threads.
+  detector.set_watched_capture([&watches](int pid, nlohmann::json options, std::chrono::milliseconds deadline,
+                                          std::function<void(Result<Snapshot>)> done) {
+    watches.capture(pid, std::move(options), deadline, std::move(done));
+  });
 
   // --detect-interval: the deadlock check over the crash-watched processes, on a timer.
   detect::WatchedScan watched_scan(ioc.get_executor(), std::chrono::seconds(config.detect_interval_s), detector,

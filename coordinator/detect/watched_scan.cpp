@@ -62,8 +62,12 @@ struct WatchedScan::State : std::enable_shared_from_this<State> {
     }
     if (pids.empty()) return arm();
     in_flight = pids.size();
+    // Two consecutive captures: the deadlock check reads the second, the busy-hang check
+    // compares both (same stacks, runnable, CPU used in between).
     DetectOptions options;
     options.deadlock = true;
+    options.hang = true;
+    options.hang_snapshots = kMinHangSnapshots;
     for (int pid : pids) {
       ++stats.checks;
       detector.run(pid, options, worker_options(nlohmann::json::object()), std::chrono::seconds(30),
@@ -75,8 +79,7 @@ struct WatchedScan::State : std::enable_shared_from_this<State> {
 
   void on_result(int pid, Result<DetectOutcome> r) {
     if (!r) {
-      // process_gone between listing and checking is normal; already_traced means another
-      // tracer (a crash watcher holds its threads seized) keeps us out of this one.
+      // process_gone between listing and checking is normal (it exited, or is dying of a crash).
       ++stats.failed;
       spdlog::debug("scheduled deadlock check of {} failed: {}: {}", pid, r.error().code, r.error().message);
     } else {
@@ -84,7 +87,8 @@ struct WatchedScan::State : std::enable_shared_from_this<State> {
       if (!r->findings.empty() && last_reported[pid] != key) {
         detector.report(r->findings, pid, r->snapshot.comm);
         stats.findings_reported += r->findings.size();
-        spdlog::warn("scheduled deadlock check: {} ({}) {}", pid, r->snapshot.comm, r->findings.front().message);
+        spdlog::warn("scheduled check{}: {} ({}) {}", r->from_watcher ? " (watcher capture)" : "", pid, r->snapshot.comm,
+                     r->findings.front().message);
       }
       last_reported[pid] = key;
     }

@@ -1,9 +1,12 @@
 #pragma once
-// The scheduled deadlock check (--detect-interval SECONDS): every interval, the deadlock check
-// (one `process`-consistency snapshot through the pool, detector.hpp) on each process the crash
-// watch lists now. A finding is reported (error event) when it differs from the one last
-// reported for that pid, so a deadlock that persists for hours is one event, not one per tick;
-// it is reported again once it went away and came back.
+// The scheduled check (--detect-interval SECONDS): every interval, the deadlock and busy-hang
+// checks (detector.hpp) on each process the crash watch lists now: two `process`-consistency
+// captures, hang_interval_ms apart, taken by the crash watcher on the threads it already holds
+// (a pool worker would get already_traced; a pid the watcher no longer holds goes to the pool).
+// The deadlock check reads the second capture, the busy-hang check compares both. A finding is
+// reported (error event) when it differs from the one last reported for that pid, so a
+// deadlock that persists for hours is one event, not one per tick; it is reported again once it
+// went away and came back.
 //
 // The next round starts an interval after the previous one ended: rounds never overlap, however
 // slow the pool.
