@@ -235,9 +235,13 @@ int run(const Config& config) {
   logging::add_logging_routes(*router);
   archive::add_archive_routes(*router, archiver);
   metrics::MetricsSources metrics_sources{pool, *store, *hub, scheduler, started, {}, {}};
-  metrics_sources.live_stats = [&archiver, &budget](nlohmann::json& stats) {
+  metrics_sources.live_stats = [&archiver, &budget, &watched_scan, &config](nlohmann::json& stats) {
     archiver.add_stats(stats);
     budget.add_stats(stats);
+    auto scan = watched_scan.stats();
+    stats["scheduled_checks"] = {{"interval_s", config.detect_interval_s}, {"rounds", scan.rounds},
+                                 {"checks", scan.checks}, {"failed", scan.failed},
+                                 {"findings_reported", scan.findings_reported}};
   };
   metrics_sources.store_stats = [](store::StatementCache& sql, nlohmann::json& stats) {
     const auto groups = archive::select_group_status_counts(sql);

@@ -4,6 +4,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <spdlog/spdlog.h>
 #include <string>
@@ -26,7 +27,8 @@ struct WatchedScan::State : std::enable_shared_from_this<State> {
   bool stopped = false;
   size_t in_flight = 0;
   std::map<int, std::string> last_reported;  // pid -> key of the finding last reported
-  WatchedScanStats stats;
+  // Written on the strand, read by stats() from any thread.
+  std::atomic<uint64_t> rounds{0}, checks{0}, failed{0}, findings_reported{0};
 
   static std::string key_of(const std::vector<Finding>& findings) {
     std::string key;
@@ -49,7 +51,7 @@ struct WatchedScan::State : std::enable_shared_from_this<State> {
 
   void round() {
     if (stopped) return;
-    ++stats.rounds;
+    ++rounds;
     list_pids([self = shared_from_this()](std::vector<int> pids) {
       asio::post(self->strand, [self, pids = std::move(pids)] { self->check_all(pids); });
     });
@@ -69,7 +71,6 @@ struct WatchedScan::State : std::enable_shared_from_this<State> {
     options.hang = true;
     options.hang_snapshots = kMinHangSnapshots;
     for (int pid : pids) {
-      ++stats.checks;
       detector.run(pid, options, worker_options(nlohmann::json::object()), std::chrono::seconds(30),
                    [self = shared_from_this(), pid](Result<DetectOutcome> r) {
                      asio::post(self->strand, [self, pid, r = std::move(r)]() mutable { self->on_result(pid, std::move(r)); });
@@ -80,18 +81,19 @@ struct WatchedScan::State : std::enable_shared_from_this<State> {
   void on_result(int pid, Result<DetectOutcome> r) {
     if (!r) {
       // process_gone between listing and checking is normal (it exited, or is dying of a crash).
-      ++stats.failed;
+      ++failed;
       spdlog::debug("scheduled deadlock check of {} failed: {}: {}", pid, r.error().code, r.error().message);
     } else {
       std::string key = key_of(r->findings);
       if (!r->findings.empty() && last_reported[pid] != key) {
         detector.report(r->findings, pid, r->snapshot.comm);
-        stats.findings_reported += r->findings.size();
+        findings_reported += r->findings.size();
         spdlog::warn("scheduled check{}: {} ({}) {}", r->from_watcher ? " (watcher capture)" : "", pid, r->snapshot.comm,
                      r->findings.front().message);
       }
       last_reported[pid] = key;
     }
+    ++checks;
     if (--in_flight == 0) arm();
   }
 };
@@ -104,6 +106,11 @@ WatchedScan::~WatchedScan() { stop(); }
 void WatchedScan::start() {
   if (state_->interval.count() <= 0) return;
   asio::post(state_->strand, [s = state_] { s->arm(); });
+}
+
+WatchedScanStats WatchedScan::stats() const {
+  return WatchedScanStats{state_->rounds.load(), state_->checks.load(), state_->failed.load(),
+                          state_->findings_reported.load()};
 }
 
 void WatchedScan::stop() {

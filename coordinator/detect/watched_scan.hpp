@@ -21,6 +21,8 @@ namespace dbg::coord::detect {
 
 class Detector;
 
+// rounds started; checks finished (a pid's two captures and analysis), of which failed;
+// findings reported as error events.
 struct WatchedScanStats {
   uint64_t rounds = 0, checks = 0, failed = 0, findings_reported = 0;
 };
@@ -35,6 +37,8 @@ class WatchedScan {
 
   void start();  // no-op when interval is 0
   void stop();
+  // Any thread (/api/v1/stats "scheduled_checks").
+  WatchedScanStats stats() const;
 
  private:
   struct State;
