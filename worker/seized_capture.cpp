@@ -91,6 +91,12 @@ SeizedCapture capture_seized(pid_t pid, const std::string& comm, const std::set<
 
 void finish_seized(SeizedCapture& seized, double resumed_at_us) {
   auto& threads = seized.capture.threads;
+  // capture_us as the snapshot jobs measure it: first interrupt -> last resume.
+  double first = 0;
+  for (double at : seized.interrupted_at_us) {
+    if (at > 0 && (first == 0 || at < first)) first = at;
+  }
+  if (first > 0) seized.capture.capture_us = resumed_at_us - first;
   for (size_t i = 0; i < threads.size(); ++i) {
     if (seized.interrupted_at_us[i] > 0) threads[i].pause_us = resumed_at_us - seized.interrupted_at_us[i];
     if (i < seized.readers.size()) keep_stack(threads[i], seized.readers[i], seized.copied[i]);

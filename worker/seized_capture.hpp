@@ -52,7 +52,8 @@ SeizedCapture capture_seized(pid_t pid, const std::string& comm, const std::set<
                              std::chrono::milliseconds stop_timeout);
 
 // Once the caller has resumed every stop: each thread's pause_us (interrupt -> resumed_at_us,
-// CLOCK_MONOTONIC microseconds) and its stack copy moved into it.
+// CLOCK_MONOTONIC microseconds), capture_us (first interrupt -> resumed_at_us) and the stack
+// copies moved into the threads.
 void finish_seized(SeizedCapture& seized, double resumed_at_us);
 
 }  // namespace dbg::worker
