@@ -83,6 +83,24 @@ struct Server {
       std::this_thread::sleep_for(100ms);
     }
   }
+  // POSTs a deadlock session on pid; its one target once the session ended.
+  json detect_session(int pid) {
+    auto created = request("POST", "/api/v1/sessions",
+                           R"({"kind":"snapshot","targets":{"pids":[)" + std::to_string(pid) +
+                               R"(]},"options":{"detect":"deadlock"}})");
+    BOOST_REQUIRE_MESSAGE(created.status == 202, created.body);
+    std::string id = json::parse(created.body).at("id");
+    auto deadline = std::chrono::steady_clock::now() + 60s;
+    for (;;) {
+      json s = get_json("/api/v1/sessions/" + id);
+      if (s.at("status") != "queued" && s.at("status") != "running") {
+        BOOST_REQUIRE_MESSAGE(s.at("status") == "done", s.dump());
+        return s.at("batches").at(0).at("targets").at(0);
+      }
+      BOOST_REQUIRE_MESSAGE(std::chrono::steady_clock::now() < deadline, "session " << id << " did not end");
+      std::this_thread::sleep_for(20ms);
+    }
+  }
   std::optional<json> find_group(const std::string& type) {
     json groups = get_json("/api/v1/errors");  // kept: a loop over a temporary's member dangles
     for (const auto& g : groups.at("groups")) {
@@ -153,6 +171,14 @@ BOOST_AUTO_TEST_CASE(watched_two_thread_deadlock_is_found_by_the_scheduled_check
   BOOST_TEST(stats.at("findings_reported") == 1, stats.dump());  // a lasting deadlock is one event
   BOOST_TEST(!server.find_group("BUSY_HANG").has_value());  // blocked threads do not spin
 
+  // A detect session on the watched pid is captured by the watcher too (a pool worker would be
+  // refused: the watcher holds every thread).
+  json session_target = server.detect_session(target.pid());
+  BOOST_TEST(session_target.at("status") == "done", session_target.dump());
+  BOOST_REQUIRE_EQUAL(session_target.at("findings").size(), 1u);
+  BOOST_TEST(session_target.at("findings").at(0).at("kind") == "deadlock");
+  require_running(target.pid());
+
   // The watch goes on: a crasher watched in the same server is checked too, then crashes, and
   // the crash is captured as without the scheduled check.
   auto crasher = dbg::test::ChildProcess({dbg::test::target_path("crasher_O0"), "null"});
@@ -211,23 +237,7 @@ BOOST_AUTO_TEST_CASE(watched_spinning_thread_is_a_busy_hang) {
 BOOST_AUTO_TEST_CASE(stored_snapshots_keep_the_threads_wait_across_a_restart) {
   DetectTarget target("two");
   Server server({});
-  auto created = server.request("POST", "/api/v1/sessions",
-                                R"({"kind":"snapshot","targets":{"pids":[)" + std::to_string(target.pid()) +
-                                    R"(]},"options":{"detect":"deadlock"}})");
-  BOOST_REQUIRE_MESSAGE(created.status == 202, created.body);
-  std::string id = json::parse(created.body).at("id");
-  json t;
-  auto deadline = std::chrono::steady_clock::now() + 60s;
-  for (;;) {
-    json s = server.get_json("/api/v1/sessions/" + id);
-    if (s.at("status") != "queued" && s.at("status") != "running") {
-      BOOST_REQUIRE_MESSAGE(s.at("status") == "done", s.dump());
-      t = s.at("batches").at(0).at("targets").at(0);
-      break;
-    }
-    BOOST_REQUIRE(std::chrono::steady_clock::now() < deadline);
-    std::this_thread::sleep_for(20ms);
-  }
+  json t = server.detect_session(target.pid());
   std::string path = "/api/v1/snapshots/" + std::to_string(t.at("snapshot_id").get<int64_t>());
   auto check = [&](const json& snap) {
     int seen = 0;
