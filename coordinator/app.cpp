@@ -213,8 +213,13 @@ int run(const Config& config) {
   });
 
   // --detect-interval: the deadlock check over the crash-watched processes, on a timer.
-  detect::WatchedScan watched_scan(ioc.get_executor(), std::chrono::seconds(config.detect_interval_s), detector,
-                                   [&watches](std::function<void(std::vector<int>)> done) { watches.watched_pids(std::move(done)); });
+  detect::WatchedScan watched_scan(
+      ioc.get_executor(), std::chrono::seconds(config.detect_interval_s), detector,
+      [&watches](std::function<void(std::vector<int>)> done) { watches.watched_pids(std::move(done)); },
+      [hub](int pid, const detect::Finding& f) {
+        // Like a session's findings, without a session.
+        hub->publish("detect", "finding", {{"session_id", nullptr}, {"pid", pid}, {"kind", f.kind}, {"message", f.message}});
+      });
 
   sessions::SchedulerConfig scheduler_config;
   scheduler_config.batch_size = config.batch_size;

@@ -16,14 +16,16 @@ namespace dbg::coord::detect {
 namespace asio = boost::asio;
 
 struct WatchedScan::State : std::enable_shared_from_this<State> {
-  State(asio::any_io_executor io, std::chrono::seconds i, Detector& d, ListPids l)
-      : strand(asio::make_strand(io)), timer(strand), interval(i), detector(d), list_pids(std::move(l)) {}
+  State(asio::any_io_executor io, std::chrono::seconds i, Detector& d, ListPids l, OnFinding f)
+      : strand(asio::make_strand(io)), timer(strand), interval(i), detector(d), list_pids(std::move(l)),
+        on_finding(std::move(f)) {}
 
   asio::strand<asio::any_io_executor> strand;
   asio::steady_timer timer;
   std::chrono::seconds interval;
   Detector& detector;
   ListPids list_pids;
+  OnFinding on_finding;
   bool stopped = false;
   size_t in_flight = 0;
   std::map<int, std::string> last_reported;  // pid -> key of the finding last reported
@@ -87,6 +89,9 @@ struct WatchedScan::State : std::enable_shared_from_this<State> {
       std::string key = key_of(r->findings);
       if (!r->findings.empty() && last_reported[pid] != key) {
         detector.report(r->findings, pid, r->snapshot.comm);
+        if (on_finding) {
+          for (const auto& f : r->findings) on_finding(pid, f);
+        }
         findings_reported += r->findings.size();
         spdlog::warn("scheduled check{}: {} ({}) {}", r->from_watcher ? " (watcher capture)" : "", pid, r->snapshot.comm,
                      r->findings.front().message);
@@ -98,8 +103,9 @@ struct WatchedScan::State : std::enable_shared_from_this<State> {
   }
 };
 
-WatchedScan::WatchedScan(asio::any_io_executor io, std::chrono::seconds interval, Detector& detector, ListPids list_pids)
-    : state_(std::make_shared<State>(std::move(io), interval, detector, std::move(list_pids))) {}
+WatchedScan::WatchedScan(asio::any_io_executor io, std::chrono::seconds interval, Detector& detector, ListPids list_pids,
+                         OnFinding on_finding)
+    : state_(std::make_shared<State>(std::move(io), interval, detector, std::move(list_pids), std::move(on_finding))) {}
 
 WatchedScan::~WatchedScan() { stop(); }
 

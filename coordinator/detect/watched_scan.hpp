@@ -17,6 +17,8 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include "coordinator/detect/finding.hpp"
+
 namespace dbg::coord::detect {
 
 class Detector;
@@ -30,7 +32,10 @@ struct WatchedScanStats {
 class WatchedScan {
  public:
   using ListPids = std::function<void(std::function<void(std::vector<int>)>)>;
-  WatchedScan(boost::asio::any_io_executor io, std::chrono::seconds interval, Detector& detector, ListPids list_pids);
+  // Called for each finding reported (besides its error event): the live "detect" topic.
+  using OnFinding = std::function<void(int pid, const Finding& finding)>;
+  WatchedScan(boost::asio::any_io_executor io, std::chrono::seconds interval, Detector& detector, ListPids list_pids,
+              OnFinding on_finding = nullptr);
   ~WatchedScan();
   WatchedScan(const WatchedScan&) = delete;
   WatchedScan& operator=(const WatchedScan&) = delete;

@@ -11,6 +11,10 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -119,6 +123,31 @@ struct Server {
   }
 };
 
+// The live events of some topics (GET /api/v1/events).
+class EventClient {
+ public:
+  EventClient(int port, const std::string& token, const std::string& topics) : ws_(ioc_) {
+    boost::asio::ip::tcp::resolver resolver(ioc_);
+    boost::asio::connect(ws_.next_layer(), resolver.resolve("127.0.0.1", std::to_string(port)));
+    ws_.handshake("127.0.0.1:" + std::to_string(port), "/api/v1/events?token=" + token + "&topics=" + topics);
+  }
+  // The next event of this type for pid (others skipped).
+  json wait_for(const std::string& type, int pid) {
+    for (int i = 0; i < 10000; ++i) {
+      boost::beast::flat_buffer buffer;
+      ws_.read(buffer);
+      auto e = json::parse(boost::beast::buffers_to_string(buffer.data()));
+      if (e.at("type") == type && e.at("data").value("pid", 0) == pid) return e;
+    }
+    BOOST_FAIL("no " << type << " event");
+    return nullptr;
+  }
+
+ private:
+  boost::asio::io_context ioc_;
+  boost::beast::websocket::stream<boost::asio::ip::tcp::socket> ws_;
+};
+
 void require_running(int pid) {
   BOOST_TEST(!dbg::test::any_thread_stopped(pid), "a thread of " << pid << " was left stopped");
 }
@@ -207,7 +236,12 @@ BOOST_AUTO_TEST_CASE(watched_two_thread_deadlock_is_found_by_the_scheduled_check
 BOOST_AUTO_TEST_CASE(watched_three_thread_cycle_is_found_by_the_scheduled_check) {
   DetectTarget target("three");
   Server server({"--detect-interval", "1"});
+  EventClient events(server.c->port, server.token, "detect");
   server.watch(target.pid());
+  // Live, like a session's finding, but with no session.
+  json finding = events.wait_for("finding", target.pid());
+  BOOST_TEST(finding.at("data").at("session_id").is_null());
+  BOOST_TEST(finding.at("data").at("kind") == "deadlock");
   json group = server.group_of_type("DEADLOCK");
   BOOST_TEST(group.at("message").get<std::string>().rfind("deadlock: 3 threads", 0) == 0u);
   check_deadlock_group(server, group, target, {"dl-a", "dl-b", "dl-c"});
