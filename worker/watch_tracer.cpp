@@ -187,12 +187,24 @@ Result<ProcessCapture> WatchTracer::capture(pid_t pid, size_t stack_bytes) {
   // deliveries come last: one may be a crash, whose report stops the other threads again and
   // waits for them, so those must be running (their statuses here are already taken) by then.
   auto delivers_signal = [](int status) { return WIFSTOPPED(status) && (status >> 16) == 0; };
+  // Whatever goes wrong in handle() (it emits lines, which allocate), the thread must not stay
+  // stopped: then it is resumed plainly, keeping a group stop or a pending signal.
+  auto hand_back = [this](const SeizedStop& stop) {
+    try {
+      handle(stop.tid, stop.status);
+    } catch (...) {
+      if (!WIFSTOPPED(stop.status)) return;
+      int event = stop.status >> 16;
+      if (event == PTRACE_EVENT_STOP && is_job_control_stop(WSTOPSIG(stop.status))) return listen(stop.tid);
+      resume(stop.tid, pending_signal(stop.status));
+    }
+  };
   for (const auto& stop : seized.stops) {
-    if (!delivers_signal(stop.status)) handle(stop.tid, stop.status);
+    if (!delivers_signal(stop.status)) hand_back(stop);
   }
   double resumed = now_us();
   for (const auto& stop : seized.stops) {
-    if (delivers_signal(stop.status)) handle(stop.tid, stop.status);
+    if (delivers_signal(stop.status)) hand_back(stop);
   }
   finish_seized(seized, resumed);
   return std::move(seized.capture);
