@@ -59,7 +59,7 @@ size_t read_stopped_thread(ThreadCapture& t, StackReader& reader) {
 void keep_stack(ThreadCapture& t, const StackReader& reader, size_t copied) {
   if (!t.have_registers) return;
   if (copied == 0) {
-    t.error = Error{"stack_unreadable", "could not read the stack at " + std::to_string(t.regs.rsp)};
+    t.error = Error{"stack_unreadable", "could not read the stack at " + hex(t.regs.rsp)};
     return;
   }
   t.stack.assign(reader.buffer.begin(), reader.buffer.begin() + static_cast<std::ptrdiff_t>(copied));

@@ -15,6 +15,7 @@
 #include "monotonic_clock.hpp"
 #include "proc_info.hpp"
 #include "seized_capture.hpp"
+#include "stopped_thread.hpp"
 #include "ptrace_call.hpp"
 #include "watch_memory.hpp"
 #include "watch_signals.hpp"
@@ -27,7 +28,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t kStackBytes = 64 * 1024;
-constexpr uint64_t kRedZone = 128;
 // How long the other threads of a crashing process get to stop for the capture. A thread in
 // uninterruptible sleep may not stop at all; its stack is then reported as stop_timeout.
 constexpr std::chrono::milliseconds kStopAllTimeout{500};
@@ -62,26 +62,20 @@ std::optional<unsigned long> event_message(pid_t tid) {
 // The signal to hand back when releasing or resuming a thread after this stop.
 int pending_signal(int status) { return (status >> 16) == 0 ? WSTOPSIG(status) : 0; }
 
-// Registers and one copy of the stack of a stopped thread.
+// Registers and one copy of the stack of a stopped thread, as every capture takes them
+// (stopped_thread.hpp), plus what only a crash needs: a stack overflow leaves sp at, or already
+// inside, the guard page below the stack; then the copy starts at the first readable page above
+// sp (the frames the unwinder needs are there).
 void copy_thread(ThreadCapture& t) {
-  user_regs_struct regs{};
-  if (auto r = ptrace_get_regset(t.tid, &regs, sizeof regs); !r) {
-    t.error = r.error();
-    return;
-  }
-  t.regs = regs;
-  t.have_registers = true;
-  t.stack.resize(kStackBytes);
-  t.stack_start = regs.rsp > kRedZone ? regs.rsp - kRedZone : 0;
-  size_t n = read_remote(t.tid, t.stack_start, t.stack.data(), t.stack.size());
-  // A stack overflow leaves sp at, or already inside, the guard page below the stack: then the
-  // copy starts at the first readable page above sp (the frames the unwinder needs are there).
+  StackReader reader(kStackBytes);
+  size_t n = read_stopped_thread(t, reader);
+  if (!t.have_registers) return;
+  const uint64_t sp = t.regs.rsp;
   for (uint64_t page = 0; n == 0 && page < 16; ++page) {
-    t.stack_start = page == 0 ? regs.rsp : (regs.rsp / 4096 + page) * 4096;
-    n = read_remote(t.tid, t.stack_start, t.stack.data(), t.stack.size());
+    t.stack_start = page == 0 ? sp : (sp / 4096 + page) * 4096;
+    n = read_remote(t.tid, t.stack_start, reader.buffer.data(), reader.buffer.size());
   }
-  t.stack.resize(n);
-  if (n == 0) t.error = Error{"stack_unreadable", "could not read the stack at " + hex(regs.rsp)};
+  keep_stack(t, reader, n);
 }
 
 std::optional<pid_t> thread_group_of(pid_t tid) {
