@@ -206,10 +206,20 @@ int run(const Config& config) {
   // Deadlock / busy-hang checks (sessions with options.detect): snapshots through the pool,
   // findings into the error groups like crashes.
   detect::Detector detector(ioc.get_executor(), blocking.get_executor(), pool, error_service.recorder());
+  // Watched processes are captured by the watcher, which holds their threads.
+  detector.set_watched_capture([&watches](int pid, nlohmann::json options, std::chrono::milliseconds deadline,
+                                          std::function<void(Result<Snapshot>)> done) {
+    watches.capture(pid, std::move(options), deadline, std::move(done));
+  });
 
   // --detect-interval: the deadlock check over the crash-watched processes, on a timer.
-  detect::WatchedScan watched_scan(ioc.get_executor(), std::chrono::seconds(config.detect_interval_s), detector,
-                                   [&watches](std::function<void(std::vector<int>)> done) { watches.watched_pids(std::move(done)); });
+  detect::WatchedScan watched_scan(
+      ioc.get_executor(), std::chrono::seconds(config.detect_interval_s), detector,
+      [&watches](std::function<void(std::vector<int>)> done) { watches.watched_pids(std::move(done)); },
+      [hub](int pid, const detect::Finding& f) {
+        // Like a session's findings, without a session.
+        hub->publish("detect", "finding", {{"session_id", nullptr}, {"pid", pid}, {"kind", f.kind}, {"message", f.message}});
+      });
 
   sessions::SchedulerConfig scheduler_config;
   scheduler_config.batch_size = config.batch_size;
@@ -230,9 +240,13 @@ int run(const Config& config) {
   logging::add_logging_routes(*router);
   archive::add_archive_routes(*router, archiver);
   metrics::MetricsSources metrics_sources{pool, *store, *hub, scheduler, started, {}, {}};
-  metrics_sources.live_stats = [&archiver, &budget](nlohmann::json& stats) {
+  metrics_sources.live_stats = [&archiver, &budget, &watched_scan, &config](nlohmann::json& stats) {
     archiver.add_stats(stats);
     budget.add_stats(stats);
+    auto scan = watched_scan.stats();
+    stats["scheduled_checks"] = {{"interval_s", config.detect_interval_s}, {"rounds", scan.rounds},
+                                 {"checks", scan.checks}, {"failed", scan.failed},
+                                 {"findings_reported", scan.findings_reported}};
   };
   metrics_sources.store_stats = [](store::StatementCache& sql, nlohmann::json& stats) {
     const auto groups = archive::select_group_status_counts(sql);

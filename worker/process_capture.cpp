@@ -1,7 +1,6 @@
 #include "process_capture.hpp"
 
 #include <signal.h>
-#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -9,7 +8,7 @@
 #include <cerrno>
 #include <thread>
 
-#include "futex_wait.hpp"
+#include "stopped_thread.hpp"
 #include "monotonic_clock.hpp"
 #include "proc_info.hpp"
 #include "ptrace_call.hpp"
@@ -19,74 +18,10 @@ namespace dbg::worker {
 
 namespace {
 
-constexpr uint64_t kRedZone = 128;  // x86-64 SysV: leaf functions may use 128 bytes below sp
-constexpr uint64_t kPage = 4096;
-
-}  // namespace
-
-// Everything the stack copy needs is allocated before the thread is stopped: a page fault or a
-// malloc inside the pause would lengthen it.
-struct StackReader {
-  explicit StackReader(size_t budget) : buffer(budget) {
-    remote.reserve(budget / kPage + 2);
-    // Touch every page of the buffer now (vector zero-fills it), not inside the pause.
-  }
-  std::vector<uint8_t> buffer;
-  std::vector<iovec> remote;
-};
-
-namespace {
-
-// One process_vm_readv of the stack, from just below sp upward. The remote range is cut at
-// page boundaries so that the read stops cleanly at the first unmapped page (the top of the
-// stack mapping) instead of failing as a whole: the kernel does not split one iovec element.
-// Returns the number of bytes copied into reader.buffer.
-size_t copy_stack(StackReader& reader, pid_t tid, uint64_t start) {
-  size_t budget = reader.buffer.size();
-  reader.remote.clear();
-  uint64_t addr = start, end = start + budget;
-  while (addr < end) {
-    uint64_t next = std::min(end, (addr / kPage + 1) * kPage);
-    reader.remote.push_back(iovec{reinterpret_cast<void*>(addr), static_cast<size_t>(next - addr)});
-    addr = next;
-  }
-  size_t copied = 0;
-  // IOV_MAX (1024) bounds one call; budgets above 4 MiB take several.
-  for (size_t i = 0; i < reader.remote.size(); i += 1024) {
-    size_t n = std::min<size_t>(1024, reader.remote.size() - i);
-    size_t want = 0;
-    for (size_t k = i; k < i + n; ++k) want += reader.remote[k].iov_len;
-    iovec local{reader.buffer.data() + copied, want};
-    ssize_t got = ::process_vm_readv(tid, &local, 1, &reader.remote[i], n, 0);
-    if (got <= 0) break;
-    copied += static_cast<size_t>(got);
-    if (static_cast<size_t>(got) < want) break;
-  }
-  return copied;
-}
-
 // Registers + stack copy of a stopped tracee, into `reader`; moved into `t` after the pause.
 size_t read_stopped(Tracee& tracee, ThreadCapture& t, StackReader& reader) {
-  auto regs = tracee.registers();
-  if (!regs) {
-    t.error = regs.error();
-    return 0;
-  }
-  t.regs = regs.value();
-  t.have_registers = true;
-  t.wait = futex_wait_from_registers(t.regs);  // registers only: no system call
-  t.stack_start = t.regs.rsp > kRedZone ? t.regs.rsp - kRedZone : 0;
-  return copy_stack(reader, t.tid, t.stack_start);
-}
-
-// After the thread runs again: keep only the bytes copied.
-void keep_stack(ThreadCapture& t, StackReader& reader, size_t copied) {
-  if (!t.have_registers) return;
-  if (copied == 0) {
-    t.error = Error{"stack_unreadable", "could not read the stack at " + std::to_string(t.regs.rsp)};
-    return;
-  }
-  t.stack.assign(reader.buffer.begin(), reader.buffer.begin() + static_cast<std::ptrdiff_t>(copied));
+  if (!tracee.stopped()) return 0;
+  return read_stopped_thread(t, reader);
 }
 
 void capture_one_thread(ThreadCapture& t, StackReader& reader, const CaptureOptions& options) {
@@ -220,11 +155,7 @@ void capture_all_at_once(std::vector<ThreadCapture>& threads, const CaptureOptio
   for (size_t i = 0; i < threads.size(); ++i) {
     if (tracees[i] && tracees[i]->stopped()) copied[i] = read_stopped(*tracees[i], threads[i], readers[i]);
   }
-  // Mutex owners, still inside the one instant: an owner read after the resume could name a
-  // thread that took the mutex since, and the wait-for graph would disagree with the stacks.
-  for (auto& t : threads) {
-    if (t.wait) read_mutex_owner(t.tid, *t.wait);
-  }
+  read_mutex_owners(threads);  // still inside the one instant
   if (options.test_hold.count() > 0) std::this_thread::sleep_for(options.test_hold);
   for (size_t i = 0; i < threads.size(); ++i) {
     if (!tracees[i]) continue;

@@ -45,8 +45,12 @@ Result<Snapshot> Snapshotter::snapshot(pid_t pid, const protocol::SnapshotOption
   capture_options.test_hold = test_hold_;
   auto captured = capture_process(pid, capture_options);
   if (!captured) return captured.error();
-  const ProcessCapture& capture = captured.value();
+  return unwind_capture(captured.value(), options);
+}
 
+Snapshot Snapshotter::unwind_capture(const ProcessCapture& capture, const protocol::SnapshotOptions& options,
+                                     const std::function<void()>& between_threads) {
+  const pid_t pid = capture.pid;
   Snapshot snap;
   snap.pid = pid;
   snap.comm = capture.comm;
@@ -81,6 +85,7 @@ Result<Snapshot> Snapshotter::snapshot(pid_t pid, const protocol::SnapshotOption
       ts.error = unwinder.error();
     }
     snap.threads.push_back(std::move(ts));
+    if (between_threads) between_threads();
   }
   snap.cache.module_hits = elf_cache_.hits() - module_hits;
   snap.cache.module_misses = elf_cache_.misses() - module_misses;

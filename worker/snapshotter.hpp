@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 
@@ -20,6 +21,12 @@ class Snapshotter {
  public:
   Snapshotter();
   Result<Snapshot> snapshot(pid_t pid, const protocol::SnapshotOptions& options);
+  // The offline half of snapshot(): unwinds and symbolizes a capture already taken (by
+  // capture_process, or by the crash watcher on threads it holds: watch_capture.hpp).
+  // between_threads (optional) runs after each thread's unwind: the watcher serves the stops
+  // of its other processes there, so a long symbolization does not hold up their signals.
+  Snapshot unwind_capture(const ProcessCapture& capture, const protocol::SnapshotOptions& options,
+                          const std::function<void()>& between_threads = {});
 
  private:
   // A libdw session for pid, reused while the process (pid + start time) and its modules stay.

@@ -46,10 +46,25 @@ Result<WatchRequest> parse_watch_request(std::string_view line) {
   req.id = envelope->id;
   req.kind = envelope->kind;
   if (req.kind == "ping") return req;
-  if (req.kind != "watch_add" && req.kind != "watch_remove") return bad_request("unknown kind \"" + req.kind + "\"");
+  if (req.kind != "watch_add" && req.kind != "watch_remove" && req.kind != "capture")
+    return bad_request("unknown kind \"" + req.kind + "\"");
   auto pid = protocol::parse_pid_field(j);
   if (!pid) return pid.error();
   req.pid = pid.value();
+  if (req.kind == "capture") {
+    req.snapshot.consistency = protocol::Consistency::kProcess;
+    auto opts = j.find("options");
+    if (opts == j.end()) return req;
+    // The watcher only captures all threads at one instant: it holds them all anyway, and the
+    // checks that ask (deadlock, busy hang) need it.
+    if (opts->is_object() && opts->contains("consistency") && (*opts)["consistency"] != "process")
+      return bad_request("a watcher capture is always \"consistency\":\"process\"");
+    auto o = protocol::parse_snapshot_options(*opts);
+    if (!o) return o.error();
+    req.snapshot = o.value();
+    req.snapshot.consistency = protocol::Consistency::kProcess;
+    return req;
+  }
   if (auto opts = j.find("options"); opts != j.end()) {
     if (req.kind != "watch_add") return bad_request("only watch_add takes options");
     auto o = parse_watch_options(*opts);

@@ -8,6 +8,10 @@
 //   {"v":1,"id":"a1","kind":"watch_add","pid":N,"options":{"max_depth":20,"max_variables":10,"max_threads":256}}
 //   {"v":1,"id":"a2","kind":"watch_remove","pid":N}
 //   {"v":1,"id":"p","kind":"ping"}
+//   {"v":1,"id":"c1","kind":"capture","pid":N,"options":{"max_depth":…,"stack_bytes":…,"source":…}}
+//        a snapshot of a watched process, taken on the threads the watcher holds (a snapshot
+//        worker cannot seize them): always `process` consistency ("consistency":"thread" is a
+//        bad_request); the deadlock and busy-hang checks of watched processes use it.
 // watcher -> coordinator (answers)
 //   {"v":1,"type":"hello","worker_pid":…,"version":"0.1.0"}                           once, at start
 //   {"v":1,"id":"a1","type":"result","result":{"pid":N,"threads":T,"comm":"…"}}        watch_add: every thread seized
@@ -15,6 +19,8 @@
 //   {"v":1,"id":"a1","type":"error","error":{"code","message"}}                       bad_request, process_gone,
 //                                    permission_denied, already_traced, already_watched, not_watched, kernel_thread
 //   {"v":1,"id":"p","type":"pong","watched":K}
+//   {"v":1,"id":"c1","type":"result","result":{snapshot}}   capture: the snapshot jobs' answer
+//                                    (dbg/snapshot.hpp, snapshot_result_line); error not_watched
 // watcher -> coordinator (events, no id)
 //   {"v":1,"type":"crash","pid":N,"context":{…}}        a fatal signal with default disposition is about to be delivered;
 //                                                        the context is complete; the process then dies of it
@@ -41,6 +47,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dbg/error.hpp"
+#include "dbg/protocol.hpp"
 
 namespace dbg::worker {
 
@@ -52,9 +59,10 @@ struct WatchOptions {
 
 struct WatchRequest {
   std::string id;
-  std::string kind;  // "watch_add", "watch_remove", "ping"
+  std::string kind;  // "watch_add", "watch_remove", "capture", "ping"
   int pid = 0;
-  WatchOptions options;
+  WatchOptions options;               // watch_add
+  protocol::SnapshotOptions snapshot;  // capture (consistency always process)
 };
 
 Result<WatchRequest> parse_watch_request(std::string_view line);

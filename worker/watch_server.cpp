@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "dbg/protocol.hpp"
+#include "snapshotter.hpp"
 #include "watch_protocol.hpp"
 #include "watch_tracer.hpp"
 
@@ -99,11 +100,20 @@ std::string request_id_of(const std::string& line) {
   return {};
 }
 
-void handle_line(const std::string& line, WatchTracer& tracer, const WatchTracer::Emit& emit) {
+void handle_line(const std::string& line, WatchTracer& tracer, Snapshotter& snapshotter, const WatchTracer::Emit& emit) {
   auto request = parse_watch_request(line);
   if (!request) return emit(protocol::error_line(request_id_of(line), request.error()));
   const auto& req = request.value();
   if (req.kind == "ping") return emit(watch_pong_line(req.id, tracer.watched()));
+  if (req.kind == "capture") {
+    auto captured = tracer.capture(req.pid, req.snapshot.stack_bytes);
+    if (!captured) return emit(protocol::error_line(req.id, captured.error()));
+    // Unwinding runs while the target runs again; between threads the stops of the other
+    // watched processes are served (drain), so their signals wait for one thread's unwind at
+    // most, not for the whole snapshot's.
+    Snapshot snap = snapshotter.unwind_capture(captured.value(), req.snapshot, [&tracer] { tracer.drain(); });
+    return emit(protocol::snapshot_result_line(req.id, snap));
+  }
   if (req.kind == "watch_add") {
     auto added = tracer.add(req.pid, req.options);
     return emit(added ? protocol::result_line(req.id, added.value()) : protocol::error_line(req.id, added.error()));
@@ -147,12 +157,13 @@ int run_watch_server(std::istream& in, std::ostream& out) {
 
   {
     WatchTracer tracer(emit);
+    Snapshotter snapshotter;  // its caches (ELF files, symbols, libdw sessions) serve every capture
     bool closed = false;
     while (!closed) {
       if (inbox.has_pending()) {
         for (auto& line : inbox.take(closed)) {
           try {
-            handle_line(line, tracer, emit);
+            handle_line(line, tracer, snapshotter, emit);
           } catch (const std::exception& e) {
             // One bad request must not end every watch.
             emit(protocol::error_line(request_id_of(line), Error{"internal", e.what()}));

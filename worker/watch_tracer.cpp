@@ -14,9 +14,12 @@
 #include "dbg/proc_stat.hpp"
 #include "monotonic_clock.hpp"
 #include "proc_info.hpp"
+#include "seized_capture.hpp"
+#include "stopped_thread.hpp"
 #include "ptrace_call.hpp"
 #include "watch_memory.hpp"
 #include "watch_signals.hpp"
+#include "watch_wait.hpp"
 
 namespace dbg::worker {
 
@@ -25,7 +28,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t kStackBytes = 64 * 1024;
-constexpr uint64_t kRedZone = 128;
 // How long the other threads of a crashing process get to stop for the capture. A thread in
 // uninterruptible sleep may not stop at all; its stack is then reported as stop_timeout.
 constexpr std::chrono::milliseconds kStopAllTimeout{500};
@@ -60,51 +62,20 @@ std::optional<unsigned long> event_message(pid_t tid) {
 // The signal to hand back when releasing or resuming a thread after this stop.
 int pending_signal(int status) { return (status >> 16) == 0 ? WSTOPSIG(status) : 0; }
 
-struct Waited {
-  enum Outcome { kStatus, kGone, kTimeout } outcome;
-  int status = 0;
-};
-
-// One wait status of tid, sleeping in sigtimedwait(SIGCHLD) between polls (SIGCHLD is blocked
-// in every thread of the watcher; the main loop's signalfd and this both take it from the
-// pending set, and the main loop polls waitpid after every wake-up anyway).
-Waited wait_thread(pid_t tid, Clock::time_point deadline) {
-  sigset_t chld;
-  sigemptyset(&chld);
-  sigaddset(&chld, SIGCHLD);
-  for (;;) {
-    int status = 0;
-    pid_t r = ::waitpid(tid, &status, __WALL | WNOHANG);
-    if (r == tid) return {Waited::kStatus, status};
-    if (r == -1 && errno != EINTR) return {Waited::kGone, 0};
-    auto left = deadline - Clock::now();
-    if (left <= Clock::duration::zero()) return {Waited::kTimeout, 0};
-    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
-    timespec ts{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
-    ::sigtimedwait(&chld, nullptr, &ts);
-  }
-}
-
-// Registers and one copy of the stack of a stopped thread.
+// Registers and one copy of the stack of a stopped thread, as every capture takes them
+// (stopped_thread.hpp), plus what only a crash needs: a stack overflow leaves sp at, or already
+// inside, the guard page below the stack; then the copy starts at the first readable page above
+// sp (the frames the unwinder needs are there).
 void copy_thread(ThreadCapture& t) {
-  user_regs_struct regs{};
-  if (auto r = ptrace_get_regset(t.tid, &regs, sizeof regs); !r) {
-    t.error = r.error();
-    return;
-  }
-  t.regs = regs;
-  t.have_registers = true;
-  t.stack.resize(kStackBytes);
-  t.stack_start = regs.rsp > kRedZone ? regs.rsp - kRedZone : 0;
-  size_t n = read_remote(t.tid, t.stack_start, t.stack.data(), t.stack.size());
-  // A stack overflow leaves sp at, or already inside, the guard page below the stack: then the
-  // copy starts at the first readable page above sp (the frames the unwinder needs are there).
+  StackReader reader(kStackBytes);
+  size_t n = read_stopped_thread(t, reader);
+  if (!t.have_registers) return;
+  const uint64_t sp = t.regs.rsp;
   for (uint64_t page = 0; n == 0 && page < 16; ++page) {
-    t.stack_start = page == 0 ? regs.rsp : (regs.rsp / 4096 + page) * 4096;
-    n = read_remote(t.tid, t.stack_start, t.stack.data(), t.stack.size());
+    t.stack_start = page == 0 ? sp : (sp / 4096 + page) * 4096;
+    n = read_remote(t.tid, t.stack_start, reader.buffer.data(), reader.buffer.size());
   }
-  t.stack.resize(n);
-  if (n == 0) t.error = Error{"stack_unreadable", "could not read the stack at " + hex(regs.rsp)};
+  keep_stack(t, reader, n);
 }
 
 std::optional<pid_t> thread_group_of(pid_t tid) {
@@ -197,6 +168,40 @@ void WatchTracer::release_now(Process& p) {
     forget_thread(p, tid);
   }
   processes_.erase(p.pid);
+}
+
+Result<ProcessCapture> WatchTracer::capture(pid_t pid, size_t stack_bytes) {
+  auto it = processes_.find(pid);
+  if (it == processes_.end()) return Error{"not_watched", "process " + std::to_string(pid) + " is not watched"};
+  Process& p = it->second;
+  if (p.removing) return Error{"process_gone", "process " + std::to_string(pid) + " is being released"};
+  if (p.crashed) return Error{"process_gone", "process " + std::to_string(pid) + " is dying of a crash"};
+  SeizedCapture seized = capture_seized(pid, p.comm, p.tids, stack_bytes, kStopAllTimeout);
+  // Every stop goes through handle(), which resumes it as the main loop would have. Signal
+  // deliveries come last: one may be a crash, whose report stops the other threads again and
+  // waits for them, so those must be running (their statuses here are already taken) by then.
+  auto delivers_signal = [](int status) { return WIFSTOPPED(status) && (status >> 16) == 0; };
+  // Whatever goes wrong in handle() (it emits lines, which allocate), the thread must not stay
+  // stopped: then it is resumed plainly, keeping a group stop or a pending signal.
+  auto hand_back = [this](const SeizedStop& stop) {
+    try {
+      handle(stop.tid, stop.status);
+    } catch (...) {
+      if (!WIFSTOPPED(stop.status)) return;
+      int event = stop.status >> 16;
+      if (event == PTRACE_EVENT_STOP && is_job_control_stop(WSTOPSIG(stop.status))) return listen(stop.tid);
+      resume(stop.tid, pending_signal(stop.status));
+    }
+  };
+  for (const auto& stop : seized.stops) {
+    if (!delivers_signal(stop.status)) hand_back(stop);
+  }
+  double resumed = now_us();
+  for (const auto& stop : seized.stops) {
+    if (delivers_signal(stop.status)) hand_back(stop);
+  }
+  finish_seized(seized, resumed);
+  return std::move(seized.capture);
 }
 
 void WatchTracer::drain() {

@@ -29,6 +29,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dbg/error.hpp"
+#include "process_capture.hpp"
 #include "watch_crash_context.hpp"
 #include "watch_protocol.hpp"
 
@@ -50,6 +51,11 @@ class WatchTracer {
   // thread is released the answer for request_id (if not empty) and watch_ended "removed" are
   // emitted, possibly before this returns. Error not_watched.
   Result<void> remove(pid_t pid, const std::string& request_id);
+  // A `process`-consistency capture of watched pid on the threads we hold (seized_capture.hpp):
+  // every thread stopped at one instant, copied, then resumed exactly as it was (a signal that
+  // was being delivered is still delivered, a fatal one still reported as a crash first).
+  // Error not_watched, or process_gone while it is being released or dying of a crash.
+  Result<ProcessCapture> capture(pid_t pid, size_t stack_bytes);
   // Handles every wait status pending now (never blocks).
   void drain();
   // Blocks in waitpid(-1) until one wait status of any child or tracee arrives, and handles

@@ -4,6 +4,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <spdlog/spdlog.h>
 #include <string>
@@ -15,18 +16,21 @@ namespace dbg::coord::detect {
 namespace asio = boost::asio;
 
 struct WatchedScan::State : std::enable_shared_from_this<State> {
-  State(asio::any_io_executor io, std::chrono::seconds i, Detector& d, ListPids l)
-      : strand(asio::make_strand(io)), timer(strand), interval(i), detector(d), list_pids(std::move(l)) {}
+  State(asio::any_io_executor io, std::chrono::seconds i, Detector& d, ListPids l, OnFinding f)
+      : strand(asio::make_strand(io)), timer(strand), interval(i), detector(d), list_pids(std::move(l)),
+        on_finding(std::move(f)) {}
 
   asio::strand<asio::any_io_executor> strand;
   asio::steady_timer timer;
   std::chrono::seconds interval;
   Detector& detector;
   ListPids list_pids;
+  OnFinding on_finding;
   bool stopped = false;
   size_t in_flight = 0;
   std::map<int, std::string> last_reported;  // pid -> key of the finding last reported
-  WatchedScanStats stats;
+  // Written on the strand, read by stats() from any thread.
+  std::atomic<uint64_t> rounds{0}, checks{0}, failed{0}, findings_reported{0};
 
   static std::string key_of(const std::vector<Finding>& findings) {
     std::string key;
@@ -49,7 +53,7 @@ struct WatchedScan::State : std::enable_shared_from_this<State> {
 
   void round() {
     if (stopped) return;
-    ++stats.rounds;
+    ++rounds;
     list_pids([self = shared_from_this()](std::vector<int> pids) {
       asio::post(self->strand, [self, pids = std::move(pids)] { self->check_all(pids); });
     });
@@ -62,10 +66,13 @@ struct WatchedScan::State : std::enable_shared_from_this<State> {
     }
     if (pids.empty()) return arm();
     in_flight = pids.size();
+    // Two consecutive captures: the deadlock check reads the second, the busy-hang check
+    // compares both (same stacks, runnable, CPU used in between).
     DetectOptions options;
     options.deadlock = true;
+    options.hang = true;
+    options.hang_snapshots = kMinHangSnapshots;
     for (int pid : pids) {
-      ++stats.checks;
       detector.run(pid, options, worker_options(nlohmann::json::object()), std::chrono::seconds(30),
                    [self = shared_from_this(), pid](Result<DetectOutcome> r) {
                      asio::post(self->strand, [self, pid, r = std::move(r)]() mutable { self->on_result(pid, std::move(r)); });
@@ -75,31 +82,41 @@ struct WatchedScan::State : std::enable_shared_from_this<State> {
 
   void on_result(int pid, Result<DetectOutcome> r) {
     if (!r) {
-      // process_gone between listing and checking is normal; already_traced means another
-      // tracer (a crash watcher holds its threads seized) keeps us out of this one.
-      ++stats.failed;
+      // process_gone between listing and checking is normal (it exited, or is dying of a crash).
+      ++failed;
       spdlog::debug("scheduled deadlock check of {} failed: {}: {}", pid, r.error().code, r.error().message);
     } else {
       std::string key = key_of(r->findings);
       if (!r->findings.empty() && last_reported[pid] != key) {
         detector.report(r->findings, pid, r->snapshot.comm);
-        stats.findings_reported += r->findings.size();
-        spdlog::warn("scheduled deadlock check: {} ({}) {}", pid, r->snapshot.comm, r->findings.front().message);
+        if (on_finding) {
+          for (const auto& f : r->findings) on_finding(pid, f);
+        }
+        findings_reported += r->findings.size();
+        spdlog::warn("scheduled check{}: {} ({}) {}", r->from_watcher ? " (watcher capture)" : "", pid, r->snapshot.comm,
+                     r->findings.front().message);
       }
       last_reported[pid] = key;
     }
+    ++checks;
     if (--in_flight == 0) arm();
   }
 };
 
-WatchedScan::WatchedScan(asio::any_io_executor io, std::chrono::seconds interval, Detector& detector, ListPids list_pids)
-    : state_(std::make_shared<State>(std::move(io), interval, detector, std::move(list_pids))) {}
+WatchedScan::WatchedScan(asio::any_io_executor io, std::chrono::seconds interval, Detector& detector, ListPids list_pids,
+                         OnFinding on_finding)
+    : state_(std::make_shared<State>(std::move(io), interval, detector, std::move(list_pids), std::move(on_finding))) {}
 
 WatchedScan::~WatchedScan() { stop(); }
 
 void WatchedScan::start() {
   if (state_->interval.count() <= 0) return;
   asio::post(state_->strand, [s = state_] { s->arm(); });
+}
+
+WatchedScanStats WatchedScan::stats() const {
+  return WatchedScanStats{state_->rounds.load(), state_->checks.load(), state_->failed.load(),
+                          state_->findings_reported.load()};
 }
 
 void WatchedScan::stop() {

@@ -16,10 +16,11 @@ inline constexpr std::string_view kTopicErrors = "errors";  // error groups (coo
 inline constexpr std::string_view kTopicProfile = "profile";
 inline constexpr std::string_view kTopicArchive = "archive";  // archive runs (coordinator/archive/)
 inline constexpr std::string_view kTopicBudget = "budget";    // the coordinator's own budget (coordinator/budget/)
+inline constexpr std::string_view kTopicDetect = "detect";    // deadlock / busy-hang findings (coordinator/detect/)
 
-inline constexpr std::array<std::string_view, 10> kTopics = {kTopicSession, kTopicBatch,   kTopicSnapshot, kTopicJob,
+inline constexpr std::array<std::string_view, 11> kTopics = {kTopicSession, kTopicBatch,   kTopicSnapshot, kTopicJob,
                                                              kTopicWorker,  kTopicWatch,   kTopicErrors,   kTopicProfile,
-                                                             kTopicArchive, kTopicBudget};
+                                                             kTopicArchive, kTopicBudget,  kTopicDetect};
 
 inline bool is_known_topic(std::string_view topic) {
   for (auto known : kTopics) {

@@ -110,6 +110,34 @@ std::vector<dbg::Frame> parse_frames(const std::string& text) {
   return frames;
 }
 
+// A thread's wait as four columns from `first` on (migrations/0007_thread_waits.sql): syscall,
+// addr, op, mutex owner; all NULL when it waited on nothing.
+void bind_wait(Statement& insert, int first, const std::optional<dbg::ThreadWait>& wait) {
+  if (!wait) {
+    for (int i = 0; i < 4; ++i) insert.bind_null(first + i);
+    return;
+  }
+  insert.bind(first, std::string_view(wait->syscall));
+  insert.bind(first + 1, std::bit_cast<int64_t>(wait->addr));
+  insert.bind(first + 2, static_cast<int64_t>(wait->op));
+  if (wait->mutex_owner) {
+    insert.bind(first + 3, static_cast<int64_t>(*wait->mutex_owner));
+  } else {
+    insert.bind_null(first + 3);
+  }
+}
+
+std::optional<dbg::ThreadWait> column_wait(Statement& select, int first) {
+  auto syscall = select.column_optional_text(first);
+  if (!syscall) return std::nullopt;
+  dbg::ThreadWait w;
+  w.syscall = *syscall;
+  w.addr = std::bit_cast<uint64_t>(select.column_int64(first + 1));
+  w.op = static_cast<int>(select.column_int64(first + 2));
+  if (!select.is_null(first + 3)) w.mutex_owner = static_cast<int>(select.column_int64(first + 3));
+  return w;
+}
+
 }  // namespace
 
 std::optional<int64_t> KnownStacks::find(uint64_t hash, const std::vector<dbg::Frame>& frames) const {
@@ -170,7 +198,8 @@ int64_t insert_snapshot(StatementCache& sql, std::string_view session_id, int64_
     }
     auto insert = sql.get(
         "INSERT INTO snapshot_threads (snapshot_id, idx, tid, name, state, pause_us, error_code, error_message, "
-        "truncated, stack_id, pcs) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+        "truncated, stack_id, pcs, wait_syscall, wait_addr, wait_op, wait_mutex_owner) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
     insert->bind(1, snapshot_id);
     insert->bind(2, static_cast<int64_t>(idx));
     insert->bind(3, t.tid);
@@ -193,6 +222,7 @@ int64_t insert_snapshot(StatementCache& sql, std::string_view session_id, int64_
       insert->bind_null(10);
       insert->bind_null(11);
     }
+    bind_wait(*insert, 12, t.wait);
     insert->run();
   }
   return snapshot_id;
@@ -218,7 +248,7 @@ std::optional<StoredSnapshot> select_snapshot(StatementCache& sql, int64_t id) {
   std::unordered_map<int64_t, std::vector<dbg::Frame>> stacks;  // parsed once per load
   auto select = sql.get(
       "SELECT t.tid, t.name, t.state, t.pause_us, t.error_code, t.error_message, t.truncated, t.stack_id, t.pcs, "
-      "s.frames FROM snapshot_threads t LEFT JOIN stacks s ON s.id = t.stack_id WHERE t.snapshot_id = ?1 "
+      "s.frames, t.wait_syscall, t.wait_addr, t.wait_op, t.wait_mutex_owner FROM snapshot_threads t LEFT JOIN stacks s ON s.id = t.stack_id WHERE t.snapshot_id = ?1 "
       "ORDER BY t.idx");
   select->bind(1, id);
   while (select->step()) {
@@ -238,6 +268,7 @@ std::optional<StoredSnapshot> select_snapshot(StatementCache& sql, int64_t id) {
       auto pcs = select->column_blob(8);
       for (std::size_t i = 0; i < t.frames.size(); ++i) t.frames[i].pc = pc_at(pcs, i);
     }
+    t.wait = column_wait(*select, 10);
     out.snapshot.threads.push_back(std::move(t));
   }
   return out;

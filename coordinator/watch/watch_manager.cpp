@@ -641,6 +641,40 @@ void WatchManager::watched_pids(std::function<void(std::vector<int>)> done) {
   });
 }
 
+void WatchManager::capture(int pid, nlohmann::json options, std::chrono::milliseconds deadline,
+                           std::function<void(Result<Snapshot>)> done) {
+  auto impl = impl_;
+  asio::post(impl->strand, [impl, pid, options = std::move(options), deadline, done = std::move(done)]() mutable {
+    impl->when_loaded([impl, pid, options = std::move(options), deadline, done = std::move(done)]() mutable {
+      Watch* w = impl->owner_of(pid);
+      if (!w || w->status != "active" || !w->pids.count(pid))
+        return done(Error{"not_watched", "process " + std::to_string(pid) + " is not held by the watcher"});
+      // One answer wins: the watcher's, or the deadline's (a later answer is then dropped).
+      auto finished = std::make_shared<std::function<void(Result<Snapshot>)>>(std::move(done));
+      auto timer = std::make_shared<asio::steady_timer>(impl->strand, deadline);
+      timer->async_wait([finished, pid](const boost::system::error_code& ec) {
+        if (ec || !*finished) return;
+        auto f = std::exchange(*finished, nullptr);
+        f(Error{"deadline", "the watcher did not capture " + std::to_string(pid) + " in time"});
+      });
+      impl->request("capture", pid, options, [finished, timer](const nlohmann::json& answer) {
+        timer->cancel();
+        if (!*finished) return;
+        auto f = std::exchange(*finished, nullptr);
+        if (answer.value("type", std::string()) != "result") {
+          const auto& error = answer.contains("error") ? answer["error"] : nlohmann::json::object();
+          return f(Error{error.value("code", std::string("internal")), error.value("message", std::string())});
+        }
+        try {
+          f(answer.at("result").get<Snapshot>());
+        } catch (const std::exception& e) {
+          f(Error{"worker_protocol_error", std::string("the watcher's snapshot: ") + e.what()});
+        }
+      });
+    });
+  });
+}
+
 int WatchManager::watcher_pid() const { return impl_->watcher_pid.load(); }
 
 }  // namespace dbg::coord::watch

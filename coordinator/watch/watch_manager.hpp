@@ -17,6 +17,7 @@
 //    watch_deleted, watcher_restarted).
 // All state lives on one strand; the public calls may come from any thread and answer through
 // their callback (on the strand, or on the store's thread for nothing: always the strand).
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -28,6 +29,7 @@
 #include "coordinator/errors/error_event.hpp"
 #include "coordinator/watch/watch_request.hpp"
 #include "dbg/error.hpp"
+#include "dbg/snapshot.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -80,6 +82,15 @@ class WatchManager {
   // The pids attached now (of every active watch), ascending; for the scheduled deadlock check
   // (--detect-interval). done runs on the manager's strand.
   void watched_pids(std::function<void(std::vector<int>)> done);
+
+  // A `process`-consistency snapshot of pid taken by the watcher on the threads it holds (a
+  // pool worker cannot seize them): for the deadlock and busy-hang checks (detect/detector.hpp).
+  // options: the snapshot options of a job (max_depth, stack_bytes, source). Error
+  // "not_watched" when no active watch holds pid now (the caller asks the pool instead); else
+  // the watcher's error (process_gone, bad_request), "watcher_crashed", or "deadline" when no
+  // answer came in time. done runs on the manager's strand.
+  void capture(int pid, nlohmann::json options, std::chrono::milliseconds deadline,
+               std::function<void(Result<Snapshot>)> done);
 
   // The watcher's pid (0 while none runs). Thread-safe: the target policy asks it.
   int watcher_pid() const;

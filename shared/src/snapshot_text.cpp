@@ -3,6 +3,8 @@
 //   TID 4242 "chain" S paused 12 us:
 //   #0  0x00007f1c2a8e51b4 clock_nanosleep - libc.so.6+0xe51b4
 //   #1  0x000055d0c0de1189 level_3 (chain.c:21) - chain+0x1189 [inlined]
+// A thread blocked in futex() gets one more line under its TID line:
+//   waits in futex on 0x55d0c8a04068 (op 128), mutex owner 4244
 #include <cstdio>
 #include <string>
 
@@ -43,6 +45,11 @@ std::string format_text(const Snapshot& s) {
     out += "TID " + std::to_string(t.tid) + " \"" + t.name + "\" " + std::string(1, t.state) + " paused " +
            format_duration_us(t.pause_us) + ":\n";
     if (t.error) out += "  error " + t.error->code + ": " + t.error->message + "\n";
+    if (t.wait) {
+      out += "  waits in " + t.wait->syscall + " on " + hex(t.wait->addr) + " (op " + std::to_string(t.wait->op) + ")";
+      if (t.wait->mutex_owner) out += ", mutex owner " + std::to_string(*t.wait->mutex_owner);
+      out += "\n";
+    }
     for (size_t i = 0; i < t.frames.size(); ++i) append_frame_text(out, i, t.frames[i]);
     if (t.truncated) out += "  ... truncated (" + *t.truncated + ")\n";
   }

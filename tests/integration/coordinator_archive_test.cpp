@@ -273,7 +273,8 @@ BOOST_AUTO_TEST_CASE(old_events_become_archives_that_hold_exactly_what_they_repl
   BOOST_TEST(stats.at("archives").at("events") == 53);
   BOOST_TEST(stats.at("archive_compression_ratio").get<double>() > 1.0);
   again.stop();
-  BOOST_TEST(db_int(dir.path(), "PRAGMA user_version") == 6);
+  // At least the archives' migration (0006); later migrations may follow it.
+  BOOST_TEST(db_int(dir.path(), "PRAGMA user_version") >= 6);
 }
 
 BOOST_AUTO_TEST_CASE(bad_input_is_refused_with_problem_json_and_changes_nothing) {

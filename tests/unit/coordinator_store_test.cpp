@@ -204,6 +204,32 @@ BOOST_AUTO_TEST_CASE(known_stacks_match_by_content_and_stay_bounded) {
   BOOST_TEST(known.size() <= KnownStacks::kMaxEntries);
 }
 
+BOOST_AUTO_TEST_CASE(thread_waits_round_trip_with_and_without_an_owner) {
+  TempDir dir;
+  auto file = dir.path() / "store.db";
+  auto store = Store::open(file);
+  auto original = sample_snapshot();
+  dbg::ThreadWait owned;
+  owned.addr = 0x55d0c8a04068ULL;
+  owned.op = 128;
+  owned.mutex_owner = 12;
+  dbg::ThreadWait unowned;  // a condition variable: a futex word with no owner
+  unowned.addr = 0x7ffc00001000ULL;
+  unowned.op = 137;
+  original.threads.at(0).wait = owned;
+  original.threads.at(1).wait = unowned;  // threads 2 and 3 wait on nothing
+  auto id = save(*store, "s-w", original);
+  auto loaded = wait_for<std::optional<StoredSnapshot>>([&](auto done) { store->load_snapshot(id, done); });
+  BOOST_REQUIRE(loaded.has_value());
+  BOOST_TEST(nlohmann::json(loaded->snapshot).dump() == nlohmann::json(original).dump());
+  BOOST_TEST((loaded->snapshot.threads.at(0).wait == owned));
+  BOOST_TEST((loaded->snapshot.threads.at(1).wait == unowned));
+  BOOST_TEST(!loaded->snapshot.threads.at(2).wait.has_value());
+  Oracle oracle(file);
+  BOOST_TEST(oracle.integer("SELECT count(*) FROM snapshot_threads WHERE wait_syscall = 'futex'") == 2);
+  BOOST_TEST(oracle.integer("SELECT wait_mutex_owner FROM snapshot_threads WHERE wait_addr = 94355207503976") == 12);
+}
+
 BOOST_AUTO_TEST_CASE(empty_snapshot_round_trips) {
   TempDir dir;
   auto store = Store::open(dir.path() / "store.db");

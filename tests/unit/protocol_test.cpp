@@ -125,9 +125,17 @@ BOOST_AUTO_TEST_CASE(text_format_shows_names_positions_and_errors) {
   ThreadStack gone;
   gone.tid = 8;
   gone.error = Error{"thread_gone", "thread 8 exited during capture"};
-  s.threads = {t, gone};
+  ThreadStack waiting;
+  waiting.tid = 9;
+  waiting.wait = ThreadWait{"futex", 0x5000, 128, 10};
+  ThreadStack cond;
+  cond.tid = 10;
+  cond.wait = ThreadWait{"futex", 0x6000, 137, std::nullopt};
+  s.threads = {t, gone, waiting, cond};
   std::string text = format_text(s);
-  BOOST_TEST(text.find("PID 7 (svc) - 2 threads") == 0u);
+  BOOST_TEST(text.find("  waits in futex on 0x5000 (op 128), mutex owner 10\n") != std::string::npos, text);
+  BOOST_TEST(text.find("  waits in futex on 0x6000 (op 137)\n") != std::string::npos, text);
+  BOOST_TEST(text.find("PID 7 (svc) - 4 threads") == 0u);
   BOOST_TEST(text.find("#0  0x0000000000401000 work (svc.c:3) - svc+0x1000 [inlined]") != std::string::npos);
   BOOST_TEST(text.find("error thread_gone: thread 8 exited during capture") != std::string::npos);
 }
