@@ -130,7 +130,7 @@ int64_t insert_group(store::StatementCache& sql, const NewGroupRow& row) {
 void update_group_counts(store::StatementCache& sql, const GroupCounts& c) {
   auto q = sql.get(
       "UPDATE error_groups SET count = ?2, first_seen = ?3, last_seen = ?4, status = ?5, status_changed_at = ?6, "
-      "regressions = ?7, last_event_id = ?8 WHERE id = ?1");
+      "regressions = ?7, last_event_id = (SELECT id FROM error_events WHERE id = ?8) WHERE id = ?1");
   q->bind(1, c.id);
   q->bind(2, c.count);
   q->bind(3, c.first_seen);
@@ -146,10 +146,10 @@ void update_group_counts(store::StatementCache& sql, const GroupCounts& c) {
   q->run();
 }
 
-int64_t insert_event(store::StatementCache& sql, const EventRow& row) {
+void insert_event(store::StatementCache& sql, const EventRow& row) {
   auto q = sql.get(
-      "INSERT INTO error_events (group_id, prev_id, received_at, timestamp, source, kind, type, message, pid, comm, "
-      "stack_id, context) VALUES (?1, ?12, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id");
+      "INSERT INTO error_events (id, group_id, prev_id, received_at, timestamp, source, kind, type, message, pid, comm, "
+      "stack_id, context) VALUES (?13, ?1, ?12, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
   q->bind(1, row.group_id);
   q->bind(2, row.received_at);
   q->bind(3, row.timestamp);
@@ -166,8 +166,77 @@ int64_t insert_event(store::StatementCache& sql, const EventRow& row) {
   } else {
     q->bind_null(12);
   }
-  if (!q->step()) throw store::StoreError("inserting an error event returned no id");
+  q->bind(13, row.id);
+  q->run();
+}
+
+int64_t select_max_event_id(store::StatementCache& sql) {
+  auto q = sql.get("SELECT coalesce(max(id), 0) FROM error_events");
+  if (!q->step()) return 0;
   return q->column_int64(0);
+}
+
+namespace {
+constexpr const char* kFoldKey = "error_events_folded_through";
+}
+
+int64_t select_fold_watermark(store::StatementCache& sql) {
+  std::optional<std::string> stored;
+  {
+    auto q = sql.get("SELECT value FROM meta WHERE key = ?1");
+    q->bind(1, std::string_view(kFoldKey));
+    if (q->step()) stored = q->column_text(0);
+  }
+  if (stored) {
+    try {
+      return std::stoll(*stored);
+    } catch (const std::exception&) {
+      throw store::StoreError("meta " + std::string(kFoldKey) + " is not a number: " + *stored);
+    }
+  }
+  const int64_t id = select_max_event_id(sql);
+  store_fold_watermark(sql, id);
+  return id;
+}
+
+void store_fold_watermark(store::StatementCache& sql, int64_t event_id) {
+  auto q = sql.get("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+  q->bind(1, std::string_view(kFoldKey));
+  q->bind(2, std::string_view(std::to_string(event_id)));
+  q->run();
+}
+
+std::size_t fold_unfolded_events(store::StatementCache& sql, int64_t watermark) {
+  struct Delta {
+    int64_t group_id, count, first_seen, last_seen, last_event_id;
+  };
+  std::vector<Delta> deltas;
+  {
+    // A range scan of the events above the watermark by primary key: as many as were
+    // committed since the last full flush (about a second of ingest), not the whole table.
+    auto q = sql.get(
+        "SELECT e.group_id, count(*), min(e.received_at), max(e.received_at), max(e.id) FROM error_events e "
+        "JOIN error_groups g ON g.id = e.group_id "
+        "WHERE e.id > ?1 AND (g.last_event_id IS NULL OR e.id > g.last_event_id) GROUP BY e.group_id");
+    q->bind(1, watermark);
+    while (q->step()) {
+      deltas.push_back(Delta{q->column_int64(0), q->column_int64(1), q->column_int64(2), q->column_int64(3),
+                             q->column_int64(4)});
+    }
+  }
+  auto u = sql.get(
+      "UPDATE error_groups SET count = count + ?2, first_seen = min(first_seen, ?3), last_seen = max(last_seen, ?4), "
+      "last_event_id = ?5 WHERE id = ?1");
+  for (const auto& d : deltas) {
+    u->bind(1, d.group_id);
+    u->bind(2, d.count);
+    u->bind(3, d.first_seen);
+    u->bind(4, d.last_seen);
+    u->bind(5, d.last_event_id);
+    u->run();
+    u->reset();
+  }
+  return deltas.size();
 }
 
 int64_t intern_stack(store::StatementCache& sql, std::string_view frames_json) {
