@@ -1,6 +1,7 @@
 #include "coordinator/analysis/analysis_service.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <cmath>
@@ -260,9 +261,15 @@ errors::GroupObserver AnalysisService::observer() {
       job.frames = e.frames;
       job.context_json.assign(c.context_json);
     }
-    if (start) boost::asio::post(*worker, [weak] {
+    if (start) {
+      // The first pending group arms the drain; groups touched until it fires join the same
+      // drain (coalesced with what is already pending).
+      auto timer = std::make_shared<boost::asio::steady_timer>(worker->get_executor(), kBackgroundDelay);
+      timer->async_wait([weak, timer](const boost::system::error_code& ec) {
+        if (ec) return;
         if (auto s = weak.lock()) s->run_pending();
       });
+    }
   };
 }
 

@@ -170,6 +170,61 @@ void insert_event(store::StatementCache& sql, const EventRow& row) {
   q->run();
 }
 
+namespace {
+
+constexpr int kEventColumns = 13;
+
+std::string multi_row_insert(std::size_t rows) {
+  std::string sql =
+      "INSERT INTO error_events (id, group_id, prev_id, received_at, timestamp, source, kind, type, message, pid, comm, "
+      "stack_id, context) VALUES ";
+  for (std::size_t r = 0; r < rows; ++r) {
+    sql += r ? ",(" : "(";
+    for (int c = 0; c < kEventColumns; ++c) sql += c ? ",?" : "?";
+    sql += ")";
+  }
+  return sql;
+}
+
+// Binds one row at parameters first+1 .. first+kEventColumns, in the column order above.
+void bind_event(store::Statement& q, int first, const EventRow& row) {
+  q.bind(first + 1, row.id);
+  q.bind(first + 2, row.group_id);
+  if (row.prev_id > 0) {
+    q.bind(first + 3, row.prev_id);
+  } else {
+    q.bind_null(first + 3);
+  }
+  q.bind(first + 4, row.received_at);
+  q.bind(first + 5, row.timestamp);
+  q.bind_unowned(first + 6, row.source);
+  q.bind_unowned(first + 7, row.kind);
+  q.bind_unowned(first + 8, row.type);
+  q.bind_unowned(first + 9, row.message);
+  q.bind(first + 10, static_cast<int64_t>(row.pid));
+  q.bind_unowned(first + 11, row.comm);
+  q.bind(first + 12, row.stack_id);
+  q.bind_unowned(first + 13, row.context_json);
+}
+
+}  // namespace
+
+void insert_events(store::StatementCache& sql, const std::vector<EventRow>& rows) {
+  static const std::string kFull = multi_row_insert(kEventsPerInsert);
+  static const std::string kOne = multi_row_insert(1);
+  std::size_t i = 0;
+  for (; i + kEventsPerInsert <= rows.size(); i += kEventsPerInsert) {
+    auto q = sql.get(kFull);
+    for (std::size_t r = 0; r < kEventsPerInsert; ++r) bind_event(*q, static_cast<int>(r) * kEventColumns, rows[i + r]);
+    q->run();
+  }
+  for (; i < rows.size(); ++i) {
+    auto q = sql.get(kOne);
+    bind_event(*q, 0, rows[i]);
+    q->run();
+  }
+}
+
 int64_t select_max_event_id(store::StatementCache& sql) {
   auto q = sql.get("SELECT coalesce(max(id), 0) FROM error_events");
   if (!q->step()) return 0;

@@ -90,6 +90,10 @@ int64_t insert_group(store::StatementCache& sql, const NewGroupRow& row);
 // becomes NULL if that event is gone (archived), as migrations/0006 wants.
 void update_group_counts(store::StatementCache& sql, const GroupCounts& counts);
 void insert_event(store::StatementCache& sql, const EventRow& row);
+// Many events, kEventsPerInsert rows per INSERT statement (SQLite's per-statement work, not the
+// rows, was most of the insert cost). The rows' texts must stay alive during the call.
+inline constexpr std::size_t kEventsPerInsert = 64;
+void insert_events(store::StatementCache& sql, const std::vector<EventRow>& rows);
 int64_t select_max_event_id(store::StatementCache& sql);
 
 // Lazily written group rows (error_service.hpp, "Group rows"): every event with an id above the

@@ -110,7 +110,7 @@ struct TouchedGroup {
 
 struct BatchOutcome {
   std::vector<int64_t> group_ids;
-  std::vector<EventSummary> summaries;
+  int64_t first_event_id = 0;  // the batch's events have consecutive ids from here
   std::vector<TouchedGroup> touched;
   std::vector<std::pair<const std::string*, int64_t>> new_stacks;  // frames text -> id, to cache
 };
@@ -133,6 +133,9 @@ struct ErrorService::State : std::enable_shared_from_this<ErrorService::State> {
   void ingest(store::StatementCache& sql, const std::vector<PreparedEvent>& events, BatchOutcome& out);
   void ingest_events(store::StatementCache& sql, const std::vector<PreparedEvent>& events, BatchOutcome& out);
   void after_commit(BatchOutcome& outcome);
+  // Last use of a committed batch (after notify): its events join the history, their strings
+  // moved rather than copied.
+  void remember(std::vector<PreparedEvent>& events, const BatchOutcome& outcome);
   void forget(const BatchOutcome& outcome);
   // Group rows (see error_service.hpp, "Group rows are written lazily"); store thread only,
   // inside a write. settle_rows: after a start or a failure, fold the unfolded events into the
@@ -244,7 +247,11 @@ void ErrorService::State::ingest_events(store::StatementCache& sql, const std::v
   out = BatchOutcome{};
   settle_rows(sql);
   out.group_ids.reserve(events.size());
-  out.summaries.reserve(events.size());
+  out.first_event_id = next_event_id;
+  // Inserted together after the loop (insert_events: many rows per statement); the rows view
+  // the prepared events' strings, which outlive this call.
+  std::vector<EventRow> rows;
+  rows.reserve(events.size());
   // Index into out.touched by signature: a batch of 1,000 events into a few groups updates each
   // group row once, not 1,000 times.
   std::unordered_map<std::string_view, std::size_t> index;
@@ -302,17 +309,16 @@ void ErrorService::State::ingest_events(store::StatementCache& sql, const std::v
     g.last_seen = std::max(g.last_seen, p.received_at);
     const int64_t stack_id = stack_of(p);
     const int64_t event_id = next_event_id++;
-    insert_event(sql, EventRow{event_id, g.id, g.last_event_id, p.received_at, p.event.timestamp_ms, p.event.source,
-                               p.event.kind, p.event.type, p.event.message, p.event.pid, p.event.comm, stack_id,
-                               p.context_json});
+    rows.push_back(EventRow{event_id, g.id, g.last_event_id, p.received_at, p.event.timestamp_ms, p.event.source,
+                            p.event.kind, p.event.type, p.event.message, p.event.pid, p.event.comm, stack_id,
+                            p.context_json});
     g.last_event_id = event_id;
     out.group_ids.push_back(g.id);
-    out.summaries.push_back(EventSummary{event_id, g.id, p.received_at, p.event.timestamp_ms, p.event.source,
-                                         p.event.kind, p.event.type, p.event.message, p.event.pid, p.event.comm});
   }
   // Only now, every statement done: the cache shows this batch (a throw above drops it; so
   // does a failed COMMIT, in forget()). A reopened group's row is written at once: its status
   // must not wait for a flush (the fold after a crash restores counts, not statuses).
+  insert_events(sql, rows);
   for (const auto& t : out.touched) {
     if (t.reopened) update_group_counts(sql, t.counts);
     cache_put(sql, t.signature, CachedGroup{t.counts, !t.reopened});
@@ -332,10 +338,6 @@ void ErrorService::State::forget(const BatchOutcome& outcome) {
 void ErrorService::State::after_commit(BatchOutcome& outcome) {
   events_recorded.fetch_add(outcome.group_ids.size(), std::memory_order_relaxed);
   std::lock_guard lock(mutex);
-  for (auto& s : outcome.summaries) {
-    history.push_back(std::move(s));
-    if (history.size() > config.history_events) history.pop_front();
-  }
   for (const auto& t : outcome.touched) {
     if (t.created) {
       groups_created.fetch_add(1, std::memory_order_relaxed);
@@ -362,6 +364,20 @@ void ErrorService::State::after_commit(BatchOutcome& outcome) {
     }
   }
   schedule_publish();
+}
+
+void ErrorService::State::remember(std::vector<PreparedEvent>& events, const BatchOutcome& outcome) {
+  // Only the batch's last history_events events would stay in the history.
+  const std::size_t from = events.size() > config.history_events ? events.size() - config.history_events : 0;
+  std::lock_guard lock(mutex);
+  for (std::size_t i = from; i < events.size(); ++i) {
+    PreparedEvent& p = events[i];
+    history.push_back(EventSummary{outcome.first_event_id + static_cast<int64_t>(i), outcome.group_ids[i], p.received_at,
+                                   p.event.timestamp_ms, std::move(p.event.source), std::move(p.event.kind),
+                                   std::move(p.event.type), std::move(p.event.message), p.event.pid,
+                                   std::move(p.event.comm)});
+    if (history.size() > config.history_events) history.pop_front();
+  }
 }
 
 void ErrorService::State::notify(const BatchOutcome& outcome) {
@@ -520,6 +536,7 @@ void submit(const std::shared_ptr<ErrorService::State>& state, std::vector<Error
         }
         state->after_commit(*outcome);
         state->notify(*outcome);
+        state->remember(*prepared, *outcome);
         done(std::move(outcome->group_ids));
       });
 }
