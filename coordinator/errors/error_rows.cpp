@@ -1,5 +1,8 @@
 #include "coordinator/errors/error_rows.hpp"
 
+#include <algorithm>
+#include <stdexcept>
+
 #include "coordinator/store/statement.hpp"
 #include "coordinator/store/store_error.hpp"
 
@@ -172,6 +175,7 @@ void insert_event(store::StatementCache& sql, const EventRow& row) {
 
 namespace {
 
+constexpr const char* kFoldKey = "error_events_folded_through";
 constexpr int kEventColumns = 13;
 
 std::string multi_row_insert(std::size_t rows) {
@@ -231,10 +235,6 @@ int64_t select_max_event_id(store::StatementCache& sql) {
   return q->column_int64(0);
 }
 
-namespace {
-constexpr const char* kFoldKey = "error_events_folded_through";
-}
-
 int64_t select_fold_watermark(store::StatementCache& sql) {
   std::optional<std::string> stored;
   {
@@ -261,23 +261,60 @@ void store_fold_watermark(store::StatementCache& sql, int64_t event_id) {
   q->run();
 }
 
+namespace {
+
+// Per group, the events above the watermark that its row does not cover yet. A range scan of
+// the events above the watermark by primary key: as many as were committed since the last full
+// flush (about a second of ingest), not the whole table.
+std::unordered_map<int64_t, UnfoldedEvents> unfolded_above(store::StatementCache& sql, int64_t watermark) {
+  std::unordered_map<int64_t, UnfoldedEvents> out;
+  auto q = sql.get(
+      "SELECT e.group_id, count(*), min(e.received_at), max(e.received_at), max(e.id) FROM error_events e "
+      "JOIN error_groups g ON g.id = e.group_id "
+      "WHERE e.id > ?1 AND (g.last_event_id IS NULL OR e.id > g.last_event_id) GROUP BY e.group_id");
+  q->bind(1, watermark);
+  while (q->step()) {
+    out[q->column_int64(0)] = UnfoldedEvents{q->column_int64(1), q->column_int64(2), q->column_int64(3),
+                                             q->column_int64(4)};
+  }
+  return out;
+}
+
+}  // namespace
+
+std::unordered_map<int64_t, UnfoldedEvents> select_unfolded_events(store::StatementCache& sql) {
+  std::optional<std::string> stored;
+  {
+    auto q = sql.get("SELECT value FROM meta WHERE key = ?1");
+    q->bind(1, std::string_view(kFoldKey));
+    if (q->step()) stored = q->column_text(0);
+  }
+  if (!stored) return {};  // rows written per batch by an older version: exact
+  try {
+    return unfolded_above(sql, std::stoll(*stored));
+  } catch (const std::invalid_argument&) {
+    return {};
+  } catch (const std::out_of_range&) {
+    return {};
+  }
+}
+
+void add_unfolded(nlohmann::json& group, const std::unordered_map<int64_t, UnfoldedEvents>& unfolded) {
+  auto it = unfolded.find(group.value("id", int64_t{0}));
+  if (it == unfolded.end()) return;
+  const UnfoldedEvents& u = it->second;
+  group["count"] = group.value("count", int64_t{0}) + u.count;
+  group["first_seen"] = std::min(group.value("first_seen", u.first_seen), u.first_seen);
+  group["last_seen"] = std::max(group.value("last_seen", u.last_seen), u.last_seen);
+}
+
 std::size_t fold_unfolded_events(store::StatementCache& sql, int64_t watermark) {
   struct Delta {
     int64_t group_id, count, first_seen, last_seen, last_event_id;
   };
   std::vector<Delta> deltas;
-  {
-    // A range scan of the events above the watermark by primary key: as many as were
-    // committed since the last full flush (about a second of ingest), not the whole table.
-    auto q = sql.get(
-        "SELECT e.group_id, count(*), min(e.received_at), max(e.received_at), max(e.id) FROM error_events e "
-        "JOIN error_groups g ON g.id = e.group_id "
-        "WHERE e.id > ?1 AND (g.last_event_id IS NULL OR e.id > g.last_event_id) GROUP BY e.group_id");
-    q->bind(1, watermark);
-    while (q->step()) {
-      deltas.push_back(Delta{q->column_int64(0), q->column_int64(1), q->column_int64(2), q->column_int64(3),
-                             q->column_int64(4)});
-    }
+  for (const auto& [id, u] : unfolded_above(sql, watermark)) {
+    deltas.push_back(Delta{id, u.count, u.first_seen, u.last_seen, u.last_event_id});
   }
   auto u = sql.get(
       "UPDATE error_groups SET count = count + ?2, first_seen = min(first_seen, ?3), last_seen = max(last_seen, ?4), "

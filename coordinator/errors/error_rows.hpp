@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -106,6 +107,18 @@ void store_fold_watermark(store::StatementCache& sql, int64_t event_id);
 // Adds to each group row the events above the watermark it does not cover yet (count,
 // first/last seen, last_event_id): after it, every row is exact. Returns the groups changed.
 std::size_t fold_unfolded_events(store::StatementCache& sql, int64_t watermark);
+
+// The same without writing (for reads when writes fail, e.g. a full disk): what each group row
+// lacks, to add to the rows as read.
+struct UnfoldedEvents {
+  int64_t count = 0;
+  int64_t first_seen = 0;
+  int64_t last_seen = 0;
+  int64_t last_event_id = 0;
+};
+std::unordered_map<int64_t, UnfoldedEvents> select_unfolded_events(store::StatementCache& sql);
+// Adds them to a group as the API shows it (select_group / select_groups' items).
+void add_unfolded(nlohmann::json& group, const std::unordered_map<int64_t, UnfoldedEvents>& unfolded);
 // The id of the error_stacks row holding exactly this frames text, inserted if missing.
 int64_t intern_stack(store::StatementCache& sql, std::string_view frames_json);
 

@@ -583,27 +583,43 @@ ErrorRecorder ErrorService::recorder() {
 
 namespace {
 
+// Reads groups as the API shows them; `unfolded` (when not null) is added to the rows read.
+using GroupReader = std::function<std::optional<nlohmann::json>(
+    store::StatementCache&, const std::unordered_map<int64_t, UnfoldedEvents>* unfolded)>;
+
 // A read of group rows: a write job, because the dirty rows are flushed first (in the same
-// transaction) so that what is read is exact. `read` runs after the flush; its answer is given
-// once committed (a failed COMMIT answers storage_error, and the cache rebuilds).
-void read_groups(const std::shared_ptr<ErrorService::State>& state, const char* what,
-                 std::function<std::optional<nlohmann::json>(store::StatementCache&)> read, std::string not_found,
-                 std::function<void(Result<nlohmann::json>)> done);
+// transaction) so that what is read is exact; the answer is given once committed. If that
+// write fails (a full disk), the rows are read without writing and the events they lack are
+// added from SQLite (select_unfolded_events): exact counts still, though a group's list of
+// latest events may then miss the newest ones.
+void read_groups(const std::shared_ptr<ErrorService::State>& state, const char* what, GroupReader read,
+                 std::string not_found, std::function<void(Result<nlohmann::json>)> done);
 
 }  // namespace
 
 void ErrorService::list_groups(GroupFilter filter, std::function<void(Result<nlohmann::json>)> done) {
   read_groups(
       state_, "listing groups",
-      [filter = std::move(filter)](store::StatementCache& sql) { return std::optional(select_groups(sql, filter)); }, {},
-      std::move(done));
+      [filter = std::move(filter)](store::StatementCache& sql, const std::unordered_map<int64_t, UnfoldedEvents>* unfolded) {
+        auto out = select_groups(sql, filter);
+        if (unfolded && !unfolded->empty()) {
+          auto& groups = out.at("groups");
+          for (auto& g : groups) add_unfolded(g, *unfolded);
+          std::stable_sort(groups.begin(), groups.end(), [](const nlohmann::json& a, const nlohmann::json& b) {
+            return a.value("last_seen", int64_t{0}) > b.value("last_seen", int64_t{0});
+          });
+        }
+        return std::optional(std::move(out));
+      },
+      {}, std::move(done));
 }
 
 void ErrorService::get_group(int64_t id, int latest_events, std::function<void(Result<nlohmann::json>)> done) {
   read_groups(
       state_, "reading a group",
-      [id, latest_events](store::StatementCache& sql) {
+      [id, latest_events](store::StatementCache& sql, const std::unordered_map<int64_t, UnfoldedEvents>* unfolded) {
         auto group = select_group(sql, id);
+        if (group && unfolded) add_unfolded(*group, *unfolded);
         if (group) (*group)["events"] = select_events(sql, id, latest_events);
         return group;
       },
@@ -612,28 +628,40 @@ void ErrorService::get_group(int64_t id, int latest_events, std::function<void(R
 
 namespace {
 
-void read_groups(const std::shared_ptr<ErrorService::State>& state, const char* what,
-                 std::function<std::optional<nlohmann::json>(store::StatementCache&)> read, std::string not_found,
-                 std::function<void(Result<nlohmann::json>)> done) {
+void read_groups(const std::shared_ptr<ErrorService::State>& state, const char* what, GroupReader read,
+                 std::string not_found, std::function<void(Result<nlohmann::json>)> done) {
   auto out = std::make_shared<std::optional<nlohmann::json>>();
   state->store.write(
-      [state, read = std::move(read), out](store::StatementCache& sql) {
+      [state, read, out](store::StatementCache& sql) {
         try {
           state->flush_rows(sql);
         } catch (...) {
           state->drop_rows();
           throw;
         }
-        *out = read(sql);
+        *out = read(sql, nullptr);
       },
-      [state, what, out, not_found = std::move(not_found), done = std::move(done)](Result<void> committed) {
-        if (!committed) {
-          state->drop_rows();
-          spdlog::error("errors: {}: {}", what, committed.error().message);
-          return done(Error{"storage_error", "the error groups could not be read; see the server log"});
+      [state, what, read, out, not_found = std::move(not_found), done = std::move(done)](Result<void> committed) mutable {
+        if (committed) {
+          if (!*out) return done(Error{"not_found", not_found});
+          return done(std::move(**out));
         }
-        if (!*out) return done(Error{"not_found", not_found});
-        done(std::move(**out));
+        state->drop_rows();
+        spdlog::warn("errors: {}: writing the group rows failed ({}); reading without writing", what,
+                     committed.error().message);
+        state->store.read([what, read = std::move(read), not_found = std::move(not_found),
+                           done = std::move(done)](store::StatementCache& sql) {
+          std::optional<nlohmann::json> group;
+          try {
+            const auto unfolded = select_unfolded_events(sql);
+            group = read(sql, &unfolded);
+          } catch (const std::exception& e) {
+            spdlog::error("errors: {}: {}", what, e.what());
+            return done(Error{"storage_error", "the error groups could not be read; see the server log"});
+          }
+          if (!group) return done(Error{"not_found", not_found});
+          done(std::move(*group));
+        });
       });
 }
 

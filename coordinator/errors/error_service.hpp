@@ -140,6 +140,8 @@ class ErrorService {
   // For producers (the watch manager): calls record().
   ErrorRecorder recorder();
 
+  // Reads of groups run as store writes: the dirty group rows are flushed first, in the same
+  // transaction, so the answer is exact (and given after that COMMIT).
   // GET /api/v1/errors: {"groups":[...]}.
   void list_groups(GroupFilter filter, std::function<void(Result<nlohmann::json>)> done);
   // GET /api/v1/errors/{id}: the group plus "events" (its latest, newest first, with context);
