@@ -149,30 +149,6 @@ void update_group_counts(store::StatementCache& sql, const GroupCounts& c) {
   q->run();
 }
 
-void insert_event(store::StatementCache& sql, const EventRow& row) {
-  auto q = sql.get(
-      "INSERT INTO error_events (id, group_id, prev_id, received_at, timestamp, source, kind, type, message, pid, comm, "
-      "stack_id, context) VALUES (?13, ?1, ?12, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
-  q->bind(1, row.group_id);
-  q->bind(2, row.received_at);
-  q->bind(3, row.timestamp);
-  q->bind(4, row.source);
-  q->bind(5, row.kind);
-  q->bind(6, row.type);
-  q->bind(7, row.message);
-  q->bind(8, row.pid);
-  q->bind(9, row.comm);
-  q->bind(10, row.stack_id);
-  q->bind(11, row.context_json);
-  if (row.prev_id > 0) {
-    q->bind(12, row.prev_id);
-  } else {
-    q->bind_null(12);
-  }
-  q->bind(13, row.id);
-  q->run();
-}
-
 namespace {
 
 constexpr const char* kFoldKey = "error_events_folded_through";

@@ -90,7 +90,6 @@ int64_t insert_group(store::StatementCache& sql, const NewGroupRow& row);
 // Writes the counts as they are (absolute values, so writing twice is harmless). last_event_id
 // becomes NULL if that event is gone (archived), as migrations/0006 wants.
 void update_group_counts(store::StatementCache& sql, const GroupCounts& counts);
-void insert_event(store::StatementCache& sql, const EventRow& row);
 // Many events, kEventsPerInsert rows per INSERT statement (SQLite's per-statement work, not the
 // rows, was most of the insert cost). The rows' texts must stay alive during the call.
 inline constexpr std::size_t kEventsPerInsert = 64;
