@@ -169,7 +169,7 @@ int run(const Config& config) {
   archive_config.interval = std::chrono::seconds(config.archive_interval_s);
   archive_config.max_db_bytes = static_cast<uint64_t>(config.max_db_mb) << 20;
   archive::Archiver archiver(*store, hub, ioc.get_executor(), archive_config,
-                             [&error_service] { error_service.forget_cached_groups(); });
+                             [&error_service](store::StatementCache& sql) { error_service.forget_cached_groups(sql); });
 
   // The coordinator's own budget. Stage 2 shrinks these caches to about a tenth (their truth is
   // in SQLite, so only latency suffers); recovery gives them their usual size back.

@@ -20,3 +20,7 @@ dbg_add_test(coordinator_errors_json_test
 dbg_add_test(coordinator_errors_mutation_test
   SOURCES unit/coordinator_errors_mutation_test.cpp
   LIBS dbg_coordinator_core)
+
+dbg_add_test(coordinator_errors_body_parser_test
+  SOURCES unit/coordinator_errors_body_parser_test.cpp
+  LIBS dbg_coordinator_core)

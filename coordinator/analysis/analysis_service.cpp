@@ -1,6 +1,7 @@
 #include "coordinator/analysis/analysis_service.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <cmath>
@@ -61,7 +62,11 @@ struct AnalysisService::State {
   SimilarityIndex index;
   AnalysisMetrics& metrics = analysis_metrics();
 
-  std::mutex mutex;  // pending work
+  std::mutex mutex;  // pending work, and the drain timer
+  // Armed by the first pending group (kBackgroundDelay); cancelled at shutdown so that the
+  // destructor's join does not wait for it (pending background work is then dropped: those
+  // groups are analysed when next read).
+  std::shared_ptr<boost::asio::steady_timer> drain_timer;
   std::unordered_map<int64_t, Job> pending;
   std::deque<int64_t> order;
   std::atomic<uint64_t> analysed{0}, skipped{0};
@@ -185,7 +190,13 @@ AnalysisService::AnalysisService(store::Store& store, AnalysisConfig config)
   m.cache_capacity.set(static_cast<double>(state_->cache.stats().capacity));
 }
 
-AnalysisService::~AnalysisService() { worker_->join(); }
+AnalysisService::~AnalysisService() {
+  {
+    std::lock_guard lock(state_->mutex);
+    if (state_->drain_timer) state_->drain_timer->cancel();
+  }
+  worker_->join();
+}
 
 void AnalysisService::warm() {
   std::weak_ptr<State> weak = state_;
@@ -227,7 +238,6 @@ errors::GroupObserver AnalysisService::observer() {
   return [weak, worker](const std::vector<errors::GroupChange>& changes) {
     auto state = weak.lock();
     if (!state) return;
-    bool start = false;
     for (const auto& c : changes) {
       if (c.created && c.signature_frames) {
         // New groups join the similarity index at once, so the next query sees them.
@@ -244,7 +254,16 @@ errors::GroupObserver AnalysisService::observer() {
         }
         it = state->pending.emplace(c.id, Job{}).first;
         state->order.push_back(c.id);
-        start = start || state->order.size() == 1;
+        if (state->order.size() == 1) {
+          // The first pending group arms the drain; groups touched until it fires join the same
+          // drain (coalesced with what is already pending).
+          auto timer = std::make_shared<boost::asio::steady_timer>(worker->get_executor(), kBackgroundDelay);
+          state->drain_timer = timer;
+          timer->async_wait([weak, timer](const boost::system::error_code& ec) {
+            if (ec) return;
+            if (auto s = weak.lock()) s->run_pending();
+          });
+        }
       }
       // Coalesced: a group touched again before its turn is analysed once, from its latest event.
       Job& job = it->second;
@@ -260,9 +279,6 @@ errors::GroupObserver AnalysisService::observer() {
       job.frames = e.frames;
       job.context_json.assign(c.context_json);
     }
-    if (start) boost::asio::post(*worker, [weak] {
-        if (auto s = weak.lock()) s->run_pending();
-      });
   };
 }
 

@@ -98,7 +98,7 @@ void add(ArchiveDelta& into, const ArchiveDelta& d) {
 }  // namespace
 
 struct Archiver::State : std::enable_shared_from_this<Archiver::State> {
-  State(store::Store& s, std::shared_ptr<events::Hub> h, ArchiveConfig c, std::function<void()> f)
+  State(store::Store& s, std::shared_ptr<events::Hub> h, ArchiveConfig c, std::function<void(store::StatementCache&)> f)
       : store(s), hub(std::move(h)), config(c), on_folded(std::move(f)) {}
 
   void request(Done done, bool scheduled);
@@ -111,7 +111,7 @@ struct Archiver::State : std::enable_shared_from_this<Archiver::State> {
   store::Store& store;
   std::shared_ptr<events::Hub> hub;
   const ArchiveConfig config;
-  std::function<void()> on_folded;
+  std::function<void(store::StatementCache&)> on_folded;
 
   mutable std::mutex mutex;
   std::optional<Run> run;            // the run in progress
@@ -161,7 +161,7 @@ void Archiver::State::next_chunk() {
   store.write(
       [self = shared_from_this(), delta, cutoff, window_ms](store::StatementCache& sql) {
         *delta = archive_chunk(sql, cutoff, window_ms, self->config.chunk_events, now_ms());
-        if (delta->events_folded > 0 && self->on_folded) self->on_folded();
+        if (delta->events_folded > 0 && self->on_folded) self->on_folded(sql);
       },
       [self = shared_from_this(), delta](Result<void> committed) {
         if (!committed) return self->finish(committed.error());
@@ -327,7 +327,7 @@ void Archiver::arm() {
 }
 
 Archiver::Archiver(store::Store& store, std::shared_ptr<events::Hub> hub, boost::asio::any_io_executor executor,
-                   ArchiveConfig config, std::function<void()> on_folded)
+                   ArchiveConfig config, std::function<void(store::StatementCache&)> on_folded)
     : state_(std::make_shared<State>(store, std::move(hub), config, std::move(on_folded))),
       schedule_(std::make_unique<Schedule>(std::move(executor))) {
   archive_metrics().db_max.set(static_cast<double>(config.max_db_bytes));

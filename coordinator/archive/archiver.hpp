@@ -49,9 +49,11 @@ class Archiver {
  public:
   using Done = std::function<void(Result<nlohmann::json>)>;
   // on_folded runs on the store thread inside every chunk's write, after its events are gone:
-  // the error service drops its cached group counts there (their last_event_id may be folded).
+  // the error service writes its unsaved group counts there (in the same transaction as the
+  // deletion, so no event leaves before its group row counts it) and drops its cache (the
+  // cached last_event_id may be folded).
   Archiver(store::Store& store, std::shared_ptr<events::Hub> hub, boost::asio::any_io_executor executor,
-           ArchiveConfig config, std::function<void()> on_folded);
+           ArchiveConfig config, std::function<void(store::StatementCache&)> on_folded);
   ~Archiver();
   Archiver(const Archiver&) = delete;
   Archiver& operator=(const Archiver&) = delete;

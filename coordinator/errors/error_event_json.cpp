@@ -7,259 +7,75 @@
 #include <string>
 #include <vector>
 
+#include "coordinator/errors/json_cursor.hpp"
 #include "dbg/protocol.hpp"
 
 namespace dbg::coord::errors {
 
 namespace {
 
-// Parses the body with nlohmann's SAX interface straight into ErrorEvents. Why not the DOM: a
-// batch of 1,000 events is ~700 KB, and building (then walking, then freeing) a tree of map
-// nodes for it cost more than grouping and storing the events. Only "context" objects, which
-// are stored as they are, become nlohmann values.
+// Recursive descent over the body's schema (error_event_json.hpp) on a JsonCursor: each value
+// is read by the code that knows what it must be, straight into the ErrorEvent. Only "context"
+// objects, stored as they are, become nlohmann trees.
 //
-// Every callback returns false to stop at the first error; `error_` then says what and where.
-class EventsSax {
+// Which error wins matches the nlohmann SAX parser this replaced: a scalar token is lexed whole
+// before its type is judged (so a broken string is "malformed JSON", not "must be a number"),
+// a container is judged when it opens, and the first problem in reading order is reported.
+// Every function returns false at the first error; error_ (or the cursor's) says what.
+class BodyParser {
  public:
-  using json = nlohmann::json;
+  explicit BodyParser(std::string_view body) : cur_(body) {}
 
-  bool null() { return scalar(Scalar{Scalar::kNull}); }
-  bool boolean(bool v) {
-    Scalar s{Scalar::kBool};
-    s.b = v;
-    return scalar(s);
+  Result<ParsedEvents> parse() {
+    if (!parse_body() || !cur_.at_end()) return Error{"bad_request", message()};
+    return std::move(out_);
   }
-  bool number_integer(json::number_integer_t v) {
-    Scalar s{Scalar::kInt};
-    s.i = v;
-    return scalar(s);
-  }
-  bool number_unsigned(json::number_unsigned_t v) {
-    Scalar s{Scalar::kUnsigned};
-    s.u = v;
-    return scalar(s);
-  }
-  bool number_float(json::number_float_t v, const json::string_t&) {
-    Scalar s{Scalar::kFloat};
-    s.f = v;
-    return scalar(s);
-  }
-  bool string(json::string_t& v) {
-    Scalar s{Scalar::kString};
-    s.s = &v;
-    return scalar(s);
-  }
-  bool binary(json::binary_t&) { return fail("body", "binary values are not JSON"); }
-
-  bool start_object(std::size_t) {
-    if (++depth_ > protocol::kMaxJsonDepth) return too_deep();
-    switch (state_) {
-      case State::kStart:
-        state_ = State::kTop;
-        return true;
-      case State::kEvents:
-        if (events_.size() == kMaxEventsPerRequest) {
-          return fail("events", "at most " + std::to_string(kMaxEventsPerRequest) + " events per request");
-        }
-        events_.emplace_back();
-        init_event();
-        seen_ = 0;
-        state_ = State::kEvent;
-        return true;
-      case State::kFrames:
-        if (event().frames.size() == kMaxFramesPerEvent) {
-          return fail(event_path() + ".frames", "more than " + std::to_string(kMaxFramesPerEvent) + " frames");
-        }
-        event().frames.emplace_back();
-        frame_seen_ = 0;
-        state_ = State::kFrame;
-        return true;
-      case State::kTop:
-      case State::kEvent:
-        if (field_ == Field::kContext) return start_context(json::object());
-        return wrong_type();
-      case State::kFrame:
-        return wrong_type();
-      case State::kContext:
-        return push_context(json::object());
-      case State::kDone:
-        break;
-    }
-    return fail("body", "unexpected object");
-  }
-
-  bool end_object() {
-    --depth_;
-    switch (state_) {
-      case State::kTop:
-        if (mode_ == Mode::kBatch) {
-          state_ = State::kDone;
-          return true;
-        }
-        // A single event: the top object is the event.
-        if (mode_ == Mode::kUndecided) {
-          events_.emplace_back();
-          init_event();
-        }
-        if (!(seen_ & bit(Field::kType))) return fail("body", "\"type\" is required");
-        state_ = State::kDone;
-        return true;
-      case State::kEvent:
-        if (!(seen_ & bit(Field::kType))) return fail(event_path(), "\"type\" is required");
-        state_ = State::kEvents;
-        return true;
-      case State::kFrame:
-        state_ = State::kFrames;
-        return true;
-      case State::kContext:
-        return pop_context();
-      default:
-        return fail("body", "unexpected end of object");
-    }
-  }
-
-  bool start_array(std::size_t) {
-    if (++depth_ > protocol::kMaxJsonDepth) return too_deep();
-    switch (state_) {
-      case State::kTop:
-        if (field_ == Field::kEvents) {
-          state_ = State::kEvents;
-          return true;
-        }
-        [[fallthrough]];
-      case State::kEvent:
-        if (field_ == Field::kFrames) {
-          frames_return_ = state_;
-          state_ = State::kFrames;
-          return true;
-        }
-        return wrong_type();
-      case State::kContext:
-        return push_context(json::array());
-      case State::kStart:
-        return fail("body", "the body must be an event object or {\"events\":[…]}");
-      case State::kEvents:
-        return fail(event_path_at(events_.size()), "an event must be an object");
-      case State::kFrames:
-        return fail(frame_path_at(event().frames.size()), "a frame must be an object");
-      default:
-        return wrong_type();
-    }
-  }
-
-  bool end_array() {
-    --depth_;
-    switch (state_) {
-      case State::kEvents:
-        if (events_.empty()) return fail("events", "must be a non-empty array");
-        state_ = State::kTop;
-        field_ = Field::kNone;
-        return true;
-      case State::kFrames:
-        state_ = frames_return_;
-        field_ = Field::kNone;
-        return true;
-      case State::kContext:
-        return pop_context();
-      default:
-        return fail("body", "unexpected end of array");
-    }
-  }
-
-  bool key(json::string_t& k) {
-    switch (state_) {
-      case State::kTop:
-        if (k == "events") {
-          if (mode_ != Mode::kUndecided) return fail("body", "a batch is {\"events\":[…]} and nothing else");
-          mode_ = Mode::kBatch;
-          field_ = Field::kEvents;
-          return true;
-        }
-        if (mode_ == Mode::kBatch) return fail("body", "a batch is {\"events\":[…]} and nothing else");
-        if (mode_ == Mode::kUndecided) {
-          mode_ = Mode::kSingle;
-          events_.emplace_back();
-          init_event();
-          seen_ = 0;
-        }
-        return event_key(k);
-      case State::kEvent:
-        return event_key(k);
-      case State::kFrame:
-        return frame_key(k);
-      case State::kContext:
-        pending_key_ = k;
-        return true;
-      default:
-        return fail("body", "unexpected key");
-    }
-  }
-
-  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception&) {
-    if (!error_) error_ = "malformed JSON (at byte " + std::to_string(position) + ")";
-    return false;
-  }
-
-  std::optional<std::string>& error() { return error_; }
-  std::vector<ErrorEvent>& events() { return events_; }
-  bool complete() const { return state_ == State::kDone; }
 
  private:
-  enum class State { kStart, kTop, kEvents, kEvent, kFrames, kFrame, kContext, kDone };
   enum class Mode { kUndecided, kSingle, kBatch };
-  enum class Field { kNone, kType, kMessage, kFrames, kTimestamp, kPid, kComm, kContext, kEvents,
+  enum class Field { kNone, kType, kMessage, kFrames, kTimestamp, kPid, kComm, kContext,
                      kFunction, kModule, kOffset, kFile, kLine, kPc, kInlined };
-  struct Scalar {
-    enum Kind { kNull, kBool, kInt, kUnsigned, kFloat, kString } kind;
-    bool b = false;
-    int64_t i = 0;
-    uint64_t u = 0;
-    double f = 0;
-    std::string* s = nullptr;
-    bool is_integer() const { return kind == kInt || kind == kUnsigned; }
-    // The integer as int64 when it fits, else nullopt (or when not an integer at all).
-    std::optional<int64_t> as_int() const {
-      if (kind == kInt) return i;
-      if (kind == kUnsigned && u <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
-        return static_cast<int64_t>(u);
-      return std::nullopt;
-    }
-    json to_json() const {
-      switch (kind) {
-        case kNull: return nullptr;
-        case kBool: return b;
-        case kInt: return i;
-        case kUnsigned: return u;
-        case kFloat: return f;
-        case kString: return std::move(*s);
-      }
-      return nullptr;
-    }
+  struct FieldName {
+    std::string_view name;
+    Field field;
   };
-
+  static constexpr FieldName kEventFields[] = {{"type", Field::kType},   {"message", Field::kMessage},
+                                               {"frames", Field::kFrames}, {"timestamp", Field::kTimestamp},
+                                               {"pid", Field::kPid},     {"comm", Field::kComm},
+                                               {"context", Field::kContext}};
+  static constexpr FieldName kFrameFields[] = {{"function", Field::kFunction}, {"module", Field::kModule},
+                                               {"offset", Field::kOffset},     {"file", Field::kFile},
+                                               {"line", Field::kLine},         {"pc", Field::kPc},
+                                               {"inlined", Field::kInlined}};
   static uint32_t bit(Field f) { return 1u << static_cast<unsigned>(f); }
 
-  ErrorEvent& event() { return events_.back(); }
-  Frame& frame() { return event().frames.back(); }
-  void init_event() {
-    event().source = "api";
-    event().kind = "reported";
-  }
-  std::string event_path_at(std::size_t i) const {
-    return mode_ == Mode::kBatch ? "events[" + std::to_string(i) + "]" : std::string("body");
-  }
-  std::string event_path() const { return event_path_at(events_.empty() ? 0 : events_.size() - 1); }
-  std::string frame_path_at(std::size_t j) const { return event_path() + ".frames[" + std::to_string(j) + "]"; }
-  std::string field_path() const {
-    if (state_ == State::kFrame) return frame_path_at(events_.back().frames.size() - 1) + "." + field_name_;
-    return event_path() + "." + field_name_;
+  std::string message() const {
+    if (error_) return *error_;
+    if (cur_.depth_exceeded()) {
+      return "body: JSON nested deeper than " + std::to_string(protocol::kMaxJsonDepth) + " levels";
+    }
+    if (cur_.failed()) {
+      return "malformed JSON (at byte " + std::to_string(cur_.error_position()) + ": " + cur_.error() + ")";
+    }
+    return "malformed JSON";
   }
 
   bool fail(const std::string& where, const std::string& what) {
     if (!error_) error_ = where + ": " + what;
     return false;
   }
-  bool too_deep() { return fail("body", "JSON nested deeper than " + std::to_string(protocol::kMaxJsonDepth) + " levels"); }
+
+  // Where we are, for messages.
+  std::string event_path_at(std::size_t i) const {
+    return mode_ == Mode::kBatch ? "events[" + std::to_string(i) + "]" : std::string("body");
+  }
+  std::string event_path() const { return event_path_at(out_.events.empty() ? 0 : out_.events.size() - 1); }
+  std::string frame_path_at(std::size_t j) const { return event_path() + ".frames[" + std::to_string(j) + "]"; }
+  std::string field_path() const {
+    if (in_frame_) return frame_path_at(out_.events.back().frames.size() - 1) + "." + std::string(field_name_);
+    return event_path() + "." + std::string(field_name_);
+  }
+
   bool wrong_type() {
     switch (field_) {
       case Field::kType:
@@ -272,7 +88,6 @@ class EventsSax {
       case Field::kTimestamp: return fail(field_path(), "must be a non-negative integer (unix ms)");
       case Field::kPid: return fail(field_path(), "must be a non-negative integer");
       case Field::kContext: return fail(field_path(), "must be an object");
-      case Field::kEvents: return fail("events", "must be a non-empty array");
       case Field::kOffset:
       case Field::kPc: return fail(field_path(), "must be a non-negative integer or a hex string like \"0x1a2b\"");
       case Field::kLine: return fail(field_path(), "must be a non-negative integer or null");
@@ -282,93 +97,114 @@ class EventsSax {
     return fail("body", "unexpected value");
   }
 
-  bool event_key(const std::string& k) {
-    static const std::pair<const char*, Field> kFields[] = {
-        {"type", Field::kType}, {"message", Field::kMessage}, {"frames", Field::kFrames},  {"timestamp", Field::kTimestamp},
-        {"pid", Field::kPid},   {"comm", Field::kComm},       {"context", Field::kContext}};
-    for (const auto& [name, f] : kFields) {
-      if (k == name) {
-        if (seen_ & bit(f)) return fail(event_path(), "field \"" + k + "\" given twice");
-        seen_ |= bit(f);
-        field_ = f;
-        field_name_ = k;
-        return true;
-      }
-    }
-    return fail(event_path(), "unknown field \"" + k + "\" (type, message, frames, timestamp, pid, comm, context)");
+  bool is_container(char c) const { return c == '{' || c == '['; }
+
+  // A value that cannot be right here: a container is refused as it opens, a scalar once lexed.
+  bool refuse(const std::string& where, const std::string& what) {
+    JsonScalar ignored;
+    if (!is_container(cur_.peek()) && !cur_.read_scalar(ignored)) return false;
+    return fail(where, what);
   }
 
-  bool frame_key(const std::string& k) {
-    static const std::pair<const char*, Field> kFields[] = {
-        {"function", Field::kFunction}, {"module", Field::kModule}, {"offset", Field::kOffset}, {"file", Field::kFile},
-        {"line", Field::kLine},         {"pc", Field::kPc},         {"inlined", Field::kInlined}};
-    for (const auto& [name, f] : kFields) {
-      if (k == name) {
-        if (frame_seen_ & bit(f)) {
-          return fail(frame_path_at(event().frames.size() - 1), "field \"" + k + "\" given twice");
+  ErrorEvent& new_event() {
+    ErrorEvent& e = out_.events.emplace_back();
+    out_.frames_text.emplace_back();
+    e.source = "api";
+    e.kind = "reported";
+    seen_ = 0;
+    return e;
+  }
+
+  bool parse_body() {
+    const char c = cur_.peek();
+    if (c != '{') {
+      if (cur_.position() >= cur_.size()) return cur_.fail("unexpected end of input");
+      return refuse("body", "the body must be an event object or {\"events\":[…]}");
+    }
+    cur_.expect('{');
+    depth_ = 1;
+    if (!cur_.consume('}')) {
+      for (bool more = true; more;) {
+        if (!cur_.read_key(key_)) return false;
+        if (key_ == "events") {
+          if (mode_ != Mode::kUndecided) return fail("body", "a batch is {\"events\":[…]} and nothing else");
+          mode_ = Mode::kBatch;
+          if (!parse_events()) return false;
+        } else {
+          if (mode_ == Mode::kBatch) return fail("body", "a batch is {\"events\":[…]} and nothing else");
+          if (mode_ == Mode::kUndecided) {
+            mode_ = Mode::kSingle;
+            new_event();
+          }
+          if (!event_member()) return false;
         }
-        frame_seen_ |= bit(f);
-        field_ = f;
-        field_name_ = k;
-        return true;
+        if (!cur_.next_member('}', more)) return false;
       }
     }
-    return fail(frame_path_at(event().frames.size() - 1),
-                "unknown field \"" + k + "\" (function, module, offset, file, line, pc, inlined)");
-  }
-
-  // A string of at most max bytes, moved out of the parser's buffer.
-  bool take_string(const Scalar& v, std::string& out, std::size_t max) {
-    if (v.kind != Scalar::kString) return wrong_type();
-    if (v.s->size() > max) return fail(field_path(), "longer than " + std::to_string(max) + " bytes");
-    out = std::move(*v.s);
+    if (mode_ == Mode::kBatch) return true;
+    if (mode_ == Mode::kUndecided) new_event();  // {}: an event without its type
+    if (!(seen_ & bit(Field::kType))) return fail("body", "\"type\" is required");
     return true;
   }
 
-  bool take_address(const Scalar& v, uint64_t& out) {
-    if (v.kind == Scalar::kUnsigned) {
-      out = v.u;
-      return true;
+  bool parse_events() {
+    if (cur_.peek() != '[') return refuse("events", "must be a non-empty array");
+    cur_.expect('[');
+    depth_ = 2;
+    if (cur_.consume(']')) return fail("events", "must be a non-empty array");
+    for (bool more = true; more;) {
+      if (cur_.peek() != '{') return refuse(event_path_at(out_.events.size()), "an event must be an object");
+      if (out_.events.size() == kMaxEventsPerRequest) {
+        return fail("events", "at most " + std::to_string(kMaxEventsPerRequest) + " events per request");
+      }
+      if (!parse_event()) return false;
+      if (!cur_.next_member(']', more)) return false;
     }
-    if (v.kind == Scalar::kInt) {
-      if (v.i < 0) return fail(field_path(), "must not be negative");
-      out = static_cast<uint64_t>(v.i);
-      return true;
-    }
-    if (v.kind == Scalar::kString) {
-      const std::string& s = *v.s;
-      if (s.size() > 2 && s.size() <= 18 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-        auto [end, ec] = std::from_chars(s.data() + 2, s.data() + s.size(), out, 16);
-        if (ec == std::errc() && end == s.data() + s.size()) return true;
+    depth_ = 1;
+    return true;
+  }
+
+  // One object of a batch.
+  bool parse_event() {
+    cur_.expect('{');
+    depth_ = 3;
+    new_event();
+    if (!cur_.consume('}')) {
+      for (bool more = true; more;) {
+        if (!cur_.read_key(key_) || !event_member()) return false;
+        if (!cur_.next_member('}', more)) return false;
       }
     }
-    return wrong_type();
+    if (!(seen_ & bit(Field::kType))) return fail(event_path(), "\"type\" is required");
+    depth_ = 2;
+    return true;
   }
 
-  bool scalar(const Scalar& v) {
-    switch (state_) {
-      case State::kContext:
-        return add_context(v.to_json());
-      case State::kTop:
-      case State::kEvent:
-        return event_value(v);
-      case State::kFrame:
-        return frame_value(v);
-      case State::kStart:
-        return fail("body", "the body must be an event object or {\"events\":[…]}");
-      case State::kEvents:
-        return fail(event_path_at(events_.size()), "an event must be an object");
-      case State::kFrames:
-        return fail(frame_path_at(event().frames.size()), "a frame must be an object");
-      default:
-        return fail("body", "unexpected value");
+  // key_ and its value, in the current event.
+  bool event_member() {
+    field_ = Field::kNone;
+    for (const auto& [name, f] : kEventFields) {
+      if (key_ == name) {
+        if (seen_ & bit(f)) return fail(event_path(), "field \"" + key_ + "\" given twice");
+        seen_ |= bit(f);
+        field_ = f;
+        field_name_ = name;
+      }
     }
-  }
-
-  bool event_value(const Scalar& v) {
-    // {"events": "x"}: the batch key with a scalar, and no event exists yet.
-    if (events_.empty() || field_ == Field::kEvents) return wrong_type();
-    ErrorEvent& e = event();
+    if (field_ == Field::kNone) {
+      return fail(event_path(), "unknown field \"" + key_ + "\" (type, message, frames, timestamp, pid, comm, context)");
+    }
+    in_frame_ = false;
+    ErrorEvent& e = out_.events.back();
+    const char c = cur_.peek();
+    if (field_ == Field::kFrames && c == '[') return parse_frames(e);
+    if (field_ == Field::kContext && c == '{') {
+      // The context object is one level below the event object (depth_).
+      return cur_.read_value(e.context, protocol::kMaxJsonDepth - depth_);
+    }
+    if (is_container(c)) return wrong_type();
+    JsonScalar v;
+    if (!cur_.read_scalar(v)) return false;
     switch (field_) {
       case Field::kType:
         if (!take_string(v, e.type, kMaxTypeChars)) return false;
@@ -376,38 +212,85 @@ class EventsSax {
         return true;
       case Field::kMessage:
         // Longer messages are cut by the service (to kMaxMessageChars), as the watch's are.
-        if (v.kind != Scalar::kString) return wrong_type();
+        if (v.kind != JsonScalar::kString) return wrong_type();
         e.message = std::move(*v.s);
         return true;
       case Field::kComm:
         return take_string(v, e.comm, kMaxNameBytes);
       case Field::kTimestamp: {
-        auto i = v.as_int();
+        auto i = as_int(v);
         if (!i || *i < 0) return wrong_type();
         e.timestamp_ms = *i;
         return true;
       }
       case Field::kPid: {
-        auto i = v.as_int();
+        auto i = as_int(v);
         if (!i || *i < 0 || *i > std::numeric_limits<int32_t>::max()) return wrong_type();
         e.pid = static_cast<int>(*i);
         return true;
       }
       default:
-        return wrong_type();
+        return wrong_type();  // frames or context given a scalar
     }
   }
 
-  bool frame_value(const Scalar& v) {
-    Frame& f = frame();
+  bool parse_frames(ErrorEvent& e) {
+    const std::size_t begin = cur_.position();
+    cur_.expect('[');
+    depth_ += 1;
+    if (!cur_.consume(']')) {
+      for (bool more = true; more;) {
+        if (cur_.peek() != '{') return refuse(frame_path_at(e.frames.size()), "a frame must be an object");
+        if (e.frames.size() == kMaxFramesPerEvent) {
+          return fail(event_path() + ".frames", "more than " + std::to_string(kMaxFramesPerEvent) + " frames");
+        }
+        if (!parse_frame(e.frames.emplace_back())) return false;
+        if (!cur_.next_member(']', more)) return false;
+      }
+    }
+    depth_ -= 1;
+    out_.frames_text.back() = cur_.slice(begin, cur_.position());
+    return true;
+  }
+
+  bool parse_frame(Frame& f) {
+    cur_.expect('{');
+    uint32_t seen = 0;
+    if (cur_.consume('}')) return true;
+    for (bool more = true; more;) {
+      if (!cur_.read_key(key_)) return false;
+      in_frame_ = true;
+      field_ = Field::kNone;
+      for (const auto& [name, field] : kFrameFields) {
+        if (key_ == name) {
+          if (seen & bit(field)) return fail(frame_path_at(out_.events.back().frames.size() - 1),
+                                             "field \"" + key_ + "\" given twice");
+          seen |= bit(field);
+          field_ = field;
+          field_name_ = name;
+        }
+      }
+      if (field_ == Field::kNone) {
+        return fail(frame_path_at(out_.events.back().frames.size() - 1),
+                    "unknown field \"" + key_ + "\" (function, module, offset, file, line, pc, inlined)");
+      }
+      if (!frame_value(f)) return false;
+      if (!cur_.next_member('}', more)) return false;
+    }
+    return true;
+  }
+
+  bool frame_value(Frame& f) {
+    if (is_container(cur_.peek())) return wrong_type();
+    JsonScalar v;
+    if (!cur_.read_scalar(v)) return false;
     switch (field_) {
       case Field::kFunction:
       case Field::kFile: {
-        std::optional<std::string>& out = field_ == Field::kFunction ? f.function : f.file;
-        if (v.kind == Scalar::kNull) return true;
+        if (v.kind == JsonScalar::kNull) return true;
         std::string s;
         if (!take_string(v, s, kMaxNameBytes)) return false;
-        out = std::move(s);
+        (field_ == Field::kFunction ? f.function : f.file) = std::move(s);
         return true;
       }
       case Field::kModule:
@@ -417,14 +300,14 @@ class EventsSax {
       case Field::kPc:
         return take_address(v, f.pc);
       case Field::kLine: {
-        if (v.kind == Scalar::kNull) return true;
-        auto i = v.as_int();
+        if (v.kind == JsonScalar::kNull) return true;
+        auto i = as_int(v);
         if (!i || *i < 0 || *i > std::numeric_limits<int>::max()) return wrong_type();
         f.line = static_cast<int>(*i);
         return true;
       }
       case Field::kInlined:
-        if (v.kind != Scalar::kBool) return wrong_type();
+        if (v.kind != JsonScalar::kBool) return wrong_type();
         f.inlined = v.b;
         return true;
       default:
@@ -432,66 +315,63 @@ class EventsSax {
     }
   }
 
-  // "context": a tree built as it comes; context_stack_ holds the open containers.
-  bool start_context(json root) {
-    event().context = std::move(root);
-    context_stack_.clear();
-    context_stack_.push_back(&event().context);
-    context_return_ = state_;
-    state_ = State::kContext;
-    return true;
-  }
-  json* add_to_current(json value) {
-    json& parent = *context_stack_.back();
-    if (parent.is_array()) {
-      parent.push_back(std::move(value));
-      return &parent.back();
+  // The integer as int64 when it is one and fits, else nullopt.
+  static std::optional<int64_t> as_int(const JsonScalar& v) {
+    if (v.kind == JsonScalar::kInt) return v.i;
+    if (v.kind == JsonScalar::kUnsigned && v.u <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      return static_cast<int64_t>(v.u);
     }
-    json& slot = parent[pending_key_];
-    slot = std::move(value);
-    return &slot;
+    return std::nullopt;
   }
-  bool add_context(json value) {
-    add_to_current(std::move(value));
-    return true;
-  }
-  bool push_context(json container) {
-    context_stack_.push_back(add_to_current(std::move(container)));
-    return true;
-  }
-  bool pop_context() {
-    context_stack_.pop_back();
-    if (context_stack_.empty()) {
-      state_ = context_return_;
-      field_ = Field::kNone;
-    }
+
+  // A string of at most max bytes, moved out of the cursor's scratch.
+  bool take_string(const JsonScalar& v, std::string& out, std::size_t max) {
+    if (v.kind != JsonScalar::kString) return wrong_type();
+    if (v.s->size() > max) return fail(field_path(), "longer than " + std::to_string(max) + " bytes");
+    out = std::move(*v.s);
     return true;
   }
 
-  State state_ = State::kStart;
-  State frames_return_ = State::kEvent;
-  State context_return_ = State::kEvent;
+  bool take_address(const JsonScalar& v, uint64_t& out) {
+    if (v.kind == JsonScalar::kUnsigned) {
+      out = v.u;
+      return true;
+    }
+    if (v.kind == JsonScalar::kInt) {
+      if (v.i < 0) return fail(field_path(), "must not be negative");
+      out = static_cast<uint64_t>(v.i);
+      return true;
+    }
+    if (v.kind == JsonScalar::kString) {
+      const std::string& s = *v.s;
+      if (s.size() > 2 && s.size() <= 18 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        auto [end, ec] = std::from_chars(s.data() + 2, s.data() + s.size(), out, 16);
+        if (ec == std::errc() && end == s.data() + s.size()) return true;
+      }
+    }
+    return wrong_type();
+  }
+
+  JsonCursor cur_;
+  ParsedEvents out_;
   Mode mode_ = Mode::kUndecided;
   Field field_ = Field::kNone;
-  std::string field_name_;
-  uint32_t seen_ = 0;
-  uint32_t frame_seen_ = 0;
-  int depth_ = 0;
-  std::vector<ErrorEvent> events_;
-  std::vector<json*> context_stack_;
-  std::string pending_key_;
+  std::string_view field_name_;
+  bool in_frame_ = false;
+  uint32_t seen_ = 0;  // fields of the current event
+  int depth_ = 0;      // containers open around the current value (the top object is 1)
+  std::string key_;
   std::optional<std::string> error_;
 };
 
 }  // namespace
 
+Result<ParsedEvents> parse_error_body(std::string_view body) { return BodyParser(body).parse(); }
+
 Result<std::vector<ErrorEvent>> parse_error_events(std::string_view body) {
-  EventsSax sax;
-  const bool ok = nlohmann::json::sax_parse(body.begin(), body.end(), &sax, nlohmann::json::input_format_t::json, true);
-  if (!ok || !sax.complete()) {
-    return Error{"bad_request", sax.error().value_or("malformed JSON")};
-  }
-  return std::move(sax.events());
+  auto parsed = parse_error_body(body);
+  if (!parsed) return parsed.error();
+  return std::move(parsed.value().events);
 }
 
 }  // namespace dbg::coord::errors

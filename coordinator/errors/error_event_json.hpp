@@ -25,7 +25,19 @@ inline constexpr std::size_t kMaxFramesPerEvent = 256;
 inline constexpr std::size_t kMaxTypeChars = 200;
 inline constexpr std::size_t kMaxNameBytes = 4096;  // function, module, file, comm
 
-// Error "bad_request" with what is wrong and where ("events[3].frames[0].line: ...").
+// A parsed body. frames_text[i] is event i's "frames" array exactly as sent (a view into the
+// body, empty when the event has none): equal texts parse to equal frames, so the service keys
+// its cache of signatures and serialized frames on them instead of recomputing both per event.
+struct ParsedEvents {
+  std::vector<ErrorEvent> events;
+  std::vector<std::string_view> frames_text;
+};
+
+// Error "bad_request" with what is wrong and where ("events[3].frames[0].line: ..."), or
+// "malformed JSON (at byte N: ...)" for input that is not JSON. Strict and bounded: see
+// json_cursor.hpp; containers nest at most protocol::kMaxJsonDepth levels.
+Result<ParsedEvents> parse_error_body(std::string_view body);
+// The same, events only.
 Result<std::vector<ErrorEvent>> parse_error_events(std::string_view body);
 
 }  // namespace dbg::coord::errors

@@ -1,5 +1,8 @@
 #include "coordinator/errors/error_rows.hpp"
 
+#include <algorithm>
+#include <stdexcept>
+
 #include "coordinator/store/statement.hpp"
 #include "coordinator/store/store_error.hpp"
 
@@ -130,7 +133,7 @@ int64_t insert_group(store::StatementCache& sql, const NewGroupRow& row) {
 void update_group_counts(store::StatementCache& sql, const GroupCounts& c) {
   auto q = sql.get(
       "UPDATE error_groups SET count = ?2, first_seen = ?3, last_seen = ?4, status = ?5, status_changed_at = ?6, "
-      "regressions = ?7, last_event_id = ?8 WHERE id = ?1");
+      "regressions = ?7, last_event_id = (SELECT id FROM error_events WHERE id = ?8) WHERE id = ?1");
   q->bind(1, c.id);
   q->bind(2, c.count);
   q->bind(3, c.first_seen);
@@ -146,28 +149,162 @@ void update_group_counts(store::StatementCache& sql, const GroupCounts& c) {
   q->run();
 }
 
-int64_t insert_event(store::StatementCache& sql, const EventRow& row) {
-  auto q = sql.get(
-      "INSERT INTO error_events (group_id, prev_id, received_at, timestamp, source, kind, type, message, pid, comm, "
-      "stack_id, context) VALUES (?1, ?12, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id");
-  q->bind(1, row.group_id);
-  q->bind(2, row.received_at);
-  q->bind(3, row.timestamp);
-  q->bind(4, row.source);
-  q->bind(5, row.kind);
-  q->bind(6, row.type);
-  q->bind(7, row.message);
-  q->bind(8, row.pid);
-  q->bind(9, row.comm);
-  q->bind(10, row.stack_id);
-  q->bind(11, row.context_json);
-  if (row.prev_id > 0) {
-    q->bind(12, row.prev_id);
-  } else {
-    q->bind_null(12);
+namespace {
+
+constexpr const char* kFoldKey = "error_events_folded_through";
+constexpr int kEventColumns = 13;
+
+std::string multi_row_insert(std::size_t rows) {
+  std::string sql =
+      "INSERT INTO error_events (id, group_id, prev_id, received_at, timestamp, source, kind, type, message, pid, comm, "
+      "stack_id, context) VALUES ";
+  for (std::size_t r = 0; r < rows; ++r) {
+    sql += r ? ",(" : "(";
+    for (int c = 0; c < kEventColumns; ++c) sql += c ? ",?" : "?";
+    sql += ")";
   }
-  if (!q->step()) throw store::StoreError("inserting an error event returned no id");
+  return sql;
+}
+
+// Binds one row at parameters first+1 .. first+kEventColumns, in the column order above.
+void bind_event(store::Statement& q, int first, const EventRow& row) {
+  q.bind(first + 1, row.id);
+  q.bind(first + 2, row.group_id);
+  if (row.prev_id > 0) {
+    q.bind(first + 3, row.prev_id);
+  } else {
+    q.bind_null(first + 3);
+  }
+  q.bind(first + 4, row.received_at);
+  q.bind(first + 5, row.timestamp);
+  q.bind_unowned(first + 6, row.source);
+  q.bind_unowned(first + 7, row.kind);
+  q.bind_unowned(first + 8, row.type);
+  q.bind_unowned(first + 9, row.message);
+  q.bind(first + 10, static_cast<int64_t>(row.pid));
+  q.bind_unowned(first + 11, row.comm);
+  q.bind(first + 12, row.stack_id);
+  q.bind_unowned(first + 13, row.context_json);
+}
+
+}  // namespace
+
+void insert_events(store::StatementCache& sql, const std::vector<EventRow>& rows) {
+  static const std::string kFull = multi_row_insert(kEventsPerInsert);
+  static const std::string kOne = multi_row_insert(1);
+  std::size_t i = 0;
+  for (; i + kEventsPerInsert <= rows.size(); i += kEventsPerInsert) {
+    auto q = sql.get(kFull);
+    for (std::size_t r = 0; r < kEventsPerInsert; ++r) bind_event(*q, static_cast<int>(r) * kEventColumns, rows[i + r]);
+    q->run();
+  }
+  for (; i < rows.size(); ++i) {
+    auto q = sql.get(kOne);
+    bind_event(*q, 0, rows[i]);
+    q->run();
+  }
+}
+
+int64_t select_max_event_id(store::StatementCache& sql) {
+  auto q = sql.get("SELECT coalesce(max(id), 0) FROM error_events");
+  if (!q->step()) return 0;
   return q->column_int64(0);
+}
+
+int64_t select_fold_watermark(store::StatementCache& sql) {
+  std::optional<std::string> stored;
+  {
+    auto q = sql.get("SELECT value FROM meta WHERE key = ?1");
+    q->bind(1, std::string_view(kFoldKey));
+    if (q->step()) stored = q->column_text(0);
+  }
+  if (stored) {
+    try {
+      return std::stoll(*stored);
+    } catch (const std::exception&) {
+      throw store::StoreError("meta " + std::string(kFoldKey) + " is not a number: " + *stored);
+    }
+  }
+  const int64_t id = select_max_event_id(sql);
+  store_fold_watermark(sql, id);
+  return id;
+}
+
+void store_fold_watermark(store::StatementCache& sql, int64_t event_id) {
+  auto q = sql.get("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+  q->bind(1, std::string_view(kFoldKey));
+  q->bind(2, std::string_view(std::to_string(event_id)));
+  q->run();
+}
+
+namespace {
+
+// Per group, the events above the watermark that its row does not cover yet. A range scan of
+// the events above the watermark by primary key: as many as were committed since the last full
+// flush (about a second of ingest), not the whole table.
+std::unordered_map<int64_t, UnfoldedEvents> unfolded_above(store::StatementCache& sql, int64_t watermark) {
+  std::unordered_map<int64_t, UnfoldedEvents> out;
+  auto q = sql.get(
+      "SELECT e.group_id, count(*), min(e.received_at), max(e.received_at), max(e.id) FROM error_events e "
+      "JOIN error_groups g ON g.id = e.group_id "
+      "WHERE e.id > ?1 AND (g.last_event_id IS NULL OR e.id > g.last_event_id) GROUP BY e.group_id");
+  q->bind(1, watermark);
+  while (q->step()) {
+    out[q->column_int64(0)] = UnfoldedEvents{q->column_int64(1), q->column_int64(2), q->column_int64(3),
+                                             q->column_int64(4)};
+  }
+  return out;
+}
+
+}  // namespace
+
+std::unordered_map<int64_t, UnfoldedEvents> select_unfolded_events(store::StatementCache& sql) {
+  std::optional<std::string> stored;
+  {
+    auto q = sql.get("SELECT value FROM meta WHERE key = ?1");
+    q->bind(1, std::string_view(kFoldKey));
+    if (q->step()) stored = q->column_text(0);
+  }
+  if (!stored) return {};  // rows written per batch by an older version: exact
+  try {
+    return unfolded_above(sql, std::stoll(*stored));
+  } catch (const std::invalid_argument&) {
+    return {};
+  } catch (const std::out_of_range&) {
+    return {};
+  }
+}
+
+void add_unfolded(nlohmann::json& group, const std::unordered_map<int64_t, UnfoldedEvents>& unfolded) {
+  auto it = unfolded.find(group.value("id", int64_t{0}));
+  if (it == unfolded.end()) return;
+  const UnfoldedEvents& u = it->second;
+  group["count"] = group.value("count", int64_t{0}) + u.count;
+  group["first_seen"] = std::min(group.value("first_seen", u.first_seen), u.first_seen);
+  group["last_seen"] = std::max(group.value("last_seen", u.last_seen), u.last_seen);
+}
+
+std::size_t fold_unfolded_events(store::StatementCache& sql, int64_t watermark) {
+  struct Delta {
+    int64_t group_id, count, first_seen, last_seen, last_event_id;
+  };
+  std::vector<Delta> deltas;
+  for (const auto& [id, u] : unfolded_above(sql, watermark)) {
+    deltas.push_back(Delta{id, u.count, u.first_seen, u.last_seen, u.last_event_id});
+  }
+  auto u = sql.get(
+      "UPDATE error_groups SET count = count + ?2, first_seen = min(first_seen, ?3), last_seen = max(last_seen, ?4), "
+      "last_event_id = ?5 WHERE id = ?1");
+  for (const auto& d : deltas) {
+    u->bind(1, d.group_id);
+    u->bind(2, d.count);
+    u->bind(3, d.first_seen);
+    u->bind(4, d.last_seen);
+    u->bind(5, d.last_event_id);
+    u->run();
+    u->reset();
+  }
+  return deltas.size();
 }
 
 int64_t intern_stack(store::StatementCache& sql, std::string_view frames_json) {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -44,6 +45,7 @@ struct NewGroupRow {
 };
 
 struct EventRow {
+  int64_t id = 0;  // assigned by the service (fold bookkeeping: never reused below the watermark)
   int64_t group_id = 0;
   int64_t prev_id = 0;  // the group's previous event; 0: none
   int64_t received_at = 0;
@@ -85,8 +87,37 @@ std::optional<GroupCounts> select_group_counts(store::StatementCache& sql, std::
 std::vector<std::pair<std::string, GroupCounts>> select_recent_group_counts(store::StatementCache& sql, int limit);
 // A new group with count 0, status open; returns its id.
 int64_t insert_group(store::StatementCache& sql, const NewGroupRow& row);
+// Writes the counts as they are (absolute values, so writing twice is harmless). last_event_id
+// becomes NULL if that event is gone (archived), as migrations/0006 wants.
 void update_group_counts(store::StatementCache& sql, const GroupCounts& counts);
-int64_t insert_event(store::StatementCache& sql, const EventRow& row);
+// Many events, kEventsPerInsert rows per INSERT statement (SQLite's per-statement work, not the
+// rows, was most of the insert cost). The rows' texts must stay alive during the call.
+inline constexpr std::size_t kEventsPerInsert = 64;
+void insert_events(store::StatementCache& sql, const std::vector<EventRow>& rows);
+int64_t select_max_event_id(store::StatementCache& sql);
+
+// Lazily written group rows (error_service.hpp, "Group rows"): every event with an id above the
+// fold watermark may be missing from its group row's counts, unless the row's last_event_id
+// already covers it. The watermark lives in meta ("error_events_folded_through"); a database
+// without it (new, or written by a version that updated rows per batch) has exact rows, so the
+// first call records max(id) there.
+int64_t select_fold_watermark(store::StatementCache& sql);
+void store_fold_watermark(store::StatementCache& sql, int64_t event_id);
+// Adds to each group row the events above the watermark it does not cover yet (count,
+// first/last seen, last_event_id): after it, every row is exact. Returns the groups changed.
+std::size_t fold_unfolded_events(store::StatementCache& sql, int64_t watermark);
+
+// The same without writing (for reads when writes fail, e.g. a full disk): what each group row
+// lacks, to add to the rows as read.
+struct UnfoldedEvents {
+  int64_t count = 0;
+  int64_t first_seen = 0;
+  int64_t last_seen = 0;
+  int64_t last_event_id = 0;
+};
+std::unordered_map<int64_t, UnfoldedEvents> select_unfolded_events(store::StatementCache& sql);
+// Adds them to a group as the API shows it (select_group / select_groups' items).
+void add_unfolded(nlohmann::json& group, const std::unordered_map<int64_t, UnfoldedEvents>& unfolded);
 // The id of the error_stacks row holding exactly this frames text, inserted if missing.
 int64_t intern_stack(store::StatementCache& sql, std::string_view frames_json);
 

@@ -92,6 +92,12 @@ PreparedEvent prepare(ErrorEvent e, int64_t received_at) {
   return p;
 }
 
+// A cached group: its counts, and whether its row in SQLite lags behind them.
+struct CachedGroup {
+  GroupCounts counts;
+  bool dirty = false;
+};
+
 // One group as this batch changed it.
 struct TouchedGroup {
   std::string signature;
@@ -104,7 +110,7 @@ struct TouchedGroup {
 
 struct BatchOutcome {
   std::vector<int64_t> group_ids;
-  std::vector<EventSummary> summaries;
+  int64_t first_event_id = 0;  // the batch's events have consecutive ids from here
   std::vector<TouchedGroup> touched;
   std::vector<std::pair<const std::string*, int64_t>> new_stacks;  // frames text -> id, to cache
 };
@@ -125,8 +131,21 @@ struct ErrorService::State : std::enable_shared_from_this<ErrorService::State> {
       : store(s), hub(std::move(h)), executor(std::move(e)), config(c), cache(c.cached_groups), stack_ids(c.cached_stacks) {}
 
   void ingest(store::StatementCache& sql, const std::vector<PreparedEvent>& events, BatchOutcome& out);
+  void ingest_events(store::StatementCache& sql, const std::vector<PreparedEvent>& events, BatchOutcome& out);
   void after_commit(BatchOutcome& outcome);
+  // Last use of a committed batch (after notify): its events join the history, their strings
+  // moved rather than copied.
+  void remember(std::vector<PreparedEvent>& events, const BatchOutcome& outcome);
   void forget(const BatchOutcome& outcome);
+  // Group rows (see error_service.hpp, "Group rows are written lazily"); store thread only,
+  // inside a write. settle_rows: after a start or a failure, fold the unfolded events into the
+  // rows so that rows (and the cache read from them) are exact again. flush_rows: write every
+  // dirty row and move the watermark up to the last event id. drop_rows: forget the cache and
+  // what it knew; the next settle_rows rebuilds from SQLite (used after any failed write).
+  void settle_rows(store::StatementCache& sql);
+  void flush_rows(store::StatementCache& sql);
+  void drop_rows();
+  void cache_put(store::StatementCache& sql, const std::string& signature, CachedGroup group);
   void schedule_publish();  // mutex held
   void publish();
 
@@ -136,7 +155,11 @@ struct ErrorService::State : std::enable_shared_from_this<ErrorService::State> {
   const ErrorServiceConfig config;
 
   // Store thread only.
-  LruMap<GroupCounts> cache;
+  LruMap<CachedGroup> cache;
+  bool rows_unsettled = true;  // start, or a failed write: fold before trusting rows or cache
+  int64_t fold_watermark = 0;  // every row counts every event with an id up to this
+  int64_t next_event_id = 1;   // valid while !rows_unsettled
+  std::chrono::steady_clock::time_point last_flush = std::chrono::steady_clock::now();
   // Frames text -> error_stacks id: most events repeat a stack seen moments ago.
   LruMap<int64_t> stack_ids;
 
@@ -159,10 +182,76 @@ struct ErrorService::State : std::enable_shared_from_this<ErrorService::State> {
   std::atomic<std::size_t> cached_groups{0};
 };
 
+void ErrorService::State::settle_rows(store::StatementCache& sql) {
+  if (!rows_unsettled) return;
+  cache.clear();
+  cached_groups.store(0, std::memory_order_relaxed);
+  fold_watermark = select_fold_watermark(sql);
+  const std::size_t folded = fold_unfolded_events(sql, fold_watermark);
+  // Ids only grow: never at or below the watermark, even if the archiver emptied the table's
+  // top (SQLite alone would hand out max(id) + 1 again).
+  next_event_id = std::max(select_max_event_id(sql), fold_watermark) + 1;
+  if (fold_watermark != next_event_id - 1) {
+    fold_watermark = next_event_id - 1;
+    store_fold_watermark(sql, fold_watermark);
+  }
+  if (folded > 0) spdlog::info("errors: brought {} group rows up to date from their events", folded);
+  rows_unsettled = false;
+  last_flush = std::chrono::steady_clock::now();
+}
+
+void ErrorService::State::flush_rows(store::StatementCache& sql) {
+  settle_rows(sql);
+  cache.for_each([&](const std::string&, CachedGroup& g) {
+    if (!g.dirty) return;
+    update_group_counts(sql, g.counts);
+    g.dirty = false;
+  });
+  if (fold_watermark != next_event_id - 1) {
+    fold_watermark = next_event_id - 1;
+    store_fold_watermark(sql, fold_watermark);
+  }
+  last_flush = std::chrono::steady_clock::now();
+}
+
+void ErrorService::State::drop_rows() {
+  cache.clear();
+  cached_groups.store(0, std::memory_order_relaxed);
+  rows_unsettled = true;
+}
+
+void ErrorService::State::cache_put(store::StatementCache& sql, const std::string& signature, CachedGroup group) {
+  // A dirty group about to be evicted is written first: only the cache knew its counts.
+  if (!cache.contains(signature) && cache.size() >= cache.capacity()) {
+    if (CachedGroup* oldest = cache.least_recent_value(); oldest && oldest->dirty) {
+      update_group_counts(sql, oldest->counts);
+      oldest->dirty = false;
+    }
+  }
+  cache.put(signature, std::move(group));
+}
+
 void ErrorService::State::ingest(store::StatementCache& sql, const std::vector<PreparedEvent>& events, BatchOutcome& out) {
+  try {
+    ingest_events(sql, events, out);
+  } catch (...) {
+    // This write is rolled back (alone or with its transaction); whatever the cache learned or
+    // wrote in it is suspect. The next write rebuilds from what SQLite actually holds.
+    drop_rows();
+    throw;
+  }
+}
+
+void ErrorService::State::ingest_events(store::StatementCache& sql, const std::vector<PreparedEvent>& events,
+                                        BatchOutcome& out) {
   out = BatchOutcome{};
+  settle_rows(sql);
   out.group_ids.reserve(events.size());
-  out.summaries.reserve(events.size());
+  out.first_event_id = next_event_id;
+  // Inserted together after the loop (insert_events: many rows per statement); the rows view
+  // the prepared events' strings, which outlive this call.
+  std::vector<EventRow> rows;
+  rows.reserve(events.size());
   // Index into out.touched by signature: a batch of 1,000 events into a few groups updates each
   // group row once, not 1,000 times.
   std::unordered_map<std::string_view, std::size_t> index;
@@ -186,8 +275,8 @@ void ErrorService::State::ingest(store::StatementCache& sql, const std::vector<P
       TouchedGroup t;
       t.signature = signature;
       t.first = &p;
-      if (const GroupCounts* cached = cache.find(signature)) {
-        t.counts = *cached;
+      if (const CachedGroup* cached = cache.find(signature)) {
+        t.counts = cached->counts;
         cache_hits.fetch_add(1, std::memory_order_relaxed);
       } else if (auto stored = select_group_counts(sql, signature)) {
         t.counts = *stored;
@@ -219,37 +308,36 @@ void ErrorService::State::ingest(store::StatementCache& sql, const std::vector<P
     g.first_seen = std::min(g.first_seen, p.received_at);
     g.last_seen = std::max(g.last_seen, p.received_at);
     const int64_t stack_id = stack_of(p);
-    const int64_t event_id =
-        insert_event(sql, EventRow{g.id, g.last_event_id, p.received_at, p.event.timestamp_ms, p.event.source, p.event.kind,
-                                   p.event.type, p.event.message, p.event.pid, p.event.comm, stack_id,
-                                   p.context_json});
+    const int64_t event_id = next_event_id++;
+    rows.push_back(EventRow{event_id, g.id, g.last_event_id, p.received_at, p.event.timestamp_ms, p.event.source,
+                            p.event.kind, p.event.type, p.event.message, p.event.pid, p.event.comm, stack_id,
+                            p.context_json});
     g.last_event_id = event_id;
     out.group_ids.push_back(g.id);
-    out.summaries.push_back(EventSummary{event_id, g.id, p.received_at, p.event.timestamp_ms, p.event.source,
-                                         p.event.kind, p.event.type, p.event.message, p.event.pid, p.event.comm});
   }
-  for (const auto& t : out.touched) update_group_counts(sql, t.counts);
-  // Only now, every statement done: the cache shows this batch (a throw above left it as it
-  // was; a failed COMMIT erases these entries in forget()).
-  for (const auto& t : out.touched) cache.put(t.signature, t.counts);
+  // Only now, every statement done: the cache shows this batch (a throw above drops it; so
+  // does a failed COMMIT, in forget()). A reopened group's row is written at once: its status
+  // must not wait for a flush (the fold after a crash restores counts, not statuses).
+  insert_events(sql, rows);
+  for (const auto& t : out.touched) {
+    if (t.reopened) update_group_counts(sql, t.counts);
+    cache_put(sql, t.signature, CachedGroup{t.counts, !t.reopened});
+  }
   for (const auto& [text, id] : out.new_stacks) stack_ids.put(*text, id);
   cached_groups.store(cache.size(), std::memory_order_relaxed);
+  if (std::chrono::steady_clock::now() - last_flush >= kGroupFlushInterval) flush_rows(sql);
 }
 
 void ErrorService::State::forget(const BatchOutcome& outcome) {
-  // The database rolled back what the cache may already show: read these groups back next time.
-  for (const auto& t : outcome.touched) cache.erase(t.signature);
+  // The database rolled back what the cache may already show, and perhaps flushes of other
+  // groups: rebuild from SQLite on the next write.
+  drop_rows();
   for (const auto& [text, id] : outcome.new_stacks) stack_ids.erase(*text);
-  cached_groups.store(cache.size(), std::memory_order_relaxed);
 }
 
 void ErrorService::State::after_commit(BatchOutcome& outcome) {
   events_recorded.fetch_add(outcome.group_ids.size(), std::memory_order_relaxed);
   std::lock_guard lock(mutex);
-  for (auto& s : outcome.summaries) {
-    history.push_back(std::move(s));
-    if (history.size() > config.history_events) history.pop_front();
-  }
   for (const auto& t : outcome.touched) {
     if (t.created) {
       groups_created.fetch_add(1, std::memory_order_relaxed);
@@ -276,6 +364,20 @@ void ErrorService::State::after_commit(BatchOutcome& outcome) {
     }
   }
   schedule_publish();
+}
+
+void ErrorService::State::remember(std::vector<PreparedEvent>& events, const BatchOutcome& outcome) {
+  // Only the batch's last history_events events would stay in the history.
+  const std::size_t from = events.size() > config.history_events ? events.size() - config.history_events : 0;
+  std::lock_guard lock(mutex);
+  for (std::size_t i = from; i < events.size(); ++i) {
+    PreparedEvent& p = events[i];
+    history.push_back(EventSummary{outcome.first_event_id + static_cast<int64_t>(i), outcome.group_ids[i], p.received_at,
+                                   p.event.timestamp_ms, std::move(p.event.source), std::move(p.event.kind),
+                                   std::move(p.event.type), std::move(p.event.message), p.event.pid,
+                                   std::move(p.event.comm)});
+    if (history.size() > config.history_events) history.pop_front();
+  }
 }
 
 void ErrorService::State::notify(const BatchOutcome& outcome) {
@@ -346,28 +448,52 @@ ErrorService::ErrorService(store::Store& store, std::shared_ptr<events::Hub> hub
                            ErrorServiceConfig config)
     : state_(std::make_shared<State>(store, std::move(hub), std::move(executor), config)),
       parser_(std::make_unique<boost::asio::thread_pool>(1)) {
-  // Warm the cache and the history with what the last run left; queued before any write, so
-  // ingest sees a warm cache (groups not warmed are read back on demand anyway).
+  // Bring the group rows up to date with the events a kill -9 may have left unfolded, then warm
+  // the cache and the history with what the last run left; queued before any other write, so
+  // ingest sees a warm cache (groups not warmed are read back on demand anyway). A write: the
+  // fold changes rows.
   std::weak_ptr<State> weak = state_;
-  store.read([weak](store::StatementCache& sql) {
-    auto state = weak.lock();
-    if (!state) return;
-    try {
-      auto groups = select_recent_group_counts(sql, static_cast<int>(state->config.cached_groups));
-      // Oldest first, so the most recently seen group ends up most recently used.
-      for (auto it = groups.rbegin(); it != groups.rend(); ++it) state->cache.put(it->first, it->second);
-      state->cached_groups.store(state->cache.size(), std::memory_order_relaxed);
-      auto events = select_recent_event_summaries(sql, static_cast<int>(state->config.history_events));
-      std::lock_guard lock(state->mutex);
-      state->history.assign(std::make_move_iterator(events.begin()), std::make_move_iterator(events.end()));
-    } catch (const std::exception& e) {
-      spdlog::error("errors: loading groups at start: {}", e.what());
-    }
-  });
+  store.write(
+      [weak](store::StatementCache& sql) {
+        auto state = weak.lock();
+        if (!state) return;
+        try {
+          state->settle_rows(sql);
+          auto groups = select_recent_group_counts(sql, static_cast<int>(state->config.cached_groups));
+          // Oldest first, so the most recently seen group ends up most recently used.
+          for (auto it = groups.rbegin(); it != groups.rend(); ++it) state->cache.put(it->first, CachedGroup{it->second});
+          state->cached_groups.store(state->cache.size(), std::memory_order_relaxed);
+          auto events = select_recent_event_summaries(sql, static_cast<int>(state->config.history_events));
+          std::lock_guard lock(state->mutex);
+          state->history.assign(std::make_move_iterator(events.begin()), std::make_move_iterator(events.end()));
+        } catch (...) {
+          state->drop_rows();
+          throw;
+        }
+      },
+      [weak](Result<void> committed) {
+        auto state = weak.lock();
+        if (committed || !state) return;
+        state->drop_rows();
+        spdlog::error("errors: loading groups at start: {}", committed.error().message);
+      });
 }
 
 ErrorService::~ErrorService() {
   parser_->join();  // bodies still being parsed are submitted first
+  // Dirty group rows are written now, so the next start has nothing to fold (it would be exact
+  // without this too).
+  std::weak_ptr<State> weak = state_;
+  state_->store.write(
+      [weak](store::StatementCache& sql) {
+        if (auto state = weak.lock()) state->flush_rows(sql);
+      },
+      [weak](Result<void> committed) {
+        auto state = weak.lock();
+        if (committed || !state) return;
+        state->drop_rows();
+        spdlog::error("errors: writing group rows at shutdown: {}", committed.error().message);
+      });
   try {
     state_->store.flush();
   } catch (const std::exception& e) {
@@ -410,6 +536,7 @@ void submit(const std::shared_ptr<ErrorService::State>& state, std::vector<Error
         }
         state->after_commit(*outcome);
         state->notify(*outcome);
+        state->remember(*prepared, *outcome);
         done(std::move(outcome->group_ids));
       });
 }
@@ -454,35 +581,91 @@ ErrorRecorder ErrorService::recorder() {
   };
 }
 
+namespace {
+
+// Reads groups as the API shows them; `unfolded` (when not null) is added to the rows read.
+using GroupReader = std::function<std::optional<nlohmann::json>(
+    store::StatementCache&, const std::unordered_map<int64_t, UnfoldedEvents>* unfolded)>;
+
+// A read of group rows: a write job, because the dirty rows are flushed first (in the same
+// transaction) so that what is read is exact; the answer is given once committed. If that
+// write fails (a full disk), the rows are read without writing and the events they lack are
+// added from SQLite (select_unfolded_events): exact counts still, though a group's list of
+// latest events may then miss the newest ones.
+void read_groups(const std::shared_ptr<ErrorService::State>& state, const char* what, GroupReader read,
+                 std::string not_found, std::function<void(Result<nlohmann::json>)> done);
+
+}  // namespace
+
 void ErrorService::list_groups(GroupFilter filter, std::function<void(Result<nlohmann::json>)> done) {
-  state_->store.read([filter = std::move(filter), done = std::move(done)](store::StatementCache& sql) {
-    std::optional<nlohmann::json> out;
-    try {
-      out = select_groups(sql, filter);
-    } catch (const std::exception& e) {
-      spdlog::error("errors: listing groups: {}", e.what());
-    }
-    if (!out) return done(Error{"storage_error", "the error groups could not be read; see the server log"});
-    done(std::move(*out));
-  });
+  read_groups(
+      state_, "listing groups",
+      [filter = std::move(filter)](store::StatementCache& sql, const std::unordered_map<int64_t, UnfoldedEvents>* unfolded) {
+        auto out = select_groups(sql, filter);
+        if (unfolded && !unfolded->empty()) {
+          auto& groups = out.at("groups");
+          for (auto& g : groups) add_unfolded(g, *unfolded);
+          std::stable_sort(groups.begin(), groups.end(), [](const nlohmann::json& a, const nlohmann::json& b) {
+            return a.value("last_seen", int64_t{0}) > b.value("last_seen", int64_t{0});
+          });
+        }
+        return std::optional(std::move(out));
+      },
+      {}, std::move(done));
 }
 
 void ErrorService::get_group(int64_t id, int latest_events, std::function<void(Result<nlohmann::json>)> done) {
-  state_->store.read([id, latest_events, done = std::move(done)](store::StatementCache& sql) {
-    std::optional<nlohmann::json> group;
-    bool failed = false;
-    try {
-      group = select_group(sql, id);
-      if (group) (*group)["events"] = select_events(sql, id, latest_events);
-    } catch (const std::exception& e) {
-      spdlog::error("errors: reading group {}: {}", id, e.what());
-      failed = true;
-    }
-    if (failed) return done(Error{"storage_error", "the error group could not be read; see the server log"});
-    if (!group) return done(Error{"not_found", "no error group " + std::to_string(id)});
-    done(std::move(*group));
-  });
+  read_groups(
+      state_, "reading a group",
+      [id, latest_events](store::StatementCache& sql, const std::unordered_map<int64_t, UnfoldedEvents>* unfolded) {
+        auto group = select_group(sql, id);
+        if (group && unfolded) add_unfolded(*group, *unfolded);
+        if (group) (*group)["events"] = select_events(sql, id, latest_events);
+        return group;
+      },
+      "no error group " + std::to_string(id), std::move(done));
 }
+
+namespace {
+
+void read_groups(const std::shared_ptr<ErrorService::State>& state, const char* what, GroupReader read,
+                 std::string not_found, std::function<void(Result<nlohmann::json>)> done) {
+  auto out = std::make_shared<std::optional<nlohmann::json>>();
+  state->store.write(
+      [state, read, out](store::StatementCache& sql) {
+        try {
+          state->flush_rows(sql);
+        } catch (...) {
+          state->drop_rows();
+          throw;
+        }
+        *out = read(sql, nullptr);
+      },
+      [state, what, read, out, not_found = std::move(not_found), done = std::move(done)](Result<void> committed) mutable {
+        if (committed) {
+          if (!*out) return done(Error{"not_found", not_found});
+          return done(std::move(**out));
+        }
+        state->drop_rows();
+        spdlog::warn("errors: {}: writing the group rows failed ({}); reading without writing", what,
+                     committed.error().message);
+        state->store.read([what, read = std::move(read), not_found = std::move(not_found),
+                           done = std::move(done)](store::StatementCache& sql) {
+          std::optional<nlohmann::json> group;
+          try {
+            const auto unfolded = select_unfolded_events(sql);
+            group = read(sql, &unfolded);
+          } catch (const std::exception& e) {
+            spdlog::error("errors: {}: {}", what, e.what());
+            return done(Error{"storage_error", "the error groups could not be read; see the server log"});
+          }
+          if (!group) return done(Error{"not_found", not_found});
+          done(std::move(*group));
+        });
+      });
+}
+
+}  // namespace
 
 void ErrorService::set_status(int64_t id, GroupStatus status, std::function<void(Result<nlohmann::json>)> done) {
   struct Change {
@@ -494,18 +677,24 @@ void ErrorService::set_status(int64_t id, GroupStatus status, std::function<void
   const int64_t now = now_ms();
   state_->store.write(
       [state, change, id, status, now](store::StatementCache& sql) {
+        try {
+          state->flush_rows(sql);  // the answer shows exact counts
+        } catch (...) {
+          state->drop_rows();
+          throw;
+        }
         change->signature = update_group_status(sql, id, status, now);
         if (!change->signature) return;
         change->group = select_group(sql, id);
         // Last, after every statement: the cached counts follow the new status.
-        if (GroupCounts* cached = state->cache.find(*change->signature)) {
-          if (cached->status != status) cached->status_changed_at = now;
-          cached->status = status;
+        if (CachedGroup* cached = state->cache.find(*change->signature)) {
+          if (cached->counts.status != status) cached->counts.status_changed_at = now;
+          cached->counts.status = status;
         }
       },
       [state, change, id, done = std::move(done)](Result<void> committed) {
         if (!committed) {
-          if (change->signature) state->cache.erase(*change->signature);
+          state->drop_rows();
           return done(committed.error());
         }
         if (!change->signature || !change->group) return done(Error{"not_found", "no error group " + std::to_string(id)});
@@ -530,20 +719,39 @@ void ErrorService::set_group_observer(GroupObserver observer) {
   state_->observer = std::move(o);
 }
 
-void ErrorService::forget_cached_groups() {
-  state_->cache.clear();
-  state_->cached_groups.store(0, std::memory_order_relaxed);
+void ErrorService::forget_cached_groups(store::StatementCache& sql) {
+  // Written before the cache goes (only it knew the dirty counts), in the archiver's transaction.
+  // Dropped even on success: the cached last_event_id may name a folded event. If that
+  // transaction rolls back, the next write folds the events back from what SQLite kept.
+  try {
+    state_->flush_rows(sql);
+  } catch (...) {
+    state_->drop_rows();
+    throw;
+  }
+  state_->drop_rows();
 }
 
 void ErrorService::set_cache_capacity(std::size_t groups, std::size_t stacks) {
   std::weak_ptr<State> weak = state_;
-  state_->store.read([weak, groups, stacks](store::StatementCache&) {
-    auto state = weak.lock();
-    if (!state) return;
-    state->cache.set_capacity(groups);
-    state->stack_ids.set_capacity(stacks);
-    state->cached_groups.store(state->cache.size(), std::memory_order_relaxed);
-  });
+  state_->store.write(
+      [weak, groups, stacks](store::StatementCache& sql) {
+        auto state = weak.lock();
+        if (!state) return;
+        try {
+          state->flush_rows(sql);  // no dirty group may be evicted unwritten
+        } catch (...) {
+          state->drop_rows();
+          throw;
+        }
+        state->cache.set_capacity(groups);
+        state->stack_ids.set_capacity(stacks);
+        state->cached_groups.store(state->cache.size(), std::memory_order_relaxed);
+      },
+      [weak](Result<void> committed) {
+        auto state = weak.lock();
+        if (!committed && state) state->drop_rows();
+      });
 }
 
 ErrorServiceStats ErrorService::stats() const {

@@ -9,6 +9,19 @@
 // group is read back from SQLite on its next event, so a million groups cost no more memory than
 // ten thousand), and the last `history_events` events without their frames and context.
 //
+// Group rows are written lazily. An event changes its group's count, first/last seen and
+// last_event_id, and rewriting those rows with every batch (1,000 groups touched by a batch of
+// 1,000 events: ~450 KB of pages per COMMIT) was more of the ingest cost than the events
+// themselves. So the cache's counts run ahead of the rows ("dirty"), and the rows are brought
+// up to date (a "flush") at most kGroupFlushInterval apart, before any read of groups through
+// this service, before a dirty group leaves the cache, and at shutdown. Nothing acknowledged is
+// lost to a kill -9 in between: the events themselves are committed before the answer, with ids
+// the service assigns in increasing order, and meta's "error_events_folded_through" (the fold
+// watermark, error_rows.hpp) says up to which id every row is exact. On start, and after any
+// failed write, the cache is dropped and the events above the watermark that a row does not
+// cover yet (id > its last_event_id) are folded into the rows with one range scan; the counts
+// are then exact again. Status changes (set_status, a regression's reopen) are written at once.
+//
 // Threads: record*/set_status/queries may be called from any thread. Signatures and JSON are
 // computed on the caller's thread (record, record_batch) or on the service's parser thread
 // (record_body: POST bodies); grouping and SQL run on the store's thread (inside Store::write,
@@ -50,12 +63,16 @@ class Hub;
 }
 namespace store {
 class Store;
+class StatementCache;
 }
 }  // namespace dbg::coord
 
 namespace dbg::coord::errors {
 
 inline constexpr std::size_t kGroupsPerHubEvent = 200;
+// Dirty group rows are written at least this often during ingest (so a restart after a kill -9
+// folds at most about this much of ingest back into the rows).
+inline constexpr std::chrono::milliseconds kGroupFlushInterval{1000};
 // POST bodies being parsed or stored at once; more get 503 + Retry-After (each may be 1 MiB,
 // and a client faster than the disk must not grow our memory).
 inline constexpr int kMaxBodiesInFlight = 16;
@@ -123,6 +140,8 @@ class ErrorService {
   // For producers (the watch manager): calls record().
   ErrorRecorder recorder();
 
+  // Reads of groups run as store writes: the dirty group rows are flushed first, in the same
+  // transaction, so the answer is exact (and given after that COMMIT).
   // GET /api/v1/errors: {"groups":[...]}.
   void list_groups(GroupFilter filter, std::function<void(Result<nlohmann::json>)> done);
   // GET /api/v1/errors/{id}: the group plus "events" (its latest, newest first, with context);
@@ -138,12 +157,14 @@ class ErrorService {
   // Set before events flow (the observer is read on the store thread after commits).
   void set_group_observer(GroupObserver observer);
   // Store thread only, from inside a Store::write that changed error_groups or error_events
-  // behind the service's back (the archiver folding events away): the cached counts carry
-  // last_event_id, so they are dropped and read back from SQLite on each group's next event.
-  // Called inside the write, so an ingest later in the same transaction already reads back.
-  void forget_cached_groups();
+  // behind the service's back (the archiver folding events away): writes the dirty group rows
+  // (in that write's transaction), then drops the cached counts, which carry last_event_id; they
+  // are read back from SQLite on each group's next event. Called inside the write, so an ingest
+  // later in the same transaction already reads back.
+  void forget_cached_groups(store::StatementCache& sql);
   // Bounds the group and stack caches (the budget's load shedding shrinks them, recovery
-  // restores ErrorServiceConfig's); any thread, applied on the store thread.
+  // restores ErrorServiceConfig's); any thread, applied on the store thread (a write: dirty
+  // groups are flushed before any is evicted).
   void set_cache_capacity(std::size_t groups, std::size_t stacks);
 
   struct State;  // shared with callbacks that may outlive a call (store and timer callbacks)

@@ -23,6 +23,9 @@ class LruMap {
     return &it->second->second;
   }
 
+  // Whether the key is present, without marking it used.
+  bool contains(const std::string& key) const { return index_.count(key) != 0; }
+
   // Inserts or replaces, marked most recently used; evicts the oldest entry beyond capacity.
   void put(const std::string& key, Value value) {
     if (Value* existing = find(key)) {
@@ -58,6 +61,16 @@ class LruMap {
   void clear() {
     index_.clear();
     order_.clear();
+  }
+
+  // The entry put() would evict next (nullptr when empty): callers that must save an entry
+  // before it goes (a dirty group) look here first.
+  const std::string* least_recent_key() const { return order_.empty() ? nullptr : &order_.back().first; }
+  Value* least_recent_value() { return order_.empty() ? nullptr : &order_.back().second; }
+  // Every entry, most recently used first, without changing the order.
+  template <typename F>
+  void for_each(F&& f) {
+    for (auto& [key, value] : order_) f(static_cast<const std::string&>(key), value);
   }
 
   std::size_t size() const { return index_.size(); }

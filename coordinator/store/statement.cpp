@@ -40,6 +40,13 @@ void Statement::bind(int index, double value) {
   if (sqlite3_bind_double(statement_.get(), index, value) != SQLITE_OK) fail("bind");
 }
 
+void Statement::bind_unowned(int index, std::string_view value) {
+  const char* data = value.data() ? value.data() : "";
+  if (sqlite3_bind_text64(statement_.get(), index, data, value.size(), SQLITE_STATIC, SQLITE_UTF8) != SQLITE_OK) {
+    fail("bind");
+  }
+}
+
 void Statement::bind(int index, std::string_view value) {
   // A non-null pointer even for "": a null one would bind NULL instead of the empty string.
   const char* data = value.data() ? value.data() : "";

@@ -33,6 +33,9 @@ class Statement {
   void bind(int index, int value) { bind(index, static_cast<std::int64_t>(value)); }
   void bind(int index, double value);
   void bind(int index, std::string_view value);
+  // Without SQLite's copy: the caller keeps the bytes alive and unchanged until the statement is
+  // reset (a Lease resets at the end of its scope). For bulk inserts of text already in memory.
+  void bind_unowned(int index, std::string_view value);
   void bind(int index, const char* value) { bind(index, std::string_view(value)); }
   void bind(int index, const std::optional<std::string>& value);
   void bind_blob(int index, std::span<const std::uint8_t> value);
