@@ -8,6 +8,10 @@ namespace dbg::coord::detect {
 
 namespace {
 
+// Voluntary context switches a spinning thread may show besides one per capture: a stop that
+// was reported twice, a page fault served from disk.
+constexpr uint64_t kStopsAllowance = 2;
+
 // The stack as a sequence of functions; nullopt when the thread has no usable stack.
 // Runnable threads only: a thread seen sleeping ('S', 'D', ...) in any snapshot is not spinning.
 std::optional<std::vector<std::string>> stack_key(const ThreadStack& t) {
@@ -43,6 +47,12 @@ std::vector<Finding> find_busy_hangs(const std::vector<Snapshot>& snapshots, con
       same = earlier && stack_key(*earlier) == key;
     }
     if (!same || cpu_share(first, last, t.tid) < min_cpu_share) continue;
+    // Two or three looks at a busy thread can land in the same function by chance (a worker
+    // that takes a contended mutex in a loop). A spinning thread never sleeps by itself; a
+    // busy one blocks now and then. Each capture's ptrace stop counts as one voluntary switch,
+    // hence the allowance.
+    auto slept = voluntary_switches_between(first, last, t.tid);
+    if (slept && *slept > snapshots.size() + kStopsAllowance) continue;
     f.threads.push_back(FindingThread{t.tid, t.name, t.state, std::nullopt, std::nullopt, t.frames,
                                       first_frame_outside_libc(t.frames)});
   }

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 #include "dbg/proc_stat.hpp"
 
@@ -18,10 +19,17 @@ CpuSample sample_thread_cpu(int pid) {
   if (DIR* d = ::opendir(dir.c_str())) {
     while (dirent* e = ::readdir(d)) {
       if (e->d_name[0] == '.') continue;
-      std::ifstream in(dir + "/" + e->d_name + "/stat");
+      const int tid = std::atoi(e->d_name);
+      const std::string task = dir + "/" + e->d_name;
+      std::ifstream in(task + "/stat");
       std::stringstream text;
       text << in.rdbuf();
-      if (auto stat = procfs::parse_stat(text.str())) out.ticks[std::atoi(e->d_name)] = stat->utime + stat->stime;
+      if (auto stat = procfs::parse_stat(text.str())) out.ticks[tid] = stat->utime + stat->stime;
+      std::ifstream status(task + "/status");
+      for (std::string line; std::getline(status, line);) {
+        constexpr std::string_view kKey = "voluntary_ctxt_switches:";
+        if (line.rfind(kKey, 0) == 0) out.voluntary_switches[tid] = std::strtoull(line.c_str() + kKey.size(), nullptr, 10);
+      }
     }
     ::closedir(d);
   }
@@ -36,6 +44,13 @@ double cpu_share(const CpuSample& first, const CpuSample& last, int tid) {
   static const double ticks_per_second = static_cast<double>(::sysconf(_SC_CLK_TCK));
   if (seconds <= 0 || ticks_per_second <= 0) return 0;
   return static_cast<double>(b->second - a->second) / ticks_per_second / seconds;
+}
+
+std::optional<uint64_t> voluntary_switches_between(const CpuSample& first, const CpuSample& last, int tid) {
+  auto a = first.voluntary_switches.find(tid), b = last.voluntary_switches.find(tid);
+  if (a == first.voluntary_switches.end() || b == last.voluntary_switches.end() || b->second < a->second)
+    return std::nullopt;
+  return b->second - a->second;
 }
 
 }  // namespace dbg::coord::detect

@@ -173,6 +173,14 @@ BOOST_AUTO_TEST_CASE(busy_hang_needs_the_same_stack_and_cpu) {
   BOOST_TEST(e.context["threads"][0]["waits_on"].is_null());
   // Too little CPU: nothing.
   BOOST_TEST(find_busy_hangs(snaps, first, cpu(t1, {{1, 0}, {2, 0}, {3, 0}, {4, 0}}), 0.05).empty());
+  // The same stack and CPU, but the thread slept by itself in between (a contended mutex, a
+  // usleep): busy, not spinning. One voluntary switch per capture (our stops) is allowed.
+  auto first_switches = first, last_switches = last;
+  first_switches.voluntary_switches = {{1, 10}};
+  last_switches.voluntary_switches = {{1, 10 + 3}};
+  BOOST_TEST(find_busy_hangs(snaps, first_switches, last_switches, 0.05).size() == 1u);
+  last_switches.voluntary_switches = {{1, 10 + 40}};
+  BOOST_TEST(find_busy_hangs(snaps, first_switches, last_switches, 0.05).empty());
 }
 
 BOOST_AUTO_TEST_CASE(detect_options_are_validated_and_taken_out) {
