@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "coordinator/errors/json_cursor.hpp"
+#include "dbg/json_cursor.hpp"
 #include "dbg/protocol.hpp"
 
 namespace dbg::coord::errors {

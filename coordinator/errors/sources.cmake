@@ -4,7 +4,6 @@ target_sources(dbg_coordinator_core PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/signature.cpp
   ${CMAKE_CURRENT_LIST_DIR}/error_rows.cpp
   ${CMAKE_CURRENT_LIST_DIR}/error_service.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/json_cursor.cpp
   ${CMAKE_CURRENT_LIST_DIR}/error_event_json.cpp
   ${CMAKE_CURRENT_LIST_DIR}/json_writer.cpp
   ${CMAKE_CURRENT_LIST_DIR}/error_routes.cpp)

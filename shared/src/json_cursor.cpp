@@ -1,11 +1,11 @@
-#include "coordinator/errors/json_cursor.hpp"
+#include "dbg/json_cursor.hpp"
 
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <system_error>
 
-namespace dbg::coord::errors {
+namespace dbg {
 
 namespace {
 
@@ -339,4 +339,4 @@ bool JsonCursor::read_value(nlohmann::json& out, int max_depth) {
   return true;
 }
 
-}  // namespace dbg::coord::errors
+}  // namespace dbg

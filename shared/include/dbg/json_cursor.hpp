@@ -1,6 +1,7 @@
 #pragma once
-// JsonCursor: the lexical half of a strict, bounded, hand-written JSON reader (RFC 8259) for the
-// error ingest hot path (error_event_json.cpp drives it by the body's schema). Why not
+// JsonCursor: the lexical half of a strict, bounded, hand-written JSON reader (RFC 8259). The
+// error ingest path drives it by the body's schema (coordinator/errors/error_event_json.cpp);
+// dbg/json_sax.hpp drives it for any document, as events for a handler (the snapshot wire). Why not
 // nlohmann's SAX lexer: it copies every string, key included, byte by byte into a token buffer
 // and then again into the caller's string; on a 700 KB batch of 1,000 events that was most of
 // the parse thread's time. Here a string without escapes is one bounded scan and one copy, keys
@@ -22,7 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace dbg::coord::errors {
+namespace dbg {
 
 // One scalar token.
 struct JsonScalar {
@@ -92,4 +93,4 @@ class JsonCursor {
   bool depth_exceeded_ = false;
 };
 
-}  // namespace dbg::coord::errors
+}  // namespace dbg
