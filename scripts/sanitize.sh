@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Builds the project with AddressSanitizer and UndefinedBehaviorSanitizer (gcc, -DDBG_SANITIZE=ON)
+# in its own build dir and runs the whole CTest suite there. Too slow for CI's budget (see
+# BENCHMARKS.md, "Sanitizer run"): run it by hand before a release or after risky changes.
+# usage: scripts/sanitize.sh [extra ctest arguments]      e.g. scripts/sanitize.sh -R faults
+# Env: BUILD_DIR (default build-asan), SKIP_SETUP=1 skips the package check of scripts/setup.sh.
+# Exit status: non-zero when the build, a test, or any sanitizer report (also from a child
+# process such as dbg-worker, whose exit a test may tolerate) failed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+build=${BUILD_DIR:-build-asan}
+
+[[ "${SKIP_SETUP:-0}" == 1 ]] || scripts/setup.sh --no-build
+# -O1: what the sanitizers' docs recommend (readable reports), and the build of ~250 instrumented
+# files is a good deal shorter than at -O2 on 2 cores.
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDBG_SANITIZE=ON \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g -DNDEBUG" \
+  >"$build.cmake.log" 2>&1 ||
+  { cat "$build.cmake.log"; exit 1; }
+cmake --build "$build" -j "$(nproc)" >"$build.build.log" 2>&1 || { tail -50 "$build.build.log"; exit 1; }
+
+# Every sanitized process the tests start (dbgcoord, dbg-worker, test executables) writes its
+# reports to reports/<name>.<pid>: a worker's report would otherwise only show as a failed job
+# that a fault test may expect anyway.
+reports="$root/$build/sanitizer-reports"
+rm -rf "$reports"
+mkdir -p "$reports"
+# halt_on_error: the first report fails the process, so a test cannot pass over it.
+# detect_leaks=1: LeakSanitizer runs at exit of every sanitized process. It cannot run in a
+# process that is being ptraced; our ptraced processes are the test targets (tests/targets), which
+# are built without sanitizers, so no exception is needed for them.
+# Suppressions (scripts/sanitize.supp) are for third-party code only.
+export ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:detect_leaks=1:detect_stack_use_after_return=0:check_initialization_order=1:strict_init_order=1:log_path=$reports/asan"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$reports/ubsan"
+export LSAN_OPTIONS="suppressions=$root/scripts/sanitize.supp:print_suppressions=0"
+
+start=$(date +%s)
+status=0
+# -j1 as scripts/test.sh: integration tests time captures of their own targets on 2 cores, and
+# sanitized code is 2-3 times slower.
+(cd "$build" && ctest --output-on-failure --timeout 900 "$@") || status=$?
+end=$(date +%s)
+
+if compgen -G "$reports/*" >/dev/null; then
+  echo "sanitize: sanitizer reports:" >&2
+  for f in "$reports"/*; do echo "== $f" >&2; head -60 "$f" >&2; done
+  status=1
+fi
+echo "sanitize: ctest took $((end - start)) s; status $status"
+exit $status
