@@ -2,7 +2,9 @@
 // send on one connection. Beast's parser takes it with the server's limits (HttpLimits), each
 // complete request becomes the router's HttpRequest exactly as http_session.cpp makes it
 // (to_http_request), gets a valid token added, and is dispatched to the real routes: health,
-// error groups (JSON bodies, a real SQLite store in a temp directory) and logging.
+// error groups (JSON bodies, a real SQLite store in a temp directory), logging, and the
+// sessions, snapshots, profiles, watches and processes of /api/v1 with a policy that refuses
+// every target, so that no worker or watcher is ever started (api_fixture.hpp).
 //
 // Invariants besides "no crash": every request is answered (a dropped Reply would close a
 // client's connection for nothing), never with a 5xx (bad input is the client's fault: 4xx),
@@ -31,6 +33,7 @@
 #include "coordinator/http/router.hpp"
 #include "coordinator/logging/routes.hpp"
 #include "coordinator/store/store.hpp"
+#include "api_fixture.hpp"
 #include "fuzz_targets.hpp"
 
 namespace dbg::fuzz {
@@ -61,6 +64,7 @@ struct HttpFixture {
   errors::ErrorService error_service{*store, hub, ioc.get_executor()};
   http::Router router;
   http::HttpLimits limits;
+  std::shared_ptr<ApiFixture> api;
 
   HttpFixture() {
     // The logging route may raise the level; log lines on stderr would only slow the fuzzer.
@@ -68,6 +72,7 @@ struct HttpFixture {
     http::add_health_routes(router, std::chrono::steady_clock::now());
     errors::add_error_routes(router, error_service);
     logging::add_logging_routes(router);
+    api = add_untraced_api_routes(router, ioc, *store, *hub, error_service.recorder());
     router.set_auth(auth::token_check(kToken, false));
   }
 };
