@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <boost/asio/thread_pool.hpp>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <regex>
 
@@ -136,6 +138,16 @@ std::shared_ptr<ApiFixture> add_untraced_api_routes(http::Router& router, net::i
   check(snapshot_saved.get_future().get(), "the seed snapshot is not snapshot 1");
   check(profile_saved.get_future().get(), "the seed profile is not profile 1");
   return f;
+}
+
+bool started_no_process() {
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+    std::ifstream children(task.path() / "children");
+    int pid = 0;
+    if (children >> pid) return false;
+  }
+  return true;
 }
 
 }  // namespace dbg::fuzz

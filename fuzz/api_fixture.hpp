@@ -36,4 +36,8 @@ std::shared_ptr<ApiFixture> add_untraced_api_routes(coord::http::Router& router,
                                                     coord::store::Store& store, coord::events::Hub& hub,
                                                     coord::errors::ErrorRecorder recorder);
 
+// True while this process has no child: the fixture's promise that nothing was started (every
+// thread's /proc/self/task/TID/children, since a child belongs to the thread that forked it).
+bool started_no_process();
+
 }  // namespace dbg::fuzz

@@ -8,7 +8,8 @@
 //
 // Invariants besides "no crash": every request is answered (a dropped Reply would close a
 // client's connection for nothing), never with a 5xx (bad input is the client's fault: 4xx),
-// and a problem answer is problem+json whose "status" is the HTTP status.
+// and a problem answer is problem+json whose "status" is the HTTP status; and no request
+// starts a process.
 #include <stdlib.h>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -149,6 +150,7 @@ void http_one_input(const uint8_t* data, size_t size) {
     http::HttpRequest request = http::to_http_request(message);
     request.headers.insert(request.headers.begin(), {"Authorization", std::string("Bearer ") + kToken});
     dispatch_and_wait(f, std::move(request));
+    check(started_no_process(), "a request started a process (a worker or the watcher)");
   }
 }
 
