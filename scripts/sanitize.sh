@@ -3,7 +3,8 @@
 # in its own build dir and runs the whole CTest suite there. Too slow for CI's budget (see
 # BENCHMARKS.md, "Sanitizer run"): run it by hand before a release or after risky changes.
 # usage: scripts/sanitize.sh [extra ctest arguments]      e.g. scripts/sanitize.sh -R faults
-# Env: BUILD_DIR (default build-asan), SKIP_SETUP=1 skips the package check of scripts/setup.sh.
+# Env: BUILD_DIR (default build-asan), SANITIZE_OPT (default "-O1 -g"), SKIP_SETUP=1 skips the
+# package check of scripts/setup.sh.
 # Exit status: non-zero when the build, a test, or any sanitizer report (also from a child
 # process such as dbg-worker, whose exit a test may tolerate) failed.
 set -euo pipefail
@@ -12,10 +13,12 @@ root=$PWD
 build=${BUILD_DIR:-build-asan}
 
 [[ "${SKIP_SETUP:-0}" == 1 ]] || scripts/setup.sh --no-build
-# -O1: what the sanitizers' docs recommend (readable reports), and the build of ~250 instrumented
-# files is a good deal shorter than at -O2 on 2 cores.
+# -O1: what the sanitizers' docs recommend (readable reports), and the build of ~210 instrumented
+# files is a good deal shorter than at -O2 on 2 cores. SANITIZE_OPT="-O0 -g1" halves it again
+# (slower tests); the test targets keep their own -O2 -g either way.
+opt=${SANITIZE_OPT:--O1 -g}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDBG_SANITIZE=ON \
-  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g -DNDEBUG" \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$opt -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="$opt -DNDEBUG" \
   >"$build.cmake.log" 2>&1 ||
   { cat "$build.cmake.log"; exit 1; }
 cmake --build "$build" -j "$(nproc)" >"$build.build.log" 2>&1 || { tail -50 "$build.build.log"; exit 1; }
