@@ -42,6 +42,12 @@ export ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:detect_leaks=1:detect_stac
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$reports/ubsan"
 export LSAN_OPTIONS="suppressions=$root/scripts/sanitize.supp:print_suppressions=0"
 
+# dbgcoord's own budget (50 MiB resident, 5% of a core by default) sheds new sessions with 503
+# when exceeded; ASan's shadow memory and quarantine alone pass 50 MiB, and instrumented code
+# is 2-3 times slower. Tests that test the budget pass their own --budget-* flags, which win.
+export DBGCOORD_BUDGET_RSS_MB=${DBGCOORD_BUDGET_RSS_MB:-1024}
+export DBGCOORD_BUDGET_CPU_PERCENT=${DBGCOORD_BUDGET_CPU_PERCENT:-100}
+
 start=$(date +%s)
 status=0
 # -j1 as scripts/test.sh: integration tests time captures of their own targets on 2 cores, and
