@@ -2,11 +2,14 @@
 // send on one connection. Beast's parser takes it with the server's limits (HttpLimits), each
 // complete request becomes the router's HttpRequest exactly as http_session.cpp makes it
 // (to_http_request), gets a valid token added, and is dispatched to the real routes: health,
-// error groups (JSON bodies, a real SQLite store in a temp directory) and logging.
+// error groups (JSON bodies, a real SQLite store in a temp directory), logging, and the
+// sessions, snapshots, profiles, watches and processes of /api/v1 with a policy that refuses
+// every target, so that no worker or watcher is ever started (api_fixture.hpp).
 //
 // Invariants besides "no crash": every request is answered (a dropped Reply would close a
 // client's connection for nothing), never with a 5xx (bad input is the client's fault: 4xx),
-// and a problem answer is problem+json whose "status" is the HTTP status.
+// and a problem answer is problem+json whose "status" is the HTTP status; and no request
+// starts a process.
 #include <stdlib.h>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -31,6 +34,7 @@
 #include "coordinator/http/router.hpp"
 #include "coordinator/logging/routes.hpp"
 #include "coordinator/store/store.hpp"
+#include "api_fixture.hpp"
 #include "fuzz_targets.hpp"
 
 namespace dbg::fuzz {
@@ -61,6 +65,7 @@ struct HttpFixture {
   errors::ErrorService error_service{*store, hub, ioc.get_executor()};
   http::Router router;
   http::HttpLimits limits;
+  std::shared_ptr<ApiFixture> api;
 
   HttpFixture() {
     // The logging route may raise the level; log lines on stderr would only slow the fuzzer.
@@ -68,6 +73,7 @@ struct HttpFixture {
     http::add_health_routes(router, std::chrono::steady_clock::now());
     errors::add_error_routes(router, error_service);
     logging::add_logging_routes(router);
+    api = add_untraced_api_routes(router, ioc, *store, *hub, error_service.recorder());
     router.set_auth(auth::token_check(kToken, false));
   }
 };
@@ -144,6 +150,7 @@ void http_one_input(const uint8_t* data, size_t size) {
     http::HttpRequest request = http::to_http_request(message);
     request.headers.insert(request.headers.begin(), {"Authorization", std::string("Bearer ") + kToken});
     dispatch_and_wait(f, std::move(request));
+    check(started_no_process(), "a request started a process (a worker or the watcher)");
   }
 }
 

@@ -1,7 +1,10 @@
 #include "coordinator/pool/worker_process.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
+
+#include <cerrno>
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/io_context.hpp>
@@ -15,6 +18,7 @@
 #include <vector>
 
 #include "coordinator/logging/log.hpp"
+#include "coordinator/pool/child_reaper.hpp"
 
 namespace dbg::coord::pool {
 
@@ -25,6 +29,25 @@ namespace {
 // by default): large for a process with thousands of threads, but bounded.
 constexpr size_t kMaxLineBytes = 64 << 20;
 constexpr size_t kReadChunk = 64 << 10;
+
+// Boost.Process creates its pipes without O_CLOEXEC, so every child started later (another
+// worker, the watcher, possibly on another io thread while this spawn is under way) would inherit
+// our ends and the child's ends: a killed worker's stdout would then not reach EOF while another
+// child held its write end, and we would never notice (nor reap) it. The child's ends reach it
+// through dup2 onto 0 and 1, which clears the flag, so all four ends can be marked.
+void close_on_exec(int fd) {
+  if (fd <= STDERR_FILENO) return;  // already a standard stream: boost would not dup2 it
+  int flags = ::fcntl(fd, F_GETFD);
+  if (flags >= 0) ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+}
+
+// "exit code N" or "signal N", for the log.
+std::string describe_wait_status(int status) {
+  if (status < 0) return "not our child";
+  if (WIFEXITED(status)) return "exit code " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return "signal " + std::to_string(WTERMSIG(status));
+  return "status " + std::to_string(status);
+}
 }  // namespace
 
 struct WorkerProcess::Impl {
@@ -54,6 +77,8 @@ std::shared_ptr<WorkerProcess> WorkerProcess::spawn(boost::asio::io_context& ioc
                                                     const std::string& executable, const std::string& mode,
                                                     LineHandler on_line, ExitHandler on_exit) {
   auto impl = std::make_unique<Impl>(ioc, strand, mode, std::move(on_line), std::move(on_exit));
+  for (int fd : {impl->in.native_source(), impl->in.native_sink(), impl->out.native_source(), impl->out.native_sink()})
+    close_on_exec(fd);
   // stderr is inherited: a worker writes there only when something is badly wrong.
   impl->child = bp::child(executable, mode, bp::std_in < impl->in, bp::std_out > impl->out);
   std::shared_ptr<WorkerProcess> self(new WorkerProcess(std::move(impl)));
@@ -64,9 +89,16 @@ std::shared_ptr<WorkerProcess> WorkerProcess::spawn(boost::asio::io_context& ioc
 WorkerProcess::WorkerProcess(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 WorkerProcess::~WorkerProcess() {
-  std::error_code ec;
-  if (impl_->child.valid() && impl_->child.running(ec)) impl_->child.terminate(ec);
-  if (impl_->child.valid()) impl_->child.wait(ec);
+  // Normally finish() has handed the child to the reaper. Not when the io_context went away
+  // with our read pending (shutdown): kill and collect it here, blocking only as long as the
+  // kernel takes to end a SIGKILLed process. (Not bp::child::terminate: see child_reaper.hpp.)
+  if (!alive_ || !impl_->child.valid()) return;
+  pid_t pid = impl_->child.id();
+  impl_->child.detach();
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
 }
 
 pid_t WorkerProcess::pid() const { return impl_->child.id(); }
@@ -147,12 +179,15 @@ void WorkerProcess::finish(std::string reason) {
   boost::system::error_code pipe_ec;
   impl_->in.close(pipe_ec);
   impl_->out.close(pipe_ec);
-  std::error_code ec;
-  // Reap it: the pipe's EOF means it exited or is about to; a kill makes sure.
-  if (impl_->child.running(ec)) impl_->child.terminate(ec);
-  impl_->child.wait(ec);
-  int code = impl_->child.exit_code();
-  DBG_LOG_DEBUG("{} {} ended: {} (exit code {})", name(), pid(), reason, code);
+  // Reap it: the pipe's EOF means it exited or is about to; a kill makes sure. It is still our
+  // unreaped child, so its pid cannot have been reused for the kill. The reaper waits until it
+  // is a zombie (which may be after this EOF) and collects it; bp::child is told to forget it.
+  pid_t pid = impl_->child.id();
+  impl_->child.detach();
+  ::kill(pid, SIGKILL);
+  reap_when_exited(impl_->strand, pid, [who = name(), pid, reason](int status) {
+    DBG_LOG_DEBUG("{} {} ended: {} ({})", who, pid, reason, describe_wait_status(status));
+  });
   auto on_exit = std::move(impl_->on_exit);
   impl_->on_line = nullptr;
   if (on_exit) on_exit(std::move(reason));

@@ -132,11 +132,19 @@ struct WatchManager::Impl : std::enable_shared_from_this<Impl> {
 
   void spawn_watcher(bool replacement) {
     if (stopping) return;
-    auto self = shared_from_this();
+    // Weak: we own the watcher, and its callbacks owning us would be a cycle that outlives the
+    // coordinator whenever the io_context stops before the watcher's exit is read (LeakSanitizer
+    // found it at every shutdown with a watcher, scripts/sanitize.sh).
+    std::weak_ptr<Impl> weak = shared_from_this();
     try {
       watcher = pool::WorkerProcess::spawn(
-          ioc, strand, config.watcher_executable, "watch", [self](std::string line) { self->on_line(std::move(line)); },
-          [self](std::string reason) { self->on_watcher_exit(std::move(reason)); });
+          ioc, strand, config.watcher_executable, "watch",
+          [weak](std::string line) {
+            if (auto self = weak.lock()) self->on_line(std::move(line));
+          },
+          [weak](std::string reason) {
+            if (auto self = weak.lock()) self->on_watcher_exit(std::move(reason));
+          });
     } catch (const std::exception& e) {
       spdlog::error("cannot start the watcher {}: {}", config.watcher_executable, e.what());
       schedule_restart();

@@ -57,10 +57,10 @@ void later_snapshot_succeeds(Server& server, pid_t pid, pid_t dead_worker) {
   BOOST_REQUIRE_EQUAL(targets.size(), 1u);
   BOOST_TEST(targets[0].at("status") == "done");
   BOOST_TEST(targets[0].at("snapshot_id").is_number_integer());
-  // The dead worker did not come back: it is gone or a zombie (an unreaped zombie was seen in
-  // this test and is not fixed yet, see docs/operations.md), never running.
-  char dead_state = process_state(dead_worker);
-  BOOST_TEST((dead_state == '?' || dead_state == 'Z'), "worker " << dead_worker << " in state " << dead_state);
+  // The dead worker did not come back, and dbgcoord reaped it: no zombie child is left.
+  require_no_zombie_children(server.pid());
+  BOOST_TEST(eventually([&] { return process_state(dead_worker) == '?'; }, 10s),
+             "worker " << dead_worker << " in state " << process_state(dead_worker));
 }
 
 }  // namespace
@@ -132,6 +132,7 @@ BOOST_AUTO_TEST_CASE(a_watcher_killed_during_a_match_watch_is_replaced_and_crash
   }), "not re-seized: tracer " << tracer_of(victim.pid()) << ", watcher " << new_watcher);
   BOOST_TEST(process_state(victim.pid()) != 't');
   BOOST_TEST(process_state(victim.pid()) != 'T');
+  require_no_zombie_children(server.pid());
 
   BOOST_REQUIRE(victim.write_stdin("go\n"));
   auto status = victim.wait(60s);

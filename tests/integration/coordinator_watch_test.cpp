@@ -21,6 +21,7 @@
 
 #include "coordinator_test_client.hpp"
 #include "test_support.hpp"
+#include "zombie_check.hpp"
 
 using namespace dbg::coord::test;
 using dbg::test::ChildProcess;
@@ -285,6 +286,8 @@ BOOST_AUTO_TEST_CASE(a_killed_watcher_is_replaced_and_its_watches_re_established
   // Re-seized by the new watcher (the add is asynchronous: poll /proc).
   for (int i = 0; i < 3000 && tracer_of(child.pid()) != new_watcher; ++i) std::this_thread::sleep_for(10ms);
   BOOST_TEST(tracer_of(child.pid()) == new_watcher);
+  // The killed watcher was reaped, not left a zombie of dbgcoord.
+  require_no_zombie_children(server.c.process.pid());
 
   BOOST_REQUIRE(child.write_stdin("go\n"));
   auto crash = events.wait_for("crash", child.pid());

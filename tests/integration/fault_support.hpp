@@ -17,6 +17,7 @@
 
 #include "coordinator_test_client.hpp"
 #include "test_support.hpp"
+#include "zombie_check.hpp"
 
 namespace dbg::coord::test::faults {
 
