@@ -196,6 +196,10 @@ AnalysisService::~AnalysisService() {
     if (state_->drain_timer) state_->drain_timer->cancel();
   }
   worker_->join();
+  // The timer belongs to the pool's timer service, which dies with worker_; the State may live
+  // on (store callbacks hold it), so the timer must go first (ASan: heap-use-after-free at exit).
+  std::lock_guard lock(state_->mutex);
+  state_->drain_timer.reset();
 }
 
 void AnalysisService::warm() {
