@@ -74,6 +74,12 @@ pid_t tracer_pid(pid_t tid) {
   return static_cast<pid_t>(std::atoi(status.c_str() + pos + std::strlen("TracerPid:")));
 }
 
+std::optional<pid_t> thread_group_of(pid_t tid) {
+  auto fields = procfs::parse_status(read_small_file("/proc/" + std::to_string(tid) + "/status"));
+  if (!fields.tgid) return std::nullopt;
+  return static_cast<pid_t>(*fields.tgid);
+}
+
 bool thread_is_exiting(pid_t tid) {
   auto stat = read_stat("/proc/" + std::to_string(tid) + "/stat");
   // PF_EXITING is 0x00000004 (include/linux/sched.h).

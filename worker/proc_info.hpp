@@ -28,6 +28,8 @@ std::vector<ThreadInfo> list_threads(pid_t pid);
 std::optional<uint64_t> process_start_time(pid_t pid);
 // TracerPid from /proc/TID/status (0 when not traced, -1 when unreadable).
 pid_t tracer_pid(pid_t tid);
+// Tgid from /proc/TID/status: the process a thread belongs to (nullopt when unreadable).
+std::optional<pid_t> thread_group_of(pid_t tid);
 // True when the thread is gone, a zombie, or exiting (PF_EXITING): ptrace refuses such a thread
 // with EPERM, which then means "vanished", not "not allowed".
 bool thread_is_exiting(pid_t tid);

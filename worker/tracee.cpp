@@ -9,11 +9,9 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
-#include <fstream>
-#include <string>
 #include <vector>
 
+#include "proc_info.hpp"
 #include "ptrace_call.hpp"
 
 namespace dbg::worker {
@@ -31,33 +29,18 @@ std::vector<Lingering>& lingering() {
   return list;
 }
 
-pid_t thread_group_of(pid_t tid) {
-  std::ifstream in("/proc/" + std::to_string(tid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("Tgid:", 0) == 0) return static_cast<pid_t>(std::atoi(line.c_str() + 5));
-  }
-  return 0;
-}
-
-void linger(pid_t tid) { lingering().push_back({tid, thread_group_of(tid)}); }
+void linger(pid_t tid) { lingering().push_back({tid, thread_group_of(tid).value_or(0)}); }
 
 // Interrupts pid and puts it on the lingering list if this process is (still) its tracer.
 void interrupt_if_ours(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("TracerPid:", 0) != 0) continue;
-    if (std::atoi(line.c_str() + 10) != ::getpid()) return;
-    auto& list = lingering();
-    bool listed = std::any_of(list.begin(), list.end(), [pid](const Lingering& l) { return l.tid == pid; });
-    if (listed) return;  // already on its way out
-    // Not stopped by us any more (its interrupt, if any, was for the old tid): ask for a stop,
-    // which release_lingering() turns into a detach.
-    (void)::ptrace(PTRACE_INTERRUPT, pid, nullptr, nullptr);
-    list.push_back({pid, pid});
-    return;
-  }
+  if (tracer_pid(pid) != ::getpid()) return;
+  auto& list = lingering();
+  bool listed = std::any_of(list.begin(), list.end(), [pid](const Lingering& l) { return l.tid == pid; });
+  if (listed) return;  // already on its way out
+  // Not stopped by us any more (its interrupt, if any, was for the old tid): ask for a stop,
+  // which release_lingering() turns into a detach.
+  (void)::ptrace(PTRACE_INTERRUPT, pid, nullptr, nullptr);
+  list.push_back({pid, pid});
 }
 
 constexpr std::chrono::microseconds kSpinBeforeSleeping{100};

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <fstream>
 #include <optional>
 #include <vector>
 
@@ -76,14 +75,6 @@ void copy_thread(ThreadCapture& t) {
     n = read_remote(t.tid, t.stack_start, reader.buffer.data(), reader.buffer.size());
   }
   keep_stack(t, reader, n);
-}
-
-std::optional<pid_t> thread_group_of(pid_t tid) {
-  std::ifstream in("/proc/" + std::to_string(tid) + "/status");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto fields = procfs::parse_status(text);
-  if (!fields.tgid) return std::nullopt;
-  return static_cast<pid_t>(*fields.tgid);
 }
 
 }  // namespace
