@@ -7,7 +7,6 @@
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <string_view>
 
 #include "dbg/proc_stat.hpp"
 
@@ -25,11 +24,10 @@ CpuSample sample_thread_cpu(int pid) {
       std::stringstream text;
       text << in.rdbuf();
       if (auto stat = procfs::parse_stat(text.str())) out.ticks[tid] = stat->utime + stat->stime;
-      std::ifstream status(task + "/status");
-      for (std::string line; std::getline(status, line);) {
-        constexpr std::string_view kKey = "voluntary_ctxt_switches:";
-        if (line.rfind(kKey, 0) == 0) out.voluntary_switches[tid] = std::strtoull(line.c_str() + kKey.size(), nullptr, 10);
-      }
+      std::ifstream status_file(task + "/status");
+      std::stringstream status;
+      status << status_file.rdbuf();
+      if (auto switches = procfs::parse_status(status.str()).voluntary_ctxt_switches) out.voluntary_switches[tid] = *switches;
     }
     ::closedir(d);
   }

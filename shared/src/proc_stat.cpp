@@ -80,6 +80,9 @@ StatusFields parse_status(std::string_view text) {
     } else if (key == "Tgid") {
       int tgid = 0;
       if (parse_number(value, tgid)) out.tgid = tgid;
+    } else if (key == "voluntary_ctxt_switches") {
+      uint64_t switches = 0;
+      if (parse_number(value, switches)) out.voluntary_ctxt_switches = switches;
     }
   }
   return out;

@@ -234,6 +234,15 @@ BOOST_AUTO_TEST_CASE(parse_stat_rejects_garbage) {
   BOOST_TEST(ok->rss_pages == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(parse_status_reads_uid_tgid_and_voluntary_switches) {
+  auto f = dbg::procfs::parse_status("Name:\tx\nTgid:\t41\nUid:\t1000\t1000\t1000\t1000\n"
+                                     "voluntary_ctxt_switches:\t1234\nnonvoluntary_ctxt_switches:\t7\n");
+  BOOST_TEST(f.tgid.value_or(0) == 41);
+  BOOST_TEST(f.real_uid.value_or(0) == 1000u);
+  BOOST_TEST(f.voluntary_ctxt_switches.value_or(0) == 1234u);
+  BOOST_TEST(!dbg::procfs::parse_status("voluntary_ctxt_switches:\tmany\n").voluntary_ctxt_switches.has_value());
+}
+
 BOOST_AUTO_TEST_CASE(invalid_utf8_is_repaired) {
   using dbg::coord::procfs::to_valid_utf8;
   BOOST_TEST(to_valid_utf8("plain") == "plain");

@@ -32,6 +32,7 @@ std::optional<StatFields> parse_stat(std::string_view text);
 struct StatusFields {
   std::optional<unsigned long> real_uid;  // first number of "Uid:"
   std::optional<int> tgid;                // "Tgid:"
+  std::optional<uint64_t> voluntary_ctxt_switches;  // how often the thread went to sleep by itself
 };
 
 StatusFields parse_status(std::string_view text);
