@@ -39,11 +39,15 @@ Result<Model> load_model(const AnalysisConfig& config) {
   return m;
 }
 
-// The background's copy of a GroupChange (the views die with the observer call).
+// A group waiting for the background: its short texts copied from a GroupChange (whose views die
+// with the observer call), its latest event shared with the error service, not copied. Nothing
+// here is parsed or converted until the job runs: the observer runs on the store thread, once
+// per touched group and batch.
 struct Job {
-  GroupInput input;
-  std::string context_json;
-  std::vector<Frame> frames;
+  GroupInput input;  // id and texts only; event and signature_frames are filled when it runs
+  std::shared_ptr<const errors::ErrorEvent> latest;
+  std::shared_ptr<const std::vector<std::string>> signature_frames;
+  std::shared_ptr<const std::string> context_json;
 };
 
 }  // namespace
@@ -161,10 +165,19 @@ void AnalysisService::State::run_pending() {
       pending.erase(it);
     }
     try {
+      if (job.signature_frames) job.input.signature_frames = *job.signature_frames;
       auto& e = job.input.event;
-      e["frames"] = job.frames;
-      auto ctx = nlohmann::json::parse(job.context_json, nullptr, false);
+      if (job.latest) {
+        const errors::ErrorEvent& latest = *job.latest;
+        e = nlohmann::json{{"source", latest.source}, {"kind", latest.kind}, {"type", latest.type},
+                           {"message", latest.message}, {"frames", latest.frames}};
+      }
+      auto ctx = nlohmann::json::parse(job.context_json ? *job.context_json : std::string(), nullptr, false);
       e["context"] = ctx.is_discarded() ? nlohmann::json::object() : std::move(ctx);
+      // The event stays alive only as long as some job or the service needs it.
+      job.latest.reset();
+      job.signature_frames.reset();
+      job.context_json.reset();
       analyse(job.input);
     } catch (const std::exception& ex) {
       DBG_LOG_ERROR("analysis: group {}: {}", job.input.id, ex.what());
@@ -277,11 +290,9 @@ errors::GroupObserver AnalysisService::observer() {
       in.error_class.assign(c.error_class);
       in.type.assign(c.type);
       in.message.assign(c.message);
-      if (c.signature_frames) in.signature_frames = *c.signature_frames;
-      const errors::ErrorEvent& e = *c.latest;
-      in.event = nlohmann::json{{"source", e.source}, {"kind", e.kind}, {"type", e.type}, {"message", e.message}};
-      job.frames = e.frames;
-      job.context_json.assign(c.context_json);
+      job.latest = c.latest;
+      job.signature_frames = c.signature_frames;
+      job.context_json = c.context_json;
     }
   };
 }

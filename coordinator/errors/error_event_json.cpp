@@ -239,6 +239,7 @@ class BodyParser {
     cur_.expect('[');
     depth_ += 1;
     if (!cur_.consume(']')) {
+      e.frames.reserve(8);  // one allocation for a typical stack (growing to it would take four)
       for (bool more = true; more;) {
         if (cur_.peek() != '{') return refuse(frame_path_at(e.frames.size()), "a frame must be an object");
         if (e.frames.size() == kMaxFramesPerEvent) {

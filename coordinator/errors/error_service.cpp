@@ -72,6 +72,10 @@ struct PreparedEvent {
   int64_t received_at = 0;
 };
 
+// One heap object per event: after the COMMIT an observer may keep an event (the analysis keeps
+// each touched group's latest until it gets to it) without keeping its whole batch.
+using PreparedBatch = std::vector<std::shared_ptr<const PreparedEvent>>;
+
 PreparedEvent prepare(ErrorEvent e, int64_t received_at) {
   PreparedEvent p;
   e.type = cut_bytes(std::move(e.type), kMaxTypeBytes);
@@ -84,7 +88,7 @@ PreparedEvent prepare(ErrorEvent e, int64_t received_at) {
   if (e.frames.size() > kMaxStoredFrames) e.frames.resize(kMaxStoredFrames);
   p.signature = compute_signature(e.type, e.message, e.comm, e.frames);
   p.frames_json = frames_json(e.frames);
-  p.signature_frames_json = dump(nlohmann::json(p.signature.frames));
+  p.signature_frames_json = string_array_json(p.signature.frames);
   p.context_json = e.context.is_null() || e.context.empty() ? "{}" : dump(e.context);
   e.context = nullptr;  // serialized above; the JSON tree is not needed any more
   p.received_at = received_at;
@@ -106,6 +110,7 @@ struct TouchedGroup {
   bool reopened = false;
   const PreparedEvent* first = nullptr;  // the batch's first event of this group
   const PreparedEvent* last = nullptr;   // and its latest
+  const std::shared_ptr<const PreparedEvent>* last_owner = nullptr;  // last's entry in the batch
 };
 
 struct BatchOutcome {
@@ -130,12 +135,11 @@ struct ErrorService::State : std::enable_shared_from_this<ErrorService::State> {
   State(store::Store& s, std::shared_ptr<events::Hub> h, boost::asio::any_io_executor e, ErrorServiceConfig c)
       : store(s), hub(std::move(h)), executor(std::move(e)), config(c), cache(c.cached_groups), stack_ids(c.cached_stacks) {}
 
-  void ingest(store::StatementCache& sql, const std::vector<PreparedEvent>& events, BatchOutcome& out);
-  void ingest_events(store::StatementCache& sql, const std::vector<PreparedEvent>& events, BatchOutcome& out);
+  void ingest(store::StatementCache& sql, const PreparedBatch& events, BatchOutcome& out);
+  void ingest_events(store::StatementCache& sql, const PreparedBatch& events, BatchOutcome& out);
   void after_commit(BatchOutcome& outcome);
-  // Last use of a committed batch (after notify): its events join the history, their strings
-  // moved rather than copied.
-  void remember(std::vector<PreparedEvent>& events, const BatchOutcome& outcome);
+  // After notify: the committed batch's events join the history.
+  void remember(const PreparedBatch& events, const BatchOutcome& outcome);
   void forget(const BatchOutcome& outcome);
   // Group rows (see error_service.hpp, "Group rows are written lazily"); store thread only,
   // inside a write. settle_rows: after a start or a failure, fold the unfolded events into the
@@ -231,7 +235,7 @@ void ErrorService::State::cache_put(store::StatementCache& sql, const std::strin
   cache.put(signature, std::move(group));
 }
 
-void ErrorService::State::ingest(store::StatementCache& sql, const std::vector<PreparedEvent>& events, BatchOutcome& out) {
+void ErrorService::State::ingest(store::StatementCache& sql, const PreparedBatch& events, BatchOutcome& out) {
   try {
     ingest_events(sql, events, out);
   } catch (...) {
@@ -242,8 +246,7 @@ void ErrorService::State::ingest(store::StatementCache& sql, const std::vector<P
   }
 }
 
-void ErrorService::State::ingest_events(store::StatementCache& sql, const std::vector<PreparedEvent>& events,
-                                        BatchOutcome& out) {
+void ErrorService::State::ingest_events(store::StatementCache& sql, const PreparedBatch& events, BatchOutcome& out) {
   out = BatchOutcome{};
   settle_rows(sql);
   out.group_ids.reserve(events.size());
@@ -266,7 +269,8 @@ void ErrorService::State::ingest_events(store::StatementCache& sql, const std::v
     return id;
   };
   out.touched.reserve(std::min<std::size_t>(events.size(), 1024));
-  for (const auto& p : events) {
+  for (const auto& owner : events) {
+    const PreparedEvent& p = *owner;
     const std::string& signature = p.signature.hash;
     std::size_t at;
     if (auto it = index.find(signature); it != index.end()) {
@@ -296,6 +300,7 @@ void ErrorService::State::ingest_events(store::StatementCache& sql, const std::v
     }
     TouchedGroup& t = out.touched[at];
     t.last = &p;
+    t.last_owner = &owner;
     GroupCounts& g = t.counts;
     if (g.status == GroupStatus::resolved) {
       // A resolved error that happens again is a regression: reopen, as trackers do.
@@ -366,16 +371,16 @@ void ErrorService::State::after_commit(BatchOutcome& outcome) {
   schedule_publish();
 }
 
-void ErrorService::State::remember(std::vector<PreparedEvent>& events, const BatchOutcome& outcome) {
-  // Only the batch's last history_events events would stay in the history.
+void ErrorService::State::remember(const PreparedBatch& events, const BatchOutcome& outcome) {
+  // Only the batch's last history_events events would stay in the history. Copied, not moved:
+  // observers may share these events.
   const std::size_t from = events.size() > config.history_events ? events.size() - config.history_events : 0;
   std::lock_guard lock(mutex);
   for (std::size_t i = from; i < events.size(); ++i) {
-    PreparedEvent& p = events[i];
+    const PreparedEvent& p = *events[i];
     history.push_back(EventSummary{outcome.first_event_id + static_cast<int64_t>(i), outcome.group_ids[i], p.received_at,
-                                   p.event.timestamp_ms, std::move(p.event.source), std::move(p.event.kind),
-                                   std::move(p.event.type), std::move(p.event.message), p.event.pid,
-                                   std::move(p.event.comm)});
+                                   p.event.timestamp_ms, p.event.source, p.event.kind, p.event.type, p.event.message,
+                                   p.event.pid, p.event.comm});
     if (history.size() > config.history_events) history.pop_front();
   }
 }
@@ -391,9 +396,13 @@ void ErrorService::State::notify(const BatchOutcome& outcome) {
   changes.reserve(outcome.touched.size());
   for (const auto& t : outcome.touched) {
     const PreparedEvent& named = t.created ? *t.first : *t.last;
+    const std::shared_ptr<const PreparedEvent>& latest = *t.last_owner;
+    // Aliasing pointers: each shares ownership of the whole event.
     changes.push_back(GroupChange{t.counts.id, t.created, t.signature, t.first->signature.error_class,
-                                  &t.last->signature.frames, named.event.type, named.event.message, &t.last->event,
-                                  t.last->context_json});
+                                  named.event.type, named.event.message,
+                                  std::shared_ptr<const ErrorEvent>(latest, &latest->event),
+                                  std::shared_ptr<const std::vector<std::string>>(latest, &latest->signature.frames),
+                                  std::shared_ptr<const std::string>(latest, &latest->context_json)});
   }
   (*o)(changes);
 }
@@ -521,9 +530,9 @@ void log_failure(Result<std::vector<int64_t>> r) {
 void submit(const std::shared_ptr<ErrorService::State>& state, std::vector<ErrorEvent> events,
             std::function<void(Result<std::vector<int64_t>>)> done) {
   const int64_t received_at = now_ms();
-  auto prepared = std::make_shared<std::vector<PreparedEvent>>();
+  auto prepared = std::make_shared<PreparedBatch>();
   prepared->reserve(events.size());
-  for (auto& e : events) prepared->push_back(prepare(std::move(e), received_at));
+  for (auto& e : events) prepared->push_back(std::make_shared<const PreparedEvent>(prepare(std::move(e), received_at)));
   auto outcome = std::make_shared<BatchOutcome>();
   state->store.write(
       [state, prepared, outcome](store::StatementCache& sql) { state->ingest(sql, *prepared, *outcome); },

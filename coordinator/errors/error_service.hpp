@@ -77,21 +77,22 @@ inline constexpr std::chrono::milliseconds kGroupFlushInterval{1000};
 // and a client faster than the disk must not grow our memory).
 inline constexpr int kMaxBodiesInFlight = 16;
 
-// One group as a committed batch left it, for observers (the error analysis). Views and pointers
-// are valid only during the observer call: an observer copies what it keeps.
+// One group as a committed batch left it, for observers (the error analysis). The views are
+// valid only during the observer call; `latest` and what comes with it are shared, immutable
+// parts of the batch's latest event of the group, which an observer may keep as long as it likes
+// without copying them (the store thread hands over a thousand groups a batch).
 struct GroupChange {
   int64_t id = 0;
   bool created = false;
   std::string_view signature;
   std::string_view error_class;
-  const std::vector<std::string>* signature_frames = nullptr;
   // The group's type and message (its first event's when created by this batch, else the
   // batch's latest event's: the same signature).
   std::string_view type;
   std::string_view message;
-  // The batch's latest event of the group; its context is in context_json (already serialized).
-  const ErrorEvent* latest = nullptr;
-  std::string_view context_json;
+  std::shared_ptr<const ErrorEvent> latest;  // its context is in context_json (serialized)
+  std::shared_ptr<const std::vector<std::string>> signature_frames;
+  std::shared_ptr<const std::string> context_json;
 };
 // Called on the store thread after each COMMIT with the groups the batch touched; must be quick.
 using GroupObserver = std::function<void(const std::vector<GroupChange>&)>;

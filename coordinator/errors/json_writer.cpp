@@ -58,4 +58,18 @@ std::string frames_json(const std::vector<Frame>& frames) {
   return out;
 }
 
+std::string string_array_json(const std::vector<std::string>& items) {
+  std::size_t bytes = 2;
+  for (const auto& item : items) bytes += item.size() + 3;
+  std::string out;
+  out.reserve(bytes);
+  out += '[';
+  for (std::size_t k = 0; k < items.size(); ++k) {
+    if (k) out += ',';
+    append_json_string(out, items[k]);
+  }
+  out += ']';
+  return out;
+}
+
 }  // namespace dbg::coord::errors

@@ -20,4 +20,7 @@ using dbg::append_json_string;
 // "function", "inlined", "line", "module", "offset", "pc"}, keys sorted as nlohmann sorts them.
 std::string frames_json(const std::vector<Frame>& frames);
 
+// ["a","b",...]: what nlohmann::json(items).dump() gives, without the tree.
+std::string string_array_json(const std::vector<std::string>& items);
+
 }  // namespace dbg::coord::errors

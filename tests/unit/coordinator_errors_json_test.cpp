@@ -112,6 +112,15 @@ BOOST_AUTO_TEST_CASE(frames_writer_matches_the_snapshot_shape_and_round_trips) {
   BOOST_TEST(frames_json({}) == "[]");
 }
 
+BOOST_AUTO_TEST_CASE(string_array_writer_gives_nlohmanns_text) {
+  const std::vector<std::string> keys{"app!main", "libx.so!ns::f<T>", "quote\" back\\ nl\n ctl\x01 é", ""};
+  BOOST_TEST(string_array_json(keys) == json(keys).dump());
+  BOOST_TEST(string_array_json({}) == "[]");
+  // Invalid UTF-8 is replaced, as nlohmann's dump with error_handler_t::replace does.
+  const std::vector<std::string> bad{"x\xffy"};
+  BOOST_TEST(string_array_json(bad) == json(bad).dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
 BOOST_AUTO_TEST_CASE(invalid_utf8_becomes_replacement_characters_not_invalid_json) {
   const std::vector<std::string> bad = {"\xff", "a\xc3", "\xe2\x82", "\xed\xa0\x80", "\xc0\xaf", "\xf5\x80\x80\x80",
                                         std::string("nul\0inside", 10)};
