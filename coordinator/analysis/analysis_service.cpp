@@ -1,6 +1,7 @@
 #include "coordinator/analysis/analysis_service.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
@@ -52,13 +53,15 @@ struct Job {
 
 }  // namespace
 
-struct AnalysisService::State {
-  State(store::Store& s, std::optional<Model> m, const AnalysisConfig& c)
-      : store(s), model(std::move(m)), cache(c.cache_entries), index(c.index_groups) {}
+struct AnalysisService::State : std::enable_shared_from_this<AnalysisService::State> {
+  State(store::Store& s, std::optional<Model> m, const AnalysisConfig& c, boost::asio::any_io_executor w)
+      : store(s), model(std::move(m)), cache(c.cache_entries), index(c.index_groups), worker(std::move(w)) {}
 
   AnalysisResult analyse(const GroupInput& input);
   void persist(int64_t id, const std::string& cls, double confidence);
   void run_pending();
+  // Starts a drain kBackgroundDelay from now unless one is already waiting or we are stopping.
+  void arm_drain_locked();
 
   store::Store& store;
   const std::optional<Model> model;
@@ -66,11 +69,14 @@ struct AnalysisService::State {
   SimilarityIndex index;
   AnalysisMetrics& metrics = analysis_metrics();
 
+  const boost::asio::any_io_executor worker;  // the analysis thread
   std::mutex mutex;  // pending work, and the drain timer
-  // Armed by the first pending group (kBackgroundDelay); cancelled at shutdown so that the
-  // destructor's join does not wait for it (pending background work is then dropped: those
-  // groups are analysed when next read).
+  // Armed by the first pending group (kBackgroundDelay), and again by a drain that leaves groups
+  // behind; cancelled at shutdown (stopping) so that the destructor's join does not wait for it
+  // (pending background work is then dropped: those groups are analysed when next read).
   std::shared_ptr<boost::asio::steady_timer> drain_timer;
+  bool drain_armed = false;
+  bool stopping = false;
   std::unordered_map<int64_t, Job> pending;
   std::deque<int64_t> order;
   std::atomic<uint64_t> analysed{0}, skipped{0};
@@ -152,12 +158,34 @@ void AnalysisService::State::persist(int64_t id, const std::string& cls, double 
       });
 }
 
+void AnalysisService::State::arm_drain_locked() {
+  if (drain_armed || stopping) return;
+  drain_armed = true;
+  auto timer = std::make_shared<boost::asio::steady_timer>(worker, kBackgroundDelay);
+  drain_timer = timer;
+  std::weak_ptr<State> weak = weak_from_this();
+  timer->async_wait([weak, timer](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (auto s = weak.lock()) s->run_pending();
+  });
+}
+
 void AnalysisService::State::run_pending() {
-  for (;;) {
+  // A drain takes the groups that were waiting when it began. Groups queued while it runs (the
+  // store keeps committing batches) wait for the next drain, kBackgroundDelay later; without
+  // this bound the thread never waited at ingest rates and analysed each group several times
+  // a second (measured: one analysis per 4.6 events, 40 % of a core at 34,000 events/s).
+  std::size_t budget = 0;
+  {
+    std::lock_guard lock(mutex);
+    drain_armed = false;
+    budget = order.size();
+  }
+  for (; budget > 0; --budget) {
     Job job;
     {
       std::lock_guard lock(mutex);
-      if (order.empty()) return;
+      if (order.empty()) break;
       auto it = pending.find(order.front());
       order.pop_front();
       if (it == pending.end()) continue;
@@ -183,6 +211,8 @@ void AnalysisService::State::run_pending() {
       DBG_LOG_ERROR("analysis: group {}: {}", job.input.id, ex.what());
     }
   }
+  std::lock_guard lock(mutex);
+  if (!order.empty()) arm_drain_locked();
 }
 
 AnalysisService::AnalysisService(store::Store& store, AnalysisConfig config)
@@ -197,7 +227,8 @@ AnalysisService::AnalysisService(store::Store& store, AnalysisConfig config)
                  model.value().classes().size(), model.value().vocabulary_size(),
                  config.model_file ? config.model_file->string() : std::string("embedded"));
   }
-  state_ = std::make_shared<State>(store, model ? std::optional<Model>(std::move(model.value())) : std::nullopt, config);
+  state_ = std::make_shared<State>(store, model ? std::optional<Model>(std::move(model.value())) : std::nullopt, config,
+                                   worker_->get_executor());
   auto& m = state_->metrics;
   m.model_loaded.set(state_->model ? 1 : 0);
   m.cache_capacity.set(static_cast<double>(state_->cache.stats().capacity));
@@ -206,6 +237,7 @@ AnalysisService::AnalysisService(store::Store& store, AnalysisConfig config)
 AnalysisService::~AnalysisService() {
   {
     std::lock_guard lock(state_->mutex);
+    state_->stopping = true;  // a drain running now must not arm another
     if (state_->drain_timer) state_->drain_timer->cancel();
   }
   worker_->join();
@@ -251,8 +283,7 @@ void AnalysisService::warm() {
 
 errors::GroupObserver AnalysisService::observer() {
   std::weak_ptr<State> weak = state_;
-  boost::asio::thread_pool* worker = worker_.get();
-  return [weak, worker](const std::vector<errors::GroupChange>& changes) {
+  return [weak](const std::vector<errors::GroupChange>& changes) {
     auto state = weak.lock();
     if (!state) return;
     for (const auto& c : changes) {
@@ -271,16 +302,9 @@ errors::GroupObserver AnalysisService::observer() {
         }
         it = state->pending.emplace(c.id, Job{}).first;
         state->order.push_back(c.id);
-        if (state->order.size() == 1) {
-          // The first pending group arms the drain; groups touched until it fires join the same
-          // drain (coalesced with what is already pending).
-          auto timer = std::make_shared<boost::asio::steady_timer>(worker->get_executor(), kBackgroundDelay);
-          state->drain_timer = timer;
-          timer->async_wait([weak, timer](const boost::system::error_code& ec) {
-            if (ec) return;
-            if (auto s = weak.lock()) s->run_pending();
-          });
-        }
+        // The first pending group arms the drain; groups touched until it fires join the same
+        // drain (coalesced with what is already pending).
+        state->arm_drain_locked();
       }
       // Coalesced: a group touched again before its turn is analysed once, from its latest event.
       Job& job = it->second;

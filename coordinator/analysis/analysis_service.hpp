@@ -5,9 +5,10 @@
 //
 // When analyses happen:
 //   - in the background, for every group a committed batch touched (ErrorService's group
-//     observer): the observer copies the group's latest event and returns (the store thread is
-//     not held up: no feature work, no JSON parsing there); one analysis thread does the rest.
-//     Pending work is gathered for kBackgroundDelay before the thread drains it, so a group that
+//     observer): the observer keeps a shared pointer to the group's latest event and returns (the
+//     store thread is not held up: no copies, no feature work, no JSON parsing there); one
+//     analysis thread does the rest. Pending work is gathered for kBackgroundDelay before the
+//     thread drains it, and a drain takes only the groups waiting when it began, so a group that
 //     every batch touches (1,000 groups in each of 100 batches a second) is analysed about once a
 //     second, not once per batch: at ingest rates the per-batch analyses cost as much CPU as the
 //     ingest itself. Shutdown cancels a waiting drain (those groups are analysed when next read).

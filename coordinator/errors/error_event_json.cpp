@@ -1,5 +1,6 @@
 #include "coordinator/errors/error_event_json.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <limits>
@@ -24,7 +25,7 @@ namespace {
 // Every function returns false at the first error; error_ (or the cursor's) says what.
 class BodyParser {
  public:
-  explicit BodyParser(std::string_view body) : cur_(body) {}
+  explicit BodyParser(std::string_view body) : cur_(body), body_size_(body.size()) {}
 
   Result<ParsedEvents> parse() {
     if (!parse_body() || !cur_.at_end()) return Error{"bad_request", message()};
@@ -32,6 +33,9 @@ class BodyParser {
   }
 
  private:
+  // For reserving: a small real event ({"type","message", a few frames}) is ~250 bytes.
+  static constexpr std::size_t kTypicalEventBytes = 256;
+
   enum class Mode { kUndecided, kSingle, kBatch };
   enum class Field { kNone, kType, kMessage, kFrames, kTimestamp, kPid, kComm, kContext,
                      kFunction, kModule, kOffset, kFile, kLine, kPc, kInlined };
@@ -152,6 +156,12 @@ class BodyParser {
     cur_.expect('[');
     depth_ = 2;
     if (cur_.consume(']')) return fail("events", "must be a non-empty array");
+    // Room for the events a body this size can hold (no event takes fewer than ~16 bytes; the
+    // usual ones several hundred): growing a vector of 1,000 events would allocate ten times,
+    // the last few large blocks each.
+    const std::size_t guess = std::min(kMaxEventsPerRequest, (body_size_ - cur_.position()) / kTypicalEventBytes + 1);
+    out_.events.reserve(guess);
+    out_.frames_text.reserve(guess);
     for (bool more = true; more;) {
       if (cur_.peek() != '{') return refuse(event_path_at(out_.events.size()), "an event must be an object");
       if (out_.events.size() == kMaxEventsPerRequest) {
@@ -354,6 +364,7 @@ class BodyParser {
   }
 
   JsonCursor cur_;
+  std::size_t body_size_;
   ParsedEvents out_;
   Mode mode_ = Mode::kUndecided;
   Field field_ = Field::kNone;

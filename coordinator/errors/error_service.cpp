@@ -157,6 +157,9 @@ struct ErrorService::State : std::enable_shared_from_this<ErrorService::State> {
   std::shared_ptr<events::Hub> hub;
   boost::asio::any_io_executor executor;
   const ErrorServiceConfig config;
+  // The parse thread, which allocated every event of a body: committed batches are freed there
+  // (see submit). Empty until the service's constructor sets it.
+  boost::asio::any_io_executor parser;
 
   // Store thread only.
   LruMap<CachedGroup> cache;
@@ -457,6 +460,7 @@ ErrorService::ErrorService(store::Store& store, std::shared_ptr<events::Hub> hub
                            ErrorServiceConfig config)
     : state_(std::make_shared<State>(store, std::move(hub), std::move(executor), config)),
       parser_(std::make_unique<boost::asio::thread_pool>(1)) {
+  state_->parser = parser_->get_executor();
   // Bring the group rows up to date with the events a kill -9 may have left unfolded, then warm
   // the cache and the history with what the last run left; queued before any other write, so
   // ingest sees a warm cache (groups not warmed are read back on demand anyway). A write: the
@@ -534,19 +538,29 @@ void submit(const std::shared_ptr<ErrorService::State>& state, std::vector<Error
   prepared->reserve(events.size());
   for (auto& e : events) prepared->push_back(std::make_shared<const PreparedEvent>(prepare(std::move(e), received_at)));
   auto outcome = std::make_shared<BatchOutcome>();
+  // The write only borrows the batch: the callback below, which the store always calls after
+  // it, owns it, so that the last reference is dropped where the callback decides.
+  const PreparedBatch* batch = prepared.get();
   state->store.write(
-      [state, prepared, outcome](store::StatementCache& sql) { state->ingest(sql, *prepared, *outcome); },
-      [state, prepared, outcome, done = std::move(done)](Result<void> committed) {
+      [state, batch, outcome](store::StatementCache& sql) { state->ingest(sql, *batch, *outcome); },
+      [state, prepared = std::move(prepared), outcome, done = std::move(done)](Result<void> committed) mutable {
         if (!committed) {
           state->forget(*outcome);
           state->events_failed.fetch_add(prepared->size(), std::memory_order_relaxed);
           done(committed.error());
-          return;
+        } else {
+          state->after_commit(*outcome);
+          state->notify(*outcome);
+          state->remember(*prepared, *outcome);
+          done(std::move(outcome->group_ids));
         }
-        state->after_commit(*outcome);
-        state->notify(*outcome);
-        state->remember(*prepared, *outcome);
-        done(std::move(outcome->group_ids));
+        // Tens of thousands of small blocks a batch, allocated by the parse thread: freed there
+        // too, where glibc takes them back without locking that thread's arena from the store
+        // thread (and the store thread goes on to the next COMMIT). Events an observer kept
+        // (the analysis) are freed when it lets go.
+        if (state->parser) {
+          boost::asio::post(state->parser, [batch = std::move(prepared)]() mutable { batch.reset(); });
+        }
       });
 }
 
