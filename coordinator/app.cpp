@@ -228,6 +228,11 @@ int run(const Config& config) {
   scheduler_config.profile_memory_bytes = static_cast<uint64_t>(config.profile_memory_mb) << 20;
   sessions::Scheduler scheduler(ioc.get_executor(), blocking.get_executor(), scheduler_config, pool, *store, *hub,
                                 resolver, &detector);
+  // Plain snapshot sessions too: a crash-watched target is captured by the watcher.
+  scheduler.set_watched_capture([&watches](int pid, nlohmann::json options, std::chrono::milliseconds deadline,
+                                           std::function<void(Result<Snapshot>)> done) {
+    watches.capture(pid, std::move(options), deadline, std::move(done));
+  });
   scheduler.fail_interrupted_sessions();
 
   auto router = std::make_shared<http::Router>();

@@ -99,6 +99,7 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
   events::Hub& hub;
   TargetResolver& resolver;
   detect::Detector* detector;
+  detect::WatchedCapture watched_capture;  // empty: every snapshot goes to the pool
   std::map<std::string, std::shared_ptr<Live>> sessions;
   std::deque<std::string> finished_order;  // oldest first, to bound memory
   std::atomic<size_t> pending{0};          // targets admitted and not finished
@@ -267,15 +268,47 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
                         });
                       });
         queued = true;
+      } else if (watched_capture) {
+        capture_watched_or_pool(live, b, i, std::move(job));
+        queued = true;
       } else {
-        // Snapshots come back as text and are parsed straight into a Snapshot (no DOM).
-        queued = pool.submit_raw(std::move(job), [self = shared_from_this(), live, b, i](Result<std::string> r) {
-          self->on_strand([self, live, b, i, r = std::move(r)]() mutable { self->on_job_done(live, b, i, std::move(r)); });
-        });
+        queued = submit_snapshot(live, b, i, std::move(job));
       }
       if (!queued) profile_bytes_granted -= std::min(profile_bytes_granted, granted);
       if (!queued) job_failed(live, b, i, Error{"queue_full", "the worker pool queue is full"});
     }
+  }
+
+  bool submit_snapshot(const std::shared_ptr<Live>& live, size_t b, size_t i, pool::Job job) {
+    // Snapshots come back as text and are parsed straight into a Snapshot (no DOM).
+    return pool.submit_raw(std::move(job), [self = shared_from_this(), live, b, i](Result<std::string> r) {
+      self->on_strand([self, live, b, i, r = std::move(r)]() mutable { self->on_job_done(live, b, i, std::move(r)); });
+    });
+  }
+
+  // The watcher first: it answers "not_watched" at once for a pid no crash watch holds, and that
+  // target then goes to the pool like any other.
+  void capture_watched_or_pool(const std::shared_ptr<Live>& live, size_t b, size_t i, pool::Job job) {
+    nlohmann::json options = job.options;
+    options["consistency"] = "process";  // the watcher stops every thread at one instant
+    const int pid = job.pid;
+    const auto deadline = job.deadline;
+    watched_capture(pid, std::move(options), deadline,
+                    [self = shared_from_this(), live, b, i, job = std::move(job)](Result<Snapshot> r) mutable {
+                      self->on_strand([self, live, b, i, job = std::move(job), r = std::move(r)]() mutable {
+                        self->on_watched_capture(live, b, i, std::move(job), std::move(r));
+                      });
+                    });
+  }
+
+  void on_watched_capture(const std::shared_ptr<Live>& live, size_t b, size_t i, pool::Job job, Result<Snapshot> r) {
+    if (!r && r.error().code == "not_watched") {
+      if (live->session.batches[b].targets[i].status != "running") return target_finished(live, b);  // shut down meanwhile
+      if (!submit_snapshot(live, b, i, std::move(job))) job_failed(live, b, i, Error{"queue_full", "the worker pool queue is full"});
+      return;
+    }
+    if (failed_without_result(live, b, i, r)) return;
+    store_snapshot(live, b, i, std::move(r.value()));
   }
 
   void job_failed(const std::shared_ptr<Live>& live, size_t b, size_t i, const Error& error) {
@@ -539,6 +572,8 @@ Scheduler::Scheduler(boost::asio::any_io_executor executor, boost::asio::any_io_
 Scheduler::~Scheduler() = default;
 
 size_t Scheduler::pending_targets() const { return state_->pending.load(); }
+
+void Scheduler::set_watched_capture(detect::WatchedCapture capture) { state_->watched_capture = std::move(capture); }
 
 void Scheduler::fail_interrupted_sessions() {
   state_->store.read([s = state_](store::StatementCache& sql) {

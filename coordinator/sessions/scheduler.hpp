@@ -18,6 +18,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <nlohmann/json.hpp>
 
+#include "coordinator/detect/detector.hpp"
 #include "coordinator/sessions/session.hpp"
 #include "coordinator/sessions/session_request.hpp"
 #include "dbg/error.hpp"
@@ -58,6 +59,12 @@ class Scheduler {
             pool::WorkerPool& pool, store::Store& store, events::Hub& hub, TargetResolver& resolver,
             detect::Detector* detector = nullptr);
   ~Scheduler();
+
+  // Set once at start, before any create() (app.cpp): the crash watcher's capture. A snapshot
+  // target that a crash watch holds is captured by the watcher, on the threads it already has
+  // (a pool worker cannot seize them and would answer already_traced); other targets go to the
+  // pool. Such snapshots are `process`-consistent whatever was asked (the stronger guarantee).
+  void set_watched_capture(detect::WatchedCapture capture);
 
   // Error codes: bad_request, not_found, forbidden, queue_full, internal.
   void create(SessionRequest request, JsonDone done);

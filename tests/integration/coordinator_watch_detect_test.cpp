@@ -18,12 +18,14 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <map>
 #include <set>
 #include <thread>
 
 #include "coordinator_test_client.hpp"
 #include "dbg/snapshot.hpp"
 #include "detect_target.hpp"
+#include "fault_support.hpp"
 #include "test_support.hpp"
 
 using namespace dbg::coord::test;
@@ -101,6 +103,19 @@ struct Server {
         BOOST_REQUIRE_MESSAGE(s.at("status") == "done", s.dump());
         return s.at("batches").at(0).at("targets").at(0);
       }
+      BOOST_REQUIRE_MESSAGE(std::chrono::steady_clock::now() < deadline, "session " << id << " did not end");
+      std::this_thread::sleep_for(20ms);
+    }
+  }
+  // POSTs a plain snapshot session on pids; the session once it ended.
+  json snapshot_session(const std::vector<int>& pids) {
+    auto created = request("POST", "/api/v1/sessions", json{{"kind", "snapshot"}, {"targets", {{"pids", pids}}}}.dump());
+    BOOST_REQUIRE_MESSAGE(created.status == 202, created.body);
+    std::string id = json::parse(created.body).at("id");
+    auto deadline = std::chrono::steady_clock::now() + 60s;
+    for (;;) {
+      json s = get_json("/api/v1/sessions/" + id);
+      if (s.at("status") != "queued" && s.at("status") != "running") return s;
       BOOST_REQUIRE_MESSAGE(std::chrono::steady_clock::now() < deadline, "session " << id << " did not end");
       std::this_thread::sleep_for(20ms);
     }
@@ -266,6 +281,46 @@ BOOST_AUTO_TEST_CASE(watched_spinning_thread_is_a_busy_hang) {
   json group = server.group_of_type("BUSY_HANG");
   BOOST_TEST(group.at("message") == "busy hang: 1 thread spinning in spin_forever for 2 snapshots");
   require_running(target.pid());
+}
+
+BOOST_AUTO_TEST_CASE(a_plain_snapshot_session_on_a_watched_pid_is_taken_by_the_watcher) {
+  DetectTarget watched("two");
+  dbg::test::ChildProcess other({"/bin/sleep", "60"});
+  Server server({});
+  server.watch(watched.pid());
+  const int watcher = server.get_json("/api/v1/watches").at("watcher_pid");
+  BOOST_REQUIRE_GT(watcher, 0);
+  BOOST_REQUIRE_EQUAL(faults::tracer_of(watched.pid()), watcher);
+
+  // One session, two targets: the watched one through the watcher (a pool worker would answer
+  // already_traced), the other through the pool as always.
+  json session = server.snapshot_session({watched.pid(), other.pid()});
+  BOOST_REQUIRE_MESSAGE(session.at("status") == "done", session.dump());
+  std::map<int, json> by_pid;
+  for (const auto& b : session.at("batches"))
+    for (const auto& t : b.at("targets")) by_pid[t.at("pid").get<int>()] = t;
+  BOOST_REQUIRE_EQUAL(by_pid.size(), 2u);
+  for (const auto& [pid, t] : by_pid) BOOST_REQUIRE_MESSAGE(t.at("status") == "done", t.dump());
+
+  json snap = server.get_json("/api/v1/snapshots/" + std::to_string(by_pid.at(watched.pid()).at("snapshot_id").get<int64_t>()));
+  BOOST_TEST(snap.at("pid") == watched.pid());
+  BOOST_TEST(snap.at("consistency") == "process");  // the watcher stops every thread at once
+  std::set<std::string> names;
+  for (const auto& th : snap.at("threads")) {
+    names.insert(th.at("name").get<std::string>());
+    BOOST_TEST(th.at("frames").size() > 0u, th.dump());
+  }
+  BOOST_TEST(names.count("dl-a") == 1u);
+  BOOST_TEST(names.count("dl-b") == 1u);
+  json plain = server.get_json("/api/v1/snapshots/" + std::to_string(by_pid.at(other.pid()).at("snapshot_id").get<int64_t>()));
+  BOOST_TEST(plain.at("pid") == other.pid());
+
+  // The watch goes on, by the same watcher, and nothing was left stopped.
+  require_running(watched.pid());
+  require_running(other.pid());
+  BOOST_TEST(faults::tracer_of(watched.pid()) == watcher);
+  BOOST_TEST(faults::tracer_of(other.pid()) == 0);
+  BOOST_TEST(server.get_json("/api/v1/watches").at("watches").size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(stored_snapshots_keep_the_threads_wait_across_a_restart) {
