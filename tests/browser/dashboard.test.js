@@ -316,6 +316,38 @@ test('deadlock findings of a session\'s targets are shown when present', async (
   assertNoConsoleErrors(current.problems);
 });
 
+// Futex waits come from another feature (the worker reads a blocked thread's futex and the
+// mutex's owner); chain's threads sit in pause(), so the real snapshot answer is extended with
+// one thread's documented "wait".
+test('a thread blocked on a mutex shows where it waits and who owns the mutex', async () => {
+  const { id } = await coordinator.api('POST', '/api/v1/sessions', { targets: { pids: [chains[2].pid] }, options: { source: 'none' } });
+  let session;
+  for (let i = 0; i < 200; i++) {
+    session = await coordinator.api('GET', `/api/v1/sessions/${id}`);
+    if (session.status !== 'queued' && session.status !== 'running') break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const snapshotId = session.batches[0].targets[0].snapshot_id;
+  assert.ok(snapshotId, JSON.stringify(session));
+  const page = await open('waits', { hash: '#/sessions' });
+  let waiting;
+  await page.route(new RegExp(`/api/v1/snapshots/${snapshotId}$`), async (route) => {
+    const response = await route.fetch();
+    const body = await response.json();
+    const thread = body.threads.find((t) => t.tid !== body.pid);  // one of chain's own threads
+    waiting = thread.tid;
+    thread.wait = { syscall: 'futex', addr: '0x55d0c0de1000', op: 128, mutex_owner: body.pid };
+    await route.fulfill({ response, json: body });
+  });
+  await page.goto(`${coordinator.dashboardUrl}#/snapshots/${snapshotId}`);
+  const line = page.locator('ul.waits li.small');
+  await line.first().waitFor();
+  assert.equal(await line.count(), 1, 'only the waiting thread has a line');
+  assert.equal(await line.first().textContent(),
+    `tid ${waiting} waits in futex on 0x55d0c0de1000 (op 128), mutex owner ${chains[2].pid}`);
+  assertNoConsoleErrors(current.problems);
+});
+
 test('health shows the coordinator\'s figures as live charts', async () => {
   const page = await open('health', { hash: '#/health', docs: true });
   await page.locator('figure.chart').nth(4).waitFor();

@@ -33,6 +33,9 @@ export function mount(root, { id }, { api, download }) {
       return;
     }
     const pauses = (full.threads || []).map((t) => t.pause_us || 0);
+    // Where a blocked thread waits (futex address, the mutex's owner when known), by tid: the
+    // grouped answer folds threads by stack, the waits are per thread.
+    const waits = new Map((full.threads || []).filter((t) => t.wait).map((t) => [t.tid, t.wait]));
     fill(header, 
       h('h1', {}, `Snapshot ${id}: ${grouped.comm} (pid ${grouped.pid})`),
       h('p', { class: 'meta' },
@@ -54,8 +57,19 @@ export function mount(root, { id }, { api, download }) {
           h('span', { class: 'small' }, ` ${names} — tids ${(g.tids || []).join(', ')}`),
           g.truncated ? h('span', { class: 'badge muted' }, `truncated: ${g.truncated}`) : null),
         g.error ? notice('error', `${g.error.code}: ${g.error.message}`) : null,
+        waitList(g.tids || [], waits),
         framesTable(g.frames));
     }));
+  }
+
+  // "tid 12 waits in futex on 0x7f… (op 128), mutex owner 11", one line per waiting thread.
+  function waitList(tids, waits) {
+    const lines = tids.filter((tid) => waits.has(tid)).map((tid) => {
+      const w = waits.get(tid);
+      const owner = w.mutex_owner != null ? `, mutex owner ${w.mutex_owner}` : '';
+      return h('li', { class: 'small' }, `tid ${tid} waits in ${w.syscall} on ${w.addr} (op ${w.op})${owner}`);
+    });
+    return lines.length ? h('ul', { class: 'waits' }, ...lines) : null;
   }
 
   function setAll(open) {
