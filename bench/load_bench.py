@@ -44,9 +44,8 @@ def summarize(run_dir):
     lines += [
         f"Command: `{meta.get('command')}` (root; {meta.get('wrk')}). Machine: {meta.get('cpu')}, "
         f"{meta.get('nproc')} CPUs, {meta.get('kernel')}; {meta.get('build_type')} build at {meta.get('rev')}. "
-        f"Load average {meta.get('load_start')} at the start, {meta.get('load_end')} at the end: **the machine is "
-        "shared with other engineers' builds and tests and is noisy**, so these are one run's figures, not a "
-        "capacity rating. Everything below ran at the same time for "
+        f"Load average {meta.get('load_start')} at the start, {meta.get('load_end')} at the end: "
+        f"{machine_note(meta.get('load_start'))}. Everything below ran at the same time for "
         f"{meta.get('duration')} s against one dbgcoord (default `--io-threads`, `--max-connections 1024`) "
         f"and {meta.get('targets')} targets `chain 4`.",
         "",
@@ -98,8 +97,22 @@ def summarize(run_dir):
     return "\n".join(lines) + "\n"
 
 
+def machine_note(load_start):
+    """What the load average at the start says about the figures (the run's own load shows in the
+    average at the end, so only the start tells whether others were busy)."""
+    try:
+        one_minute = float(str(load_start).split()[0])
+    except (ValueError, IndexError):
+        one_minute = None
+    if one_minute is not None and one_minute < 1.0:
+        return ("the machine was otherwise idle when the run started, so these are this machine's figures for "
+                "one run, not a capacity rating")
+    return ("**the machine was busy with other work** (builds, tests), so these are one run's figures on a "
+            "noisy machine, not a capacity rating")
+
+
 def write_section(md_path, section):
-    block = BEGIN + "\n" + section.rstrip("\n") + "\n\n" + END + "\n"
+    block = BEGIN + "\n" + section.rstrip("\n") + "\n\n" + END + "\n\n"
     with open(md_path) as f:
         text = f.read()
     b, e = text.find(BEGIN_PREFIX), text.find(END)
