@@ -1,6 +1,7 @@
 // Archiving is crash-safe: dbgcoord is SIGKILLed in the middle of archiving 200,000 old events
 // (at several points: right after the run was asked for, after its first committed chunk, after
-// 40,000 events; a fifth of each under AddressSanitizer), restarted each time, and the SQLite file is checked with our own connection:
+// 40,000 events; a fifth of each under AddressSanitizer), restarted each time, and the SQLite
+// file is checked with our own connection:
 // for every group, raw events + archived events == events the API acknowledged, and
 // PRAGMA integrity_check says ok. So a chunk's archives and its deletions land together or not
 // at all: never both, never neither. A last run then finishes the job.
