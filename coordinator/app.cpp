@@ -233,6 +233,7 @@ int run(const Config& config) {
                                            std::function<void(Result<Snapshot>)> done) {
     watches.capture(pid, std::move(options), deadline, std::move(done));
   });
+  scheduler.set_watched_pids([&watches](std::function<void(std::vector<int>)> done) { watches.watched_pids(std::move(done)); });
   scheduler.fail_interrupted_sessions();
 
   auto router = std::make_shared<http::Router>();

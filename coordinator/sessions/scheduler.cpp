@@ -1,5 +1,6 @@
 #include "coordinator/sessions/scheduler.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -100,6 +101,7 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
   TargetResolver& resolver;
   detect::Detector* detector;
   detect::WatchedCapture watched_capture;  // empty: every snapshot goes to the pool
+  Scheduler::WatchedPids watched_pids;     // empty: a refused profile keeps the worker's words
   std::map<std::string, std::shared_ptr<Live>> sessions;
   std::deque<std::string> finished_order;  // oldest first, to bound memory
   std::atomic<size_t> pending{0};          // targets admitted and not finished
@@ -342,6 +344,21 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
   }
 
   void on_profile_job_done(const std::shared_ptr<Live>& live, size_t b, size_t i, Result<nlohmann::json> result) {
+    if (!result && result.error().code == "already_traced" && watched_pids) {
+      // Our own crash watch may be the other tracer: then say so, and what to do instead.
+      watched_pids([self = shared_from_this(), live, b, i, error = result.error()](std::vector<int> pids) mutable {
+        self->on_strand([self, live, b, i, error = std::move(error), pids = std::move(pids)]() mutable {
+          const int pid = live->session.batches[b].targets[i].pid;
+          if (std::find(pids.begin(), pids.end(), pid) != pids.end()) {
+            error.message = "process " + std::to_string(pid) +
+                            " is held by this server's crash watch (a thread has one tracer): it cannot be profiled "
+                            "while watched; snapshots of it are taken by the watcher. Remove the watch to profile it";
+          }
+          self->job_failed(live, b, i, error);
+        });
+      });
+      return;
+    }
     if (failed_without_result(live, b, i, result)) return;
     on_profile_result(live, b, i, std::move(result.value()));
   }
@@ -574,6 +591,8 @@ Scheduler::~Scheduler() = default;
 size_t Scheduler::pending_targets() const { return state_->pending.load(); }
 
 void Scheduler::set_watched_capture(detect::WatchedCapture capture) { state_->watched_capture = std::move(capture); }
+
+void Scheduler::set_watched_pids(WatchedPids pids) { state_->watched_pids = std::move(pids); }
 
 void Scheduler::fail_interrupted_sessions() {
   state_->store.read([s = state_](store::StatementCache& sql) {

@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <nlohmann/json.hpp>
@@ -65,6 +66,10 @@ class Scheduler {
   // (a pool worker cannot seize them and would answer already_traced); other targets go to the
   // pool. Such snapshots are `process`-consistent whatever was asked (the stronger guarantee).
   void set_watched_capture(detect::WatchedCapture capture);
+  // Set once at start too: the pids the crash watch holds now. A profile of one of them fails
+  // with already_traced (the watcher cannot sample it); with this the error says so.
+  using WatchedPids = std::function<void(std::function<void(std::vector<int>)>)>;
+  void set_watched_pids(WatchedPids pids);
 
   // Error codes: bad_request, not_found, forbidden, queue_full, internal.
   void create(SessionRequest request, JsonDone done);

@@ -283,7 +283,7 @@ BOOST_AUTO_TEST_CASE(watched_spinning_thread_is_a_busy_hang) {
   require_running(target.pid());
 }
 
-BOOST_AUTO_TEST_CASE(a_plain_snapshot_session_on_a_watched_pid_is_taken_by_the_watcher) {
+BOOST_AUTO_TEST_CASE(a_watched_pid_is_snapshotted_by_the_watcher_and_a_profile_of_it_says_why_it_cannot) {
   DetectTarget watched("two");
   dbg::test::ChildProcess other({"/bin/sleep", "60"});
   Server server({});
@@ -321,6 +321,28 @@ BOOST_AUTO_TEST_CASE(a_plain_snapshot_session_on_a_watched_pid_is_taken_by_the_w
   BOOST_TEST(faults::tracer_of(watched.pid()) == watcher);
   BOOST_TEST(faults::tracer_of(other.pid()) == 0);
   BOOST_TEST(server.get_json("/api/v1/watches").at("watches").size() == 1u);
+
+  // A profile of it cannot be taken while it is watched: the error says why and what to do.
+  auto created = server.request("POST", "/api/v1/sessions",
+                                json{{"kind", "profile"}, {"targets", {{"pids", {watched.pid()}}}},
+                                     {"options", {{"duration_s", 1}}}}.dump());
+  BOOST_REQUIRE_MESSAGE(created.status == 202, created.body);
+  const std::string id = json::parse(created.body).at("id");
+  json profiled;
+  for (auto deadline = std::chrono::steady_clock::now() + 60s;;) {
+    profiled = server.get_json("/api/v1/sessions/" + id);
+    if (profiled.at("status") != "queued" && profiled.at("status") != "running") break;
+    BOOST_REQUIRE_MESSAGE(std::chrono::steady_clock::now() < deadline, "profile session " << id << " did not end");
+    std::this_thread::sleep_for(20ms);
+  }
+  const json& failed = profiled.at("batches").at(0).at("targets").at(0);
+  BOOST_TEST(failed.at("status") == "failed", failed.dump());
+  BOOST_TEST(failed.at("error").at("code") == "already_traced", failed.dump());
+  BOOST_TEST(failed.at("error").at("message").get<std::string>().find("held by this server's crash watch") !=
+                 std::string::npos,
+             failed.dump());
+  require_running(watched.pid());
+  BOOST_TEST(faults::tracer_of(watched.pid()) == watcher);
 }
 
 BOOST_AUTO_TEST_CASE(stored_snapshots_keep_the_threads_wait_across_a_restart) {
