@@ -206,11 +206,14 @@ int run(const Config& config) {
   // Deadlock / busy-hang checks (sessions with options.detect): snapshots through the pool,
   // findings into the error groups like crashes.
   detect::Detector detector(ioc.get_executor(), blocking.get_executor(), pool, error_service.recorder());
-  // Watched processes are captured by the watcher, which holds their threads.
-  detector.set_watched_capture([&watches](int pid, nlohmann::json options, std::chrono::milliseconds deadline,
-                                          std::function<void(Result<Snapshot>)> done) {
+  // Watched processes are captured by the watcher, which holds their threads: for the detector
+  // and, below, for plain snapshot sessions.
+  const detect::WatchedCapture watched_capture = [&watches](int pid, nlohmann::json options,
+                                                            std::chrono::milliseconds deadline,
+                                                            std::function<void(Result<Snapshot>)> done) {
     watches.capture(pid, std::move(options), deadline, std::move(done));
-  });
+  };
+  detector.set_watched_capture(watched_capture);
 
   // --detect-interval: the deadlock check over the crash-watched processes, on a timer.
   detect::WatchedScan watched_scan(
@@ -228,11 +231,7 @@ int run(const Config& config) {
   scheduler_config.profile_memory_bytes = static_cast<uint64_t>(config.profile_memory_mb) << 20;
   sessions::Scheduler scheduler(ioc.get_executor(), blocking.get_executor(), scheduler_config, pool, *store, *hub,
                                 resolver, &detector);
-  // Plain snapshot sessions too: a crash-watched target is captured by the watcher.
-  scheduler.set_watched_capture([&watches](int pid, nlohmann::json options, std::chrono::milliseconds deadline,
-                                           std::function<void(Result<Snapshot>)> done) {
-    watches.capture(pid, std::move(options), deadline, std::move(done));
-  });
+  scheduler.set_watched_capture(watched_capture);
   scheduler.set_watched_pids([&watches](std::function<void(std::vector<int>)> done) { watches.watched_pids(std::move(done)); });
   scheduler.fail_interrupted_sessions();
 

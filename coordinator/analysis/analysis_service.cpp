@@ -1,7 +1,7 @@
 #include "coordinator/analysis/analysis_service.hpp"
 
-#include <boost/asio/post.hpp>
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>

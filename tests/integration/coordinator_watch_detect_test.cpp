@@ -89,27 +89,9 @@ struct Server {
       std::this_thread::sleep_for(100ms);
     }
   }
-  // POSTs a deadlock session on pid; its one target once the session ended.
-  json detect_session(int pid) {
-    auto created = request("POST", "/api/v1/sessions",
-                           R"({"kind":"snapshot","targets":{"pids":[)" + std::to_string(pid) +
-                               R"(]},"options":{"detect":"deadlock"}})");
-    BOOST_REQUIRE_MESSAGE(created.status == 202, created.body);
-    std::string id = json::parse(created.body).at("id");
-    auto deadline = std::chrono::steady_clock::now() + 60s;
-    for (;;) {
-      json s = get_json("/api/v1/sessions/" + id);
-      if (s.at("status") != "queued" && s.at("status") != "running") {
-        BOOST_REQUIRE_MESSAGE(s.at("status") == "done", s.dump());
-        return s.at("batches").at(0).at("targets").at(0);
-      }
-      BOOST_REQUIRE_MESSAGE(std::chrono::steady_clock::now() < deadline, "session " << id << " did not end");
-      std::this_thread::sleep_for(20ms);
-    }
-  }
-  // POSTs a plain snapshot session on pids; the session once it ended.
-  json snapshot_session(const std::vector<int>& pids) {
-    auto created = request("POST", "/api/v1/sessions", json{{"kind", "snapshot"}, {"targets", {{"pids", pids}}}}.dump());
+  // POSTs a session; the session once it ended (whatever its status).
+  json run_session(const json& body) {
+    auto created = request("POST", "/api/v1/sessions", body.dump());
     BOOST_REQUIRE_MESSAGE(created.status == 202, created.body);
     std::string id = json::parse(created.body).at("id");
     auto deadline = std::chrono::steady_clock::now() + 60s;
@@ -119,6 +101,12 @@ struct Server {
       BOOST_REQUIRE_MESSAGE(std::chrono::steady_clock::now() < deadline, "session " << id << " did not end");
       std::this_thread::sleep_for(20ms);
     }
+  }
+  // A deadlock session on pid; its one target (the session must be done).
+  json detect_session(int pid) {
+    json s = run_session({{"kind", "snapshot"}, {"targets", {{"pids", {pid}}}}, {"options", {{"detect", "deadlock"}}}});
+    BOOST_REQUIRE_MESSAGE(s.at("status") == "done", s.dump());
+    return s.at("batches").at(0).at("targets").at(0);
   }
   std::optional<json> find_group(const std::string& type) {
     json groups = get_json("/api/v1/errors");  // kept: a loop over a temporary's member dangles
@@ -294,7 +282,7 @@ BOOST_AUTO_TEST_CASE(a_watched_pid_is_snapshotted_by_the_watcher_and_a_profile_o
 
   // One session, two targets: the watched one through the watcher (a pool worker would answer
   // already_traced), the other through the pool as always.
-  json session = server.snapshot_session({watched.pid(), other.pid()});
+  json session = server.run_session({{"kind", "snapshot"}, {"targets", {{"pids", {watched.pid(), other.pid()}}}}});
   BOOST_REQUIRE_MESSAGE(session.at("status") == "done", session.dump());
   std::map<int, json> by_pid;
   for (const auto& b : session.at("batches"))
@@ -323,18 +311,8 @@ BOOST_AUTO_TEST_CASE(a_watched_pid_is_snapshotted_by_the_watcher_and_a_profile_o
   BOOST_TEST(server.get_json("/api/v1/watches").at("watches").size() == 1u);
 
   // A profile of it cannot be taken while it is watched: the error says why and what to do.
-  auto created = server.request("POST", "/api/v1/sessions",
-                                json{{"kind", "profile"}, {"targets", {{"pids", {watched.pid()}}}},
-                                     {"options", {{"duration_s", 1}}}}.dump());
-  BOOST_REQUIRE_MESSAGE(created.status == 202, created.body);
-  const std::string id = json::parse(created.body).at("id");
-  json profiled;
-  for (auto deadline = std::chrono::steady_clock::now() + 60s;;) {
-    profiled = server.get_json("/api/v1/sessions/" + id);
-    if (profiled.at("status") != "queued" && profiled.at("status") != "running") break;
-    BOOST_REQUIRE_MESSAGE(std::chrono::steady_clock::now() < deadline, "profile session " << id << " did not end");
-    std::this_thread::sleep_for(20ms);
-  }
+  json profiled = server.run_session(
+      {{"kind", "profile"}, {"targets", {{"pids", {watched.pid()}}}}, {"options", {{"duration_s", 1}}}});
   const json& failed = profiled.at("batches").at(0).at("targets").at(0);
   BOOST_TEST(failed.at("status") == "failed", failed.dump());
   BOOST_TEST(failed.at("error").at("code") == "already_traced", failed.dump());
