@@ -48,6 +48,7 @@ struct Job {
   GroupInput input;  // id and texts only; event and signature_frames are filled when it runs
   std::shared_ptr<const errors::ErrorEvent> latest;
   std::shared_ptr<const std::vector<std::string>> signature_frames;
+  std::shared_ptr<const std::string> frames_json;
   std::shared_ptr<const std::string> context_json;
 };
 
@@ -198,13 +199,17 @@ void AnalysisService::State::run_pending() {
       if (job.latest) {
         const errors::ErrorEvent& latest = *job.latest;
         e = nlohmann::json{{"source", latest.source}, {"kind", latest.kind}, {"type", latest.type},
-                           {"message", latest.message}, {"frames", latest.frames}};
+                           {"message", latest.message}};
       }
+      // The error service keeps an event's frames serialized, once per distinct stack.
+      auto frames = nlohmann::json::parse(job.frames_json ? *job.frames_json : std::string(), nullptr, false);
+      e["frames"] = frames.is_array() ? std::move(frames) : nlohmann::json::array();
       auto ctx = nlohmann::json::parse(job.context_json ? *job.context_json : std::string(), nullptr, false);
       e["context"] = ctx.is_discarded() ? nlohmann::json::object() : std::move(ctx);
       // The event stays alive only as long as some job or the service needs it.
       job.latest.reset();
       job.signature_frames.reset();
+      job.frames_json.reset();
       job.context_json.reset();
       analyse(job.input);
     } catch (const std::exception& ex) {
@@ -316,6 +321,7 @@ errors::GroupObserver AnalysisService::observer() {
       in.message.assign(c.message);
       job.latest = c.latest;
       job.signature_frames = c.signature_frames;
+      job.frames_json = c.frames_json;
       job.context_json = c.context_json;
     }
   };

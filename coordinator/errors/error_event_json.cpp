@@ -25,7 +25,7 @@ namespace {
 // Every function returns false at the first error; error_ (or the cursor's) says what.
 class BodyParser {
  public:
-  explicit BodyParser(std::string_view body) : cur_(body), body_size_(body.size()) {}
+  BodyParser(std::string_view body, StackMemo* memo) : cur_(body), body_size_(body.size()), memo_(memo) {}
 
   Result<ParsedEvents> parse() {
     if (!parse_body() || !cur_.at_end()) return Error{"bad_request", message()};
@@ -113,6 +113,7 @@ class BodyParser {
   ErrorEvent& new_event() {
     ErrorEvent& e = out_.events.emplace_back();
     out_.frames_text.emplace_back();
+    out_.known.push_back(nullptr);
     e.source = "api";
     e.kind = "reported";
     seen_ = 0;
@@ -162,6 +163,7 @@ class BodyParser {
     const std::size_t guess = std::min(kMaxEventsPerRequest, (body_size_ - cur_.position()) / kTypicalEventBytes + 1);
     out_.events.reserve(guess);
     out_.frames_text.reserve(guess);
+    out_.known.reserve(guess);
     for (bool more = true; more;) {
       if (cur_.peek() != '{') return refuse(event_path_at(out_.events.size()), "an event must be an object");
       if (out_.events.size() == kMaxEventsPerRequest) {
@@ -246,6 +248,20 @@ class BodyParser {
 
   bool parse_frames(ErrorEvent& e) {
     const std::size_t begin = cur_.position();
+    if (memo_) {
+      // A frames text parsed (and accepted) before is not parsed again: equal bytes, equal
+      // frames. Any difference, down to a space, is a miss and is parsed below.
+      const std::size_t end = cur_.raw_container_end();
+      if (end != std::string_view::npos) {
+        const std::string_view text = cur_.slice(begin, end);
+        if (StackMemo::Entry* known = memo_->find(text)) {
+          out_.frames_text.back() = text;
+          out_.known.back() = known;
+          cur_.skip_to(end);
+          return true;
+        }
+      }
+    }
     cur_.expect('[');
     depth_ += 1;
     if (!cur_.consume(']')) {
@@ -365,6 +381,7 @@ class BodyParser {
 
   JsonCursor cur_;
   std::size_t body_size_;
+  StackMemo* memo_;
   ParsedEvents out_;
   Mode mode_ = Mode::kUndecided;
   Field field_ = Field::kNone;
@@ -378,7 +395,7 @@ class BodyParser {
 
 }  // namespace
 
-Result<ParsedEvents> parse_error_body(std::string_view body) { return BodyParser(body).parse(); }
+Result<ParsedEvents> parse_error_body(std::string_view body, StackMemo* memo) { return BodyParser(body, memo).parse(); }
 
 Result<std::vector<ErrorEvent>> parse_error_events(std::string_view body) {
   auto parsed = parse_error_body(body);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "coordinator/errors/error_event.hpp"
+#include "coordinator/errors/prepared_stack.hpp"
 #include "dbg/error.hpp"
 
 namespace dbg::coord::errors {
@@ -27,16 +28,20 @@ inline constexpr std::size_t kMaxNameBytes = 4096;  // function, module, file, c
 
 // A parsed body. frames_text[i] is event i's "frames" array exactly as sent (a view into the
 // body, empty when the event has none): equal texts parse to equal frames, so the service keys
-// its cache of signatures and serialized frames on them instead of recomputing both per event.
+// its cache of prepared stacks (prepared_stack.hpp) on them. known[i] is that cache's entry
+// when the parser found the text there: event i's frames were then skipped, not parsed (its
+// `frames` is empty), and the entry has them. Entries stay valid until the memo is next changed.
 struct ParsedEvents {
   std::vector<ErrorEvent> events;
   std::vector<std::string_view> frames_text;
+  std::vector<StackMemo::Entry*> known;
 };
 
 // Error "bad_request" with what is wrong and where ("events[3].frames[0].line: ..."), or
 // "malformed JSON (at byte N: ...)" for input that is not JSON. Strict and bounded: see
-// json_cursor.hpp; containers nest at most protocol::kMaxJsonDepth levels.
-Result<ParsedEvents> parse_error_body(std::string_view body);
+// json_cursor.hpp; containers nest at most protocol::kMaxJsonDepth levels. With a memo, frames
+// texts found in it are skipped (see ParsedEvents).
+Result<ParsedEvents> parse_error_body(std::string_view body, StackMemo* memo = nullptr);
 // The same, events only.
 Result<std::vector<ErrorEvent>> parse_error_events(std::string_view body);
 

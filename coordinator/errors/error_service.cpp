@@ -15,6 +15,7 @@
 #include "coordinator/errors/error_event_json.hpp"
 #include "coordinator/errors/json_writer.hpp"
 #include "coordinator/errors/lru_map.hpp"
+#include "coordinator/errors/prepared_stack.hpp"
 #include "coordinator/errors/signature.hpp"
 #include "coordinator/events/hub.hpp"
 #include "coordinator/events/topics.hpp"
@@ -28,7 +29,6 @@ namespace {
 constexpr std::size_t kMaxTypeBytes = 200;
 constexpr std::size_t kMaxCommBytes = 64;
 constexpr std::size_t kMaxLabelBytes = 32;  // source, kind
-constexpr std::size_t kMaxStoredFrames = 256;
 
 int64_t now_ms() {
   using namespace std::chrono;
@@ -64,10 +64,10 @@ std::string dump(const nlohmann::json& j) {
 // An event ready for the store thread: bounded, signed and serialized on the caller's thread,
 // so the single store thread does nothing but grouping and SQL.
 struct PreparedEvent {
-  ErrorEvent event;
-  Signature signature;
-  std::string frames_json;
-  std::string signature_frames_json;
+  ErrorEvent event;  // its frames are in `stack` (event.frames is empty)
+  std::shared_ptr<const PreparedStack> stack;
+  std::string signature;  // signature.hpp: 32 hex digits
+  std::string error_class;
   std::string context_json;
   int64_t received_at = 0;
 };
@@ -76,7 +76,11 @@ struct PreparedEvent {
 // each touched group's latest until it gets to it) without keeping its whole batch.
 using PreparedBatch = std::vector<std::shared_ptr<const PreparedEvent>>;
 
-PreparedEvent prepare(ErrorEvent e, int64_t received_at) {
+// `stack`: the event's frames prepared already (the parse thread's memo), else null and made
+// from e.frames. `memo`: the memo's entry for that stack, whose last signature is reused when
+// the error class is the same (with frames, nothing else goes into the signature).
+PreparedEvent prepare(ErrorEvent e, int64_t received_at, std::shared_ptr<const PreparedStack> stack = nullptr,
+                      StackMemo::Entry* memo = nullptr) {
   PreparedEvent p;
   e.type = cut_bytes(std::move(e.type), kMaxTypeBytes);
   if (e.type.empty()) e.type = "unknown";
@@ -85,10 +89,19 @@ PreparedEvent prepare(ErrorEvent e, int64_t received_at) {
   e.source = cut_bytes(e.source.empty() ? std::string("api") : std::move(e.source), kMaxLabelBytes);
   e.kind = cut_bytes(e.kind.empty() ? std::string("reported") : std::move(e.kind), kMaxLabelBytes);
   if (e.timestamp_ms <= 0) e.timestamp_ms = received_at;
-  if (e.frames.size() > kMaxStoredFrames) e.frames.resize(kMaxStoredFrames);
-  p.signature = compute_signature(e.type, e.message, e.comm, e.frames);
-  p.frames_json = frames_json(e.frames);
-  p.signature_frames_json = string_array_json(p.signature.frames);
+  p.stack = stack ? std::move(stack) : prepare_stack(std::move(e.frames));
+  e.frames = {};
+  p.error_class = error_class_of(e.type);
+  const auto& keys = p.stack->signature_frames;
+  if (memo && !keys.empty() && memo->error_class == p.error_class) {
+    p.signature = memo->signature;
+  } else {
+    p.signature = signature_hash(p.error_class, e.type, e.message, e.comm, keys);
+    if (memo && !keys.empty()) {
+      memo->error_class = p.error_class;
+      memo->signature = p.signature;
+    }
+  }
   p.context_json = e.context.is_null() || e.context.empty() ? "{}" : dump(e.context);
   e.context = nullptr;  // serialized above; the JSON tree is not needed any more
   p.received_at = received_at;
@@ -117,7 +130,9 @@ struct BatchOutcome {
   std::vector<int64_t> group_ids;
   int64_t first_event_id = 0;  // the batch's events have consecutive ids from here
   std::vector<TouchedGroup> touched;
-  std::vector<std::pair<const std::string*, int64_t>> new_stacks;  // frames text -> id, to cache
+  // Stacks whose error_stacks id this write learned (stack_id set): cleared again if it is
+  // rolled back, since the rows it inserted are then gone.
+  std::vector<const PreparedStack*> new_stacks;
 };
 
 nlohmann::json counts_json(const GroupCounts& c) {
@@ -133,7 +148,7 @@ nlohmann::json counts_json(const GroupCounts& c) {
 
 struct ErrorService::State : std::enable_shared_from_this<ErrorService::State> {
   State(store::Store& s, std::shared_ptr<events::Hub> h, boost::asio::any_io_executor e, ErrorServiceConfig c)
-      : store(s), hub(std::move(h)), executor(std::move(e)), config(c), cache(c.cached_groups), stack_ids(c.cached_stacks) {}
+      : store(s), hub(std::move(h)), executor(std::move(e)), config(c), memo(c.cached_stacks), cache(c.cached_groups) {}
 
   void ingest(store::StatementCache& sql, const PreparedBatch& events, BatchOutcome& out);
   void ingest_events(store::StatementCache& sql, const PreparedBatch& events, BatchOutcome& out);
@@ -141,6 +156,9 @@ struct ErrorService::State : std::enable_shared_from_this<ErrorService::State> {
   // After notify: the committed batch's events join the history.
   void remember(const PreparedBatch& events, const BatchOutcome& outcome);
   void forget(const BatchOutcome& outcome);
+  static void forget_new_stacks(const BatchOutcome& outcome) {
+    for (const PreparedStack* stack : outcome.new_stacks) stack->stack_id.store(0, std::memory_order_relaxed);
+  }
   // Group rows (see error_service.hpp, "Group rows are written lazily"); store thread only,
   // inside a write. settle_rows: after a start or a failure, fold the unfolded events into the
   // rows so that rows (and the cache read from them) are exact again. flush_rows: write every
@@ -161,14 +179,15 @@ struct ErrorService::State : std::enable_shared_from_this<ErrorService::State> {
   // (see submit). Empty until the service's constructor sets it.
   boost::asio::any_io_executor parser;
 
+  // Parse thread only (record_body): frames texts seen in bodies -> their prepared stacks.
+  StackMemo memo;
+
   // Store thread only.
   LruMap<CachedGroup> cache;
   bool rows_unsettled = true;  // start, or a failed write: fold before trusting rows or cache
   int64_t fold_watermark = 0;  // every row counts every event with an id up to this
   int64_t next_event_id = 1;   // valid while !rows_unsettled
   std::chrono::steady_clock::time_point last_flush = std::chrono::steady_clock::now();
-  // Frames text -> error_stacks id: most events repeat a stack seen moments ago.
-  LruMap<int64_t> stack_ids;
 
   // Shared between the store thread (after commits) and readers / the publisher.
   mutable std::mutex mutex;
@@ -245,6 +264,7 @@ void ErrorService::State::ingest(store::StatementCache& sql, const PreparedBatch
     // This write is rolled back (alone or with its transaction); whatever the cache learned or
     // wrote in it is suspect. The next write rebuilds from what SQLite actually holds.
     drop_rows();
+    forget_new_stacks(out);
     throw;
   }
 }
@@ -261,20 +281,20 @@ void ErrorService::State::ingest_events(store::StatementCache& sql, const Prepar
   // Index into out.touched by signature: a batch of 1,000 events into a few groups updates each
   // group row once, not 1,000 times.
   std::unordered_map<std::string_view, std::size_t> index;
-  // Stacks first stored by this batch (the cache learns them only once the batch succeeded).
-  std::unordered_map<std::string_view, int64_t> batch_stacks;
+  // Most events share their stack with earlier ones (the parse thread's memo), which know
+  // their row once one of them was stored.
   auto stack_of = [&](const PreparedEvent& p) {
-    if (const int64_t* cached = stack_ids.find(p.frames_json)) return *cached;
-    if (auto it = batch_stacks.find(p.frames_json); it != batch_stacks.end()) return it->second;
-    const int64_t id = intern_stack(sql, p.frames_json);
-    batch_stacks.emplace(p.frames_json, id);
-    out.new_stacks.emplace_back(&p.frames_json, id);
+    const PreparedStack& stack = *p.stack;
+    if (const int64_t known = stack.stack_id.load(std::memory_order_relaxed)) return known;
+    const int64_t id = intern_stack(sql, stack.frames_json);
+    stack.stack_id.store(id, std::memory_order_relaxed);
+    out.new_stacks.push_back(&stack);
     return id;
   };
   out.touched.reserve(std::min<std::size_t>(events.size(), 1024));
   for (const auto& owner : events) {
     const PreparedEvent& p = *owner;
-    const std::string& signature = p.signature.hash;
+    const std::string& signature = p.signature;
     std::size_t at;
     if (auto it = index.find(signature); it != index.end()) {
       at = it->second;
@@ -290,8 +310,8 @@ void ErrorService::State::ingest_events(store::StatementCache& sql, const Prepar
         cache_misses.fetch_add(1, std::memory_order_relaxed);
       } else {
         cache_misses.fetch_add(1, std::memory_order_relaxed);
-        t.counts.id = insert_group(sql, NewGroupRow{signature, p.signature.error_class, p.event.type, p.event.message,
-                                                    stack_of(p), p.signature_frames_json, p.received_at});
+        t.counts.id = insert_group(sql, NewGroupRow{signature, p.error_class, p.event.type, p.event.message,
+                                                    stack_of(p), p.stack->signature_frames_json, p.received_at});
         t.counts.first_seen = t.counts.last_seen = t.counts.status_changed_at = p.received_at;
         t.created = true;
       }
@@ -331,7 +351,6 @@ void ErrorService::State::ingest_events(store::StatementCache& sql, const Prepar
     if (t.reopened) update_group_counts(sql, t.counts);
     cache_put(sql, t.signature, CachedGroup{t.counts, !t.reopened});
   }
-  for (const auto& [text, id] : out.new_stacks) stack_ids.put(*text, id);
   cached_groups.store(cache.size(), std::memory_order_relaxed);
   if (std::chrono::steady_clock::now() - last_flush >= kGroupFlushInterval) flush_rows(sql);
 }
@@ -340,7 +359,7 @@ void ErrorService::State::forget(const BatchOutcome& outcome) {
   // The database rolled back what the cache may already show, and perhaps flushes of other
   // groups: rebuild from SQLite on the next write.
   drop_rows();
-  for (const auto& [text, id] : outcome.new_stacks) stack_ids.erase(*text);
+  forget_new_stacks(outcome);
 }
 
 void ErrorService::State::after_commit(BatchOutcome& outcome) {
@@ -351,7 +370,7 @@ void ErrorService::State::after_commit(BatchOutcome& outcome) {
       groups_created.fetch_add(1, std::memory_order_relaxed);
       nlohmann::json g = counts_json(t.counts);
       g["signature"] = t.signature;
-      g["error_class"] = t.first->signature.error_class;
+      g["error_class"] = t.first->error_class;
       g["type"] = t.first->event.type;
       g["message"] = t.first->event.message;
       g["class"] = nullptr;
@@ -400,11 +419,12 @@ void ErrorService::State::notify(const BatchOutcome& outcome) {
   for (const auto& t : outcome.touched) {
     const PreparedEvent& named = t.created ? *t.first : *t.last;
     const std::shared_ptr<const PreparedEvent>& latest = *t.last_owner;
-    // Aliasing pointers: each shares ownership of the whole event.
-    changes.push_back(GroupChange{t.counts.id, t.created, t.signature, t.first->signature.error_class,
+    // Aliasing pointers: each shares ownership of the whole event, or of its stack.
+    changes.push_back(GroupChange{t.counts.id, t.created, t.signature, t.first->error_class,
                                   named.event.type, named.event.message,
                                   std::shared_ptr<const ErrorEvent>(latest, &latest->event),
-                                  std::shared_ptr<const std::vector<std::string>>(latest, &latest->signature.frames),
+                                  std::shared_ptr<const std::vector<std::string>>(latest->stack, &latest->stack->signature_frames),
+                                  std::shared_ptr<const std::string>(latest->stack, &latest->stack->frames_json),
                                   std::shared_ptr<const std::string>(latest, &latest->context_json)});
   }
   (*o)(changes);
@@ -531,12 +551,8 @@ void log_failure(Result<std::vector<int64_t>> r) {
   if (!r) spdlog::error("errors: an event was not stored: {}", r.error().message);
 }
 
-void submit(const std::shared_ptr<ErrorService::State>& state, std::vector<ErrorEvent> events,
-            std::function<void(Result<std::vector<int64_t>>)> done) {
-  const int64_t received_at = now_ms();
-  auto prepared = std::make_shared<PreparedBatch>();
-  prepared->reserve(events.size());
-  for (auto& e : events) prepared->push_back(std::make_shared<const PreparedEvent>(prepare(std::move(e), received_at)));
+void submit_prepared(const std::shared_ptr<ErrorService::State>& state, std::shared_ptr<PreparedBatch> prepared,
+                     std::function<void(Result<std::vector<int64_t>>)> done) {
   auto outcome = std::make_shared<BatchOutcome>();
   // The write only borrows the batch: the callback below, which the store always calls after
   // it, owns it, so that the last reference is dropped where the callback decides.
@@ -564,6 +580,44 @@ void submit(const std::shared_ptr<ErrorService::State>& state, std::vector<Error
       });
 }
 
+void submit(const std::shared_ptr<ErrorService::State>& state, std::vector<ErrorEvent> events,
+            std::function<void(Result<std::vector<int64_t>>)> done) {
+  const int64_t received_at = now_ms();
+  auto prepared = std::make_shared<PreparedBatch>();
+  prepared->reserve(events.size());
+  for (auto& e : events) prepared->push_back(std::make_shared<const PreparedEvent>(prepare(std::move(e), received_at)));
+  submit_prepared(state, std::move(prepared), std::move(done));
+}
+
+// A parsed body's events, prepared on the parse thread with its memo: an event whose frames
+// text the parser found there shares that stack; the body's new texts are prepared once each
+// and join the memo (after the loop, so that no entry the parser handed out is evicted while
+// in use). `body` must still hold the text the views point into.
+std::shared_ptr<PreparedBatch> prepare_body(ErrorService::State& state, ParsedEvents parsed) {
+  const int64_t received_at = now_ms();
+  auto prepared = std::make_shared<PreparedBatch>();
+  prepared->reserve(parsed.events.size());
+  std::unordered_map<std::string_view, std::shared_ptr<const PreparedStack>> fresh;
+  for (std::size_t i = 0; i < parsed.events.size(); ++i) {
+    ErrorEvent& e = parsed.events[i];
+    std::shared_ptr<const PreparedStack> stack;
+    StackMemo::Entry* known = parsed.known[i];
+    if (known) {
+      stack = known->stack;
+    } else if (auto it = fresh.find(parsed.frames_text[i]); it != fresh.end()) {
+      stack = it->second;
+    } else {
+      stack = prepare_stack(std::move(e.frames));
+      fresh.emplace(parsed.frames_text[i], stack);
+    }
+    prepared->push_back(std::make_shared<const PreparedEvent>(prepare(std::move(e), received_at, std::move(stack), known)));
+  }
+  for (auto& [text, stack] : fresh) {
+    if (!text.empty()) state.memo.put(text, std::move(stack));
+  }
+  return prepared;
+}
+
 }  // namespace
 
 void ErrorService::record_body(std::string body, std::function<void(Result<std::vector<int64_t>>)> done) {
@@ -578,10 +632,11 @@ void ErrorService::record_body(std::string body, std::function<void(Result<std::
     done(std::move(r));
   };
   boost::asio::post(*parser_, [state, body = std::move(body), answer = std::move(answer)]() mutable {
-    auto events = parse_error_events(body);
+    auto parsed = parse_error_body(body, &state->memo);
+    if (!parsed) return answer(parsed.error());
+    auto prepared = prepare_body(*state, std::move(parsed.value()));
     std::string().swap(body);  // up to 1 MiB: free it before the events wait for the disk
-    if (!events) return answer(events.error());
-    submit(state, std::move(events.value()), std::move(answer));
+    submit_prepared(state, std::move(prepared), std::move(answer));
   });
 }
 
@@ -757,8 +812,12 @@ void ErrorService::forget_cached_groups(store::StatementCache& sql) {
 
 void ErrorService::set_cache_capacity(std::size_t groups, std::size_t stacks) {
   std::weak_ptr<State> weak = state_;
+  // The stack memo belongs to the parse thread.
+  boost::asio::post(state_->parser, [weak, stacks] {
+    if (auto state = weak.lock()) state->memo.set_capacity(stacks);
+  });
   state_->store.write(
-      [weak, groups, stacks](store::StatementCache& sql) {
+      [weak, groups](store::StatementCache& sql) {
         auto state = weak.lock();
         if (!state) return;
         try {
@@ -768,7 +827,6 @@ void ErrorService::set_cache_capacity(std::size_t groups, std::size_t stacks) {
           throw;
         }
         state->cache.set_capacity(groups);
-        state->stack_ids.set_capacity(stacks);
         state->cached_groups.store(state->cache.size(), std::memory_order_relaxed);
       },
       [weak](Result<void> committed) {

@@ -92,6 +92,7 @@ struct GroupChange {
   std::string_view message;
   std::shared_ptr<const ErrorEvent> latest;  // its context is in context_json (serialized)
   std::shared_ptr<const std::vector<std::string>> signature_frames;
+  std::shared_ptr<const std::string> frames_json;  // latest's frames (latest->frames is empty)
   std::shared_ptr<const std::string> context_json;
 };
 // Called on the store thread after each COMMIT with the groups the batch touched; must be quick.
@@ -100,7 +101,8 @@ using GroupObserver = std::function<void(const std::vector<GroupChange>&)>;
 struct ErrorServiceConfig {
   std::size_t history_events = 1000;
   std::size_t cached_groups = 10000;
-  // Frames texts are ~1 KB: 4,096 of them bound the stack-id cache to a few MB.
+  // The parse thread's memo of frames texts (prepared_stack.hpp), ~2 KB an entry for a
+  // five-frame stack: 4,096 of them bound it to a few MB.
   std::size_t cached_stacks = 4096;
   std::chrono::milliseconds publish_interval{250};
 };
@@ -164,8 +166,8 @@ class ErrorService {
   // later in the same transaction already reads back.
   void forget_cached_groups(store::StatementCache& sql);
   // Bounds the group and stack caches (the budget's load shedding shrinks them, recovery
-  // restores ErrorServiceConfig's); any thread, applied on the store thread (a write: dirty
-  // groups are flushed before any is evicted).
+  // restores ErrorServiceConfig's); any thread. Groups: applied on the store thread (a write:
+  // dirty groups are flushed before any is evicted); stacks: on the parse thread.
   void set_cache_capacity(std::size_t groups, std::size_t stacks);
 
   struct State;  // shared with callbacks that may outlive a call (store and timer callbacks)

@@ -2,9 +2,14 @@
 // A map with a capacity: inserting beyond it evicts the least recently used entry. Used for the
 // signature -> group cache, whose truth is in SQLite: an evicted group is read back on its next
 // event, so memory stays bounded however many groups exist. Not thread-safe.
+//
+// Each key is stored once, in its list node; the index holds views of those nodes (which never
+// move), so a lookup by string_view allocates nothing and a 600-byte key costs 600 bytes, not
+// twice that.
 #include <cstddef>
 #include <list>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 
@@ -16,7 +21,7 @@ class LruMap {
   explicit LruMap(std::size_t capacity) : capacity_(capacity == 0 ? 1 : capacity) {}
 
   // The value, marked most recently used; nullptr when absent.
-  Value* find(const std::string& key) {
+  Value* find(std::string_view key) {
     auto it = index_.find(key);
     if (it == index_.end()) return nullptr;
     order_.splice(order_.begin(), order_, it->second);
@@ -24,39 +29,32 @@ class LruMap {
   }
 
   // Whether the key is present, without marking it used.
-  bool contains(const std::string& key) const { return index_.count(key) != 0; }
+  bool contains(std::string_view key) const { return index_.count(key) != 0; }
 
   // Inserts or replaces, marked most recently used; evicts the oldest entry beyond capacity.
-  void put(const std::string& key, Value value) {
+  void put(std::string_view key, Value value) {
     if (Value* existing = find(key)) {
       *existing = std::move(value);
       return;
     }
-    order_.emplace_front(key, std::move(value));
-    index_.emplace(order_.front().first, order_.begin());
-    if (order_.size() > capacity_) {
-      index_.erase(order_.back().first);
-      order_.pop_back();
-      ++evictions_;
-    }
+    order_.emplace_front(std::string(key), std::move(value));
+    index_.emplace(std::string_view(order_.front().first), order_.begin());
+    if (order_.size() > capacity_) evict_oldest();
   }
 
-  void erase(const std::string& key) {
+  void erase(std::string_view key) {
     auto it = index_.find(key);
     if (it == index_.end()) return;
-    order_.erase(it->second);
-    index_.erase(it);
+    const auto node = it->second;
+    index_.erase(it);  // the view goes before its node
+    order_.erase(node);
   }
 
   // Shrinks (evicting the least recently used entries) or grows the bound; the budget's load
   // shedding uses it.
   void set_capacity(std::size_t capacity) {
     capacity_ = capacity == 0 ? 1 : capacity;
-    while (order_.size() > capacity_) {
-      index_.erase(order_.back().first);
-      order_.pop_back();
-      ++evictions_;
-    }
+    while (order_.size() > capacity_) evict_oldest();
   }
   void clear() {
     index_.clear();
@@ -79,9 +77,16 @@ class LruMap {
 
  private:
   using Order = std::list<std::pair<std::string, Value>>;
+
+  void evict_oldest() {
+    index_.erase(std::string_view(order_.back().first));  // the view goes before its node
+    order_.pop_back();
+    ++evictions_;
+  }
+
   std::size_t capacity_;
   Order order_;
-  std::unordered_map<std::string, typename Order::iterator> index_;
+  std::unordered_map<std::string_view, typename Order::iterator> index_;
   std::size_t evictions_ = 0;
 };
 

@@ -261,11 +261,8 @@ std::string fnv1a128_hex(std::string_view bytes) {
   return out;
 }
 
-Signature compute_signature(std::string_view type, std::string_view message, std::string_view comm,
-                            const std::vector<Frame>& frames) {
-  Signature out;
-  out.error_class = error_class_of(type);
-  out.frames = signature_frames(frames);
+std::string signature_hash(std::string_view error_class, std::string_view type, std::string_view message,
+                           std::string_view comm, const std::vector<std::string>& keys) {
   // Every field is length-prefixed: a field may contain any byte (API reports), and two
   // different inputs must never spell the same text.
   std::string text = "v1";
@@ -275,8 +272,8 @@ Signature compute_signature(std::string_view type, std::string_view message, std
     text += ':';
     text += value;
   };
-  field(out.error_class);
-  if (out.frames.empty()) {
+  field(error_class);
+  if (keys.empty()) {
     std::string whole_type(type);
     cut_utf8(whole_type, kMaxClassBytes);
     field("no frames");
@@ -285,9 +282,17 @@ Signature compute_signature(std::string_view type, std::string_view message, std
     field(message_shape(message));
   } else {
     field("frames");
-    for (const auto& key : out.frames) field(key);
+    for (const auto& key : keys) field(key);
   }
-  out.hash = fnv1a128_hex(text);
+  return fnv1a128_hex(text);
+}
+
+Signature compute_signature(std::string_view type, std::string_view message, std::string_view comm,
+                            const std::vector<Frame>& frames) {
+  Signature out;
+  out.error_class = error_class_of(type);
+  out.frames = signature_frames(frames);
+  out.hash = signature_hash(out.error_class, type, message, comm, out.frames);
   return out;
 }
 

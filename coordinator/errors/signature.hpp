@@ -68,6 +68,11 @@ std::string message_shape(std::string_view message);
 
 Signature compute_signature(std::string_view type, std::string_view message, std::string_view comm,
                             const std::vector<Frame>& frames);
+// Step 5 alone, from keys signature_frames() gave: what compute_signature puts in `hash`. With
+// keys, only the class and the keys count (so a caller that has hashed them for one class may
+// reuse the hash); without, the type, comm and message shape do.
+std::string signature_hash(std::string_view error_class, std::string_view type, std::string_view message,
+                           std::string_view comm, const std::vector<std::string>& keys);
 
 // 128-bit FNV-1a as 32 hex digits: stable across builds, hosts and versions of this program
 // (std::hash is none of these).

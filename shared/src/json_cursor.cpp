@@ -80,6 +80,35 @@ bool JsonCursor::at_end() {
   return pos_ == text_.size() || fail("unexpected data after the JSON value");
 }
 
+std::size_t JsonCursor::raw_container_end() {
+  const char open = peek();
+  if (open != '[' && open != '{') return std::string_view::npos;
+  const char* p = text_.data() + pos_;
+  const char* const end = text_.data() + text_.size();
+  std::size_t depth = 0;
+  while (p < end) {
+    // Only quotes, backslashes and brackets matter.
+    switch (*p) {
+      case '"':
+        for (++p; p < end && *p != '"'; ++p) {
+          // The escaped byte cannot end the string.
+          if (*p == '\\' && ++p == end) return std::string_view::npos;
+        }
+        if (p == end) return std::string_view::npos;  // unterminated string
+        break;
+      case '[':
+      case '{': ++depth; break;
+      case ']':
+      case '}':
+        if (--depth == 0) return static_cast<std::size_t>(p + 1 - text_.data());
+        break;
+      default: break;
+    }
+    ++p;
+  }
+  return std::string_view::npos;
+}
+
 bool JsonCursor::validate_utf8() {
   const auto byte = [&](std::size_t i) -> unsigned {
     return pos_ + i < text_.size() ? static_cast<unsigned char>(text_[pos_ + i]) : 0u;

@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "coordinator/errors/error_event_json.hpp"
+#include "coordinator/errors/prepared_stack.hpp"
+#include "dbg/json_cursor.hpp"
 #include "dbg/protocol.hpp"
 
 using namespace dbg::coord::errors;
@@ -164,4 +166,56 @@ BOOST_AUTO_TEST_CASE(bounds_hold) {
   for (std::size_t i = 0; i < kMaxEventsPerRequest; ++i) body += std::string(i ? "," : "") + R"({"type":"E"})";
   BOOST_TEST(parse_error_body(body + "]}").ok());
   BOOST_TEST(error_of(body + R"(,{"type":"E"}]})") == "events: at most 1000 events per request");
+}
+
+// The cursor's raw scan finds where a container ends without judging it: brackets inside
+// strings (escaped quotes included) do not count, and a text that ends first has no end.
+BOOST_AUTO_TEST_CASE(raw_container_end_counts_brackets_outside_strings) {
+  auto end_of = [](std::string_view text) { return dbg::JsonCursor(text).raw_container_end(); };
+  BOOST_TEST(end_of(R"(  [1,{"a":[2]}] , 3)") == std::string_view(R"(  [1,{"a":[2]}])").size());
+  BOOST_TEST(end_of(R"(["]\"]", "\\"] x)") == std::string_view(R"(["]\"]", "\\"])").size());
+  BOOST_TEST(end_of(R"({"a":"}"})") == 9u);
+  BOOST_TEST(end_of(R"([1,[2])") == std::string_view::npos);
+  BOOST_TEST(end_of(R"(["unterminated])") == std::string_view::npos);
+  BOOST_TEST(end_of(R"(["ends in an escape\)") == std::string_view::npos);
+  BOOST_TEST(end_of("42") == std::string_view::npos);
+}
+
+// With a memo, a frames text the memo knows is skipped (the event's frames stay empty and the
+// entry is handed over); anything else about the event and the body is still read and judged.
+BOOST_AUTO_TEST_CASE(known_frames_texts_are_skipped_and_the_rest_is_still_judged) {
+  const std::string frames = R"([{"function":"f","module":"m","file":"[x].c"},{"module":"?","pc":7}])";
+  StackMemo memo(16);
+  auto first = parse_error_body(R"({"events":[{"type":"A","frames":)" + frames + "}]}", &memo);
+  BOOST_REQUIRE(first.ok());
+  BOOST_TEST(first.value().known[0] == nullptr);
+  BOOST_REQUIRE_EQUAL(first.value().events[0].frames.size(), 2u);
+  StackMemo::Entry& entry = memo.put(frames, prepare_stack(first.value().events[0].frames));
+
+  auto again = parse_error_body(R"({"events":[{"type":"B","frames":)" + frames + R"(,"pid":3},{"type":"C","frames": )" +
+                                    frames + "}]}",
+                                &memo);
+  BOOST_REQUIRE(again.ok());
+  const auto& parsed = again.value();
+  BOOST_TEST(parsed.known[0] == &entry);
+  BOOST_TEST(parsed.known[1] == &entry);  // whitespace before the array is not part of it
+  BOOST_TEST(parsed.events[0].frames.empty());
+  BOOST_TEST(parsed.frames_text[0] == frames);
+  BOOST_TEST(parsed.events[0].pid == 3);
+  BOOST_TEST(parsed.events[1].type == "C");
+  BOOST_TEST(memo.hits() == 2u);
+
+  // Another spelling of the same frames is another text: parsed.
+  auto spaced = parse_error_body(R"({"type":"A","frames":[ )" + frames.substr(1) + "}", &memo);
+  BOOST_REQUIRE(spaced.ok());
+  BOOST_TEST(spaced.value().known[0] == nullptr);
+  BOOST_TEST(spaced.value().events[0].frames.size() == 2u);
+
+  // What follows a known text is judged as ever, and so is an event around it.
+  auto bad_pid = parse_error_body(R"({"type":"A","frames":)" + frames + R"(,"pid":-1})", &memo);
+  BOOST_REQUIRE(!bad_pid.ok());
+  BOOST_TEST(bad_pid.error().message == "body.pid: must be a non-negative integer");
+  BOOST_TEST(!parse_error_body(R"({"type":"A","frames":)" + frames, &memo).ok());
+  BOOST_TEST(!parse_error_body(R"({"frames":)" + frames + "}", &memo).ok());  // no type
+  BOOST_TEST(!parse_error_body(R"({"type":"A","frames":)" + frames + R"(,"frames":[]})", &memo).ok());
 }

@@ -106,6 +106,13 @@ struct Fixture {
     service->record_batch(std::move(events), [&p](dbg::Result<std::vector<int64_t>> r) { p.set_value(std::move(r)); });
     return f.get();
   }
+  // POST /api/v1/errors/events's way in: parsed on the service's thread, with its stack memo.
+  dbg::Result<std::vector<int64_t>> record_body(std::string body) {
+    std::promise<dbg::Result<std::vector<int64_t>>> p;
+    auto f = p.get_future();
+    service->record_body(std::move(body), [&p](dbg::Result<std::vector<int64_t>> r) { p.set_value(std::move(r)); });
+    return f.get();
+  }
   std::vector<int64_t> record_ok(std::vector<ErrorEvent> events) {
     auto r = record(std::move(events));
     BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
@@ -366,6 +373,61 @@ BOOST_AUTO_TEST_CASE(a_failed_write_stores_and_counts_nothing) {
   BOOST_TEST(fx.get(id).value().at("count").get<int>() == 2);
   BOOST_TEST(count_rows(fx.db_file(), "SELECT count(*) FROM error_events") == 2);
   BOOST_TEST(fx.service->stats().events_failed == 2u);
+}
+
+// Bodies repeat frames texts: the parse thread prepares each text once (prepared_stack.hpp) and
+// later events share it. What is stored and grouped must not depend on whether a text was
+// known: a repeat within a body, a repeat in a later body, the same frames spelled with other
+// whitespace (another text, the same frames), and the same frames under another error class.
+BOOST_AUTO_TEST_CASE(bodies_that_repeat_frames_texts_are_grouped_and_stored_as_if_each_was_parsed) {
+  Fixture fx;
+  const std::string f1 = R"j([{"function":"__cxa_throw","module":"libstdc++.so.6"},{"function":"parse(char const*)","module":"app","offset":"0x10","line":7},{"function":"main","module":"app"}])j";
+  const std::string f1_spaced = R"j([ {"function":"__cxa_throw","module":"libstdc++.so.6"},{"function":"parse(char const*)","module":"app","offset":"0x10","line":7},{"function":"main","module":"app"}])j";
+  const std::string f2 = R"([{"function":"load","module":"app"},{"function":"main","module":"app"}])";
+  auto event = [](const std::string& type, const std::string& frames) {
+    return R"({"type":")" + type + R"(","message":"m","frames":)" + frames + "}";
+  };
+  auto first = fx.record_body(R"({"events":[)" + event("E", f1) + "," + event("E", f2) + "," + event("E", f1) + "]}");
+  BOOST_REQUIRE(first.ok());
+  const auto& a = first.value();
+  BOOST_TEST(a[0] == a[2]);
+  BOOST_TEST(a[0] != a[1]);
+  auto second = fx.record_body(R"({"events":[)" + event("E", f1) + "," + event("E", f1_spaced) + "," +
+                               event("OtherError", f1) + "]}");
+  BOOST_REQUIRE(second.ok());
+  const auto& b = second.value();
+  BOOST_TEST(b[0] == a[0]);
+  BOOST_TEST(b[1] == a[0]);  // other bytes, same frames: same group
+  BOOST_TEST(b[2] != a[0]);  // the class is part of the signature, memo or not
+  BOOST_TEST(fx.get(a[0]).value().at("count").get<int>() == 4);
+  BOOST_TEST(fx.get(b[2]).value().at("count").get<int>() == 1);
+  // One stack row per distinct frames list, and every event points at one that exists.
+  BOOST_TEST(count_rows(fx.db_file(), "SELECT count(*) FROM error_stacks") == 2);
+  BOOST_TEST(count_rows(fx.db_file(), "SELECT count(*) FROM error_events e JOIN error_stacks s ON s.id = e.stack_id") == 6);
+  // The frames served are the frames sent, for a known text as for a parsed one.
+  auto group = fx.get(b[2]).value();
+  BOOST_TEST(group.at("signature_frames") == json::parse(R"(["app!parse","app!main"])"));
+  const auto& frames = group.at("events").at(0).at("frames");
+  BOOST_REQUIRE_EQUAL(frames.size(), 3u);
+  BOOST_TEST(frames[1].at("function") == "parse(char const*)");
+  BOOST_TEST(frames[1].at("line") == 7);
+}
+
+// A stack first stored by a write that is rolled back is gone from SQLite; the memo still knows
+// the text, and the next event with it must store the stack again, not point at the lost row.
+BOOST_AUTO_TEST_CASE(a_stack_first_stored_by_a_failed_write_is_stored_again_by_the_next) {
+  Fixture fx;
+  fx.record_ok({crash("elsewhere")});
+  const std::string body = R"({"type":"E","frames":[{"function":"fresh_site","module":"app"}]})";
+  exec_sql(fx.db_file(), "ALTER TABLE error_events RENAME TO error_events_away");
+  BOOST_REQUIRE(!fx.record_body(body).ok());
+  exec_sql(fx.db_file(), "ALTER TABLE error_events_away RENAME TO error_events");
+  auto r = fx.record_body(body);
+  BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+  BOOST_TEST(count_rows(fx.db_file(), "SELECT count(*) FROM error_events e JOIN error_stacks s ON s.id = e.stack_id") == 2);
+  auto group = fx.get(r.value().at(0)).value();
+  BOOST_TEST(group.at("count").get<int>() == 1);
+  BOOST_TEST(group.at("events").at(0).at("frames").at(0).at("function") == "fresh_site");
 }
 
 BOOST_AUTO_TEST_CASE(recorder_for_producers_stores_events) {

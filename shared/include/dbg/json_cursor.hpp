@@ -68,6 +68,16 @@ class JsonCursor {
   // The text between two positions (the raw bytes of a value, for caching by content).
   std::string_view slice(std::size_t begin, std::size_t end) const { return text_.substr(begin, end - begin); }
 
+  // Where the container opening at the cursor ('[' or '{', after whitespace) would end: the
+  // position just past its matching bracket, found by counting brackets outside strings,
+  // without validating anything; npos if the text ends first or no container opens here. For
+  // callers that recognize a value by its raw bytes (the error parser's cache of frames texts
+  // it has already parsed): equal bytes are an equally valid value, so the span can be looked
+  // up before it is parsed, and skipped (skip_to) when known.
+  std::size_t raw_container_end();
+  // Moves the cursor to `position` (from raw_container_end) without reading what lies between.
+  void skip_to(std::size_t position) { pos_ = position; }
+
   bool failed() const { return !error_.empty(); }
   const std::string& error() const { return error_; }
   std::size_t error_position() const { return error_pos_; }
