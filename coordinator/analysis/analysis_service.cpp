@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <pthread.h>
 #include <chrono>
 #include <cmath>
 #include <deque>
@@ -222,6 +223,7 @@ void AnalysisService::State::run_pending() {
 
 AnalysisService::AnalysisService(store::Store& store, AnalysisConfig config)
     : worker_(std::make_unique<boost::asio::thread_pool>(1)) {
+  boost::asio::post(*worker_, [] { pthread_setname_np(pthread_self(), "dbg-analysis"); });
   auto model = load_model(config);
   if (!model) {
     model_error_ = model.error().message;

@@ -10,10 +10,10 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <pthread.h>
 #include <unordered_map>
 
 #include "coordinator/errors/error_event_json.hpp"
-#include "coordinator/errors/json_writer.hpp"
 #include "coordinator/errors/lru_map.hpp"
 #include "coordinator/errors/prepared_stack.hpp"
 #include "coordinator/errors/signature.hpp"
@@ -481,6 +481,8 @@ ErrorService::ErrorService(store::Store& store, std::shared_ptr<events::Hub> hub
     : state_(std::make_shared<State>(store, std::move(hub), std::move(executor), config)),
       parser_(std::make_unique<boost::asio::thread_pool>(1)) {
   state_->parser = parser_->get_executor();
+  // Named for top -H and the per-thread CPU figures in BENCHMARKS.md.
+  boost::asio::post(*parser_, [] { pthread_setname_np(pthread_self(), "dbg-err-parse"); });
   // Bring the group rows up to date with the events a kill -9 may have left unfolded, then warm
   // the cache and the history with what the last run left; queued before any other write, so
   // ingest sees a warm cache (groups not warmed are read back on demand anyway). A write: the

@@ -24,8 +24,11 @@
 //
 // Threads: record*/set_status/queries may be called from any thread. Signatures and JSON are
 // computed on the caller's thread (record, record_batch) or on the service's parser thread
-// (record_body: POST bodies); grouping and SQL run on the store's thread (inside Store::write,
-// batched with other writes); the group cache is touched only there, so it needs no lock.
+// (record_body: POST bodies, thread "dbg-err-parse"); grouping and SQL run on the store's
+// thread (inside Store::write, batched with other writes); the group cache is touched only
+// there, so it needs no lock. The parser thread keeps a memo of the frames texts it has seen
+// (prepared_stack.hpp): an event repeating one shares its prepared stack, which also carries
+// its error_stacks row id once the store knows it.
 // `done` callbacks run on the store thread (or the parser's / the caller's, for refused input).
 //
 // Hub events are coalesced: changes are gathered and published at most once per
