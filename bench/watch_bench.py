@@ -43,6 +43,18 @@ def run_target(target, seconds, sig_rate, thr_rate, watcher=None, args=None):
     return out
 
 
+def idle_settings():
+    """What decides the cost of waking an idle vCPU, which a watched signal does twice (BENCHMARKS.md)."""
+    def read(path):
+        try:
+            with open(path) as f:
+                return f.read().strip()
+        except OSError:
+            return None
+    return {"cpuidle_driver": read("/sys/devices/system/cpu/cpuidle/current_driver"),
+            "guest_halt_poll_ns": read("/sys/module/haltpoll/parameters/guest_halt_poll_ns")}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
@@ -73,7 +85,8 @@ def main():
     watched = statistics.median(r["watched"]["work_per_s"] for r in rounds)
     per_round = [100.0 * (1 - r["watched"]["work_per_s"] / r["plain"]["work_per_s"]) for r in rounds]
     print(json.dumps({
-        "seconds": a.seconds, "signals_per_s": a.signals, "threads_per_s": a.threads, "rounds": rounds,
+        "seconds": a.seconds, "signals_per_s": a.signals, "threads_per_s": a.threads, "idle": idle_settings(),
+        "rounds": rounds,
         "median_plain_work_per_s": plain, "median_watched_work_per_s": watched,
         "overhead_pct_of_medians": 100.0 * (1 - watched / plain),
         "overhead_pct_per_round": per_round, "overhead_pct_median_of_rounds": statistics.median(per_round),
