@@ -9,6 +9,7 @@
 
 #include "coordinator/errors/error_event_json.hpp"
 #include "coordinator/errors/function_name.hpp"
+#include "coordinator/errors/prepared_stack.hpp"
 #include "coordinator/errors/signature.hpp"
 #include "dbg/json_sax_dom.hpp"
 #include "dbg/protocol.hpp"
@@ -106,18 +107,59 @@ void function_name_one_input(const uint8_t* data, size_t size) {
   check(signature.frames.size() <= coord::errors::kSignatureFrames, "signature keeps too many frames");
 }
 
-void error_event_one_input(const uint8_t* data, size_t size) {
-  auto events = coord::errors::parse_error_events(as_text(data, size));
-  if (!events) {
-    check(events.error().code == "bad_request", "event parse error code is not bad_request");
+// Parsing with the stack memo (frames texts known from an earlier body are skipped by their
+// raw bytes) must be indistinguishable from parsing without it: the same verdict, the same
+// message, the same events, the skipped frames being the memo's.
+void check_memo_parse_matches(std::string_view body, coord::errors::StackMemo& memo) {
+  auto plain = coord::errors::parse_error_body(body);
+  auto memoized = coord::errors::parse_error_body(body, &memo);
+  check(plain.ok() == memoized.ok(), "the memo changed whether a body is accepted");
+  if (!plain.ok()) {
+    check(plain.error().message == memoized.error().message, "the memo changed an error message");
     return;
   }
-  check(!events->empty() && events->size() <= coord::errors::kMaxEventsPerRequest, "event count out of bounds");
-  for (const auto& e : *events) {
+  const auto& a = plain.value();
+  const auto& b = memoized.value();
+  check(a.events.size() == b.events.size() && b.known.size() == b.events.size(), "the memo changed the events");
+  for (size_t i = 0; i < a.events.size(); ++i) {
+    const auto& x = a.events[i];
+    const auto& y = b.events[i];
+    check(x.type == y.type && x.message == y.message && x.pid == y.pid && x.comm == y.comm &&
+              x.timestamp_ms == y.timestamp_ms && x.context == y.context && a.frames_text[i] == b.frames_text[i],
+          "the memo changed an event's fields");
+    if (b.known[i]) {
+      check(y.frames.empty(), "a skipped frames text left frames behind");
+      check(b.known[i]->stack->frames_json == coord::errors::prepare_stack(x.frames)->frames_json,
+            "the memo gave other frames than the text says");
+    } else {
+      check(x.frames.size() == y.frames.size(), "the memo changed parsed frames");
+    }
+  }
+}
+
+void error_event_one_input(const uint8_t* data, size_t size) {
+  const std::string_view body = as_text(data, size);
+  auto parsed = coord::errors::parse_error_body(body);
+  if (!parsed) {
+    check(parsed.error().code == "bad_request", "event parse error code is not bad_request");
+    return;
+  }
+  auto& events = parsed.value().events;
+  check(!events.empty() && events.size() <= coord::errors::kMaxEventsPerRequest, "event count out of bounds");
+  coord::errors::StackMemo memo(64);
+  for (size_t i = 0; i < events.size(); ++i) {
+    const auto& e = events[i];
     check(e.frames.size() <= coord::errors::kMaxFramesPerEvent, "event with too many frames");
     auto signature = coord::errors::compute_signature(e.type, e.message, e.comm, e.frames);
     check(signature.hash.size() == 32, "signature hash is not 32 hex digits");
+    const auto text = parsed.value().frames_text[i];
+    if (!text.empty() && !memo.find(text)) memo.put(text, coord::errors::prepare_stack(e.frames));
   }
+  // The same body with its frames texts known, and cut short (a known text followed by
+  // nothing, or by half an event, must still be refused with the same message).
+  check_memo_parse_matches(body, memo);
+  check_memo_parse_matches(body.substr(0, body.size() / 2), memo);
+  check_memo_parse_matches(body.substr(0, body.size() - 1), memo);
 }
 
 }  // namespace dbg::fuzz

@@ -594,7 +594,7 @@ void submit(const std::shared_ptr<ErrorService::State>& state, std::vector<Error
 // A parsed body's events, prepared on the parse thread with its memo: an event whose frames
 // text the parser found there shares that stack; the body's new texts are prepared once each
 // and join the memo (after the loop, so that no entry the parser handed out is evicted while
-// in use). `body` must still hold the text the views point into.
+// in use). The body that `parsed` views must still be alive.
 std::shared_ptr<PreparedBatch> prepare_body(ErrorService::State& state, ParsedEvents parsed) {
   const int64_t received_at = now_ms();
   auto prepared = std::make_shared<PreparedBatch>();

@@ -104,8 +104,8 @@ using GroupObserver = std::function<void(const std::vector<GroupChange>&)>;
 struct ErrorServiceConfig {
   std::size_t history_events = 1000;
   std::size_t cached_groups = 10000;
-  // The parse thread's memo of frames texts (prepared_stack.hpp), ~2 KB an entry for a
-  // five-frame stack: 4,096 of them bound it to a few MB.
+  // The parse thread's memo of frames texts (prepared_stack.hpp): ~2 KB an entry for a
+  // five-frame stack, at most 4 KiB an entry on average (16 MiB for 4,096).
   std::size_t cached_stacks = 4096;
   std::chrono::milliseconds publish_interval{250};
 };

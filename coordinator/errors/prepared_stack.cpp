@@ -14,4 +14,50 @@ std::shared_ptr<const PreparedStack> prepare_stack(std::vector<Frame> frames) {
   return stack;
 }
 
+namespace {
+
+std::size_t bytes_of(std::string_view text, const PreparedStack& stack) {
+  std::size_t n = text.size() + stack.frames_json.size() + stack.signature_frames_json.size() + sizeof(PreparedStack);
+  for (const auto& key : stack.signature_frames) n += key.size() + sizeof(std::string);
+  return n;
+}
+
+}  // namespace
+
+void StackMemo::put(std::string_view frames_text, std::shared_ptr<const PreparedStack> stack) {
+  if (frames_text.size() > kMaxTextBytes) return;
+  if (Entry* old = entries_.find(frames_text)) {
+    bytes_ -= old->bytes;
+    entries_.erase(frames_text);
+  }
+  Entry entry{std::move(stack), {}, {}, 0};
+  entry.bytes = bytes_of(frames_text, *entry.stack);
+  bytes_ += entry.bytes;
+  // Over the entry bound, LruMap drops its oldest entry itself: account for it first.
+  if (entries_.size() == entries_.capacity()) {
+    if (const Entry* oldest = entries_.least_recent_value()) bytes_ -= oldest->bytes;
+  }
+  entries_.put(frames_text, std::move(entry));
+  evict_while_over();
+}
+
+void StackMemo::set_capacity(std::size_t capacity) {
+  while (entries_.size() > capacity && entries_.size() > 0) {
+    bytes_ -= entries_.least_recent_value()->bytes;
+    entries_.erase(*entries_.least_recent_key());
+  }
+  entries_.set_capacity(capacity);
+  max_bytes_ = byte_budget(capacity);
+  evict_while_over();
+}
+
+void StackMemo::evict_while_over() {
+  // The newest entry stays even alone over the budget (it is at most kMaxTextBytes and its
+  // preparation).
+  while (bytes_ > max_bytes_ && entries_.size() > 1) {
+    bytes_ -= entries_.least_recent_value()->bytes;
+    entries_.erase(*entries_.least_recent_key());
+  }
+}
+
 }  // namespace dbg::coord::errors

@@ -42,15 +42,24 @@ std::shared_ptr<const PreparedStack> prepare_stack(std::vector<Frame> frames);
 // Raw frames text -> its PreparedStack, least recently used out first, plus the signature hash
 // last computed from that stack (with keys, a signature depends only on them and the error
 // class: signature.hpp). One thread only (the error service's parse thread).
+//
+// Bounded in entries and in bytes: a frames text may be up to a request's 1 MiB, so a count
+// alone would not bound the memory. The bytes allowed are kBytesPerEntry per entry of capacity
+// (16 MiB for the default 4,096; a usual five-frame stack takes ~2 KB); a single text over
+// kMaxTextBytes is not kept at all (it is prepared for its event and forgotten).
 class StackMemo {
  public:
+  static constexpr std::size_t kBytesPerEntry = 4096;
+  static constexpr std::size_t kMaxTextBytes = 64 * 1024;
+
   struct Entry {
     std::shared_ptr<const PreparedStack> stack;
     std::string error_class;  // of the last signature computed with this stack
     std::string signature;    // that signature
+    std::size_t bytes = 0;    // what the entry holds, key included (for the byte bound)
   };
 
-  explicit StackMemo(std::size_t capacity) : entries_(capacity) {}
+  explicit StackMemo(std::size_t capacity) : entries_(capacity), max_bytes_(byte_budget(capacity)) {}
 
   // The entry for these exact bytes, marked recently used; nullptr if unknown.
   Entry* find(std::string_view frames_text) {
@@ -58,17 +67,23 @@ class StackMemo {
     ++(e ? hits_ : misses_);
     return e;
   }
-  Entry& put(std::string_view frames_text, std::shared_ptr<const PreparedStack> stack) {
-    entries_.put(frames_text, Entry{std::move(stack), {}, {}});
-    return *entries_.find(frames_text);
-  }
-  void set_capacity(std::size_t capacity) { entries_.set_capacity(capacity); }
+  // Keeps the stack under its text (unless the text is too large to keep); may evict others,
+  // which invalidates pointers find() returned.
+  void put(std::string_view frames_text, std::shared_ptr<const PreparedStack> stack);
+  void set_capacity(std::size_t capacity);
+
   std::size_t size() const { return entries_.size(); }
+  std::size_t bytes() const { return bytes_; }
   uint64_t hits() const { return hits_; }
   uint64_t misses() const { return misses_; }
 
  private:
+  static std::size_t byte_budget(std::size_t capacity) { return (capacity == 0 ? 1 : capacity) * kBytesPerEntry; }
+  void evict_while_over();
+
   LruMap<Entry> entries_;
+  std::size_t max_bytes_;
+  std::size_t bytes_ = 0;
   uint64_t hits_ = 0, misses_ = 0;
 };
 

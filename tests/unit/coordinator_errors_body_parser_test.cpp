@@ -186,24 +186,29 @@ BOOST_AUTO_TEST_CASE(raw_container_end_counts_brackets_outside_strings) {
 BOOST_AUTO_TEST_CASE(known_frames_texts_are_skipped_and_the_rest_is_still_judged) {
   const std::string frames = R"([{"function":"f","module":"m","file":"[x].c"},{"module":"?","pc":7}])";
   StackMemo memo(16);
-  auto first = parse_error_body(R"({"events":[{"type":"A","frames":)" + frames + "}]}", &memo);
+  const std::string first_body = R"({"events":[{"type":"A","frames":)" + frames + "}]}";
+  auto first = parse_error_body(first_body, &memo);
   BOOST_REQUIRE(first.ok());
   BOOST_TEST(first.value().known[0] == nullptr);
   BOOST_REQUIRE_EQUAL(first.value().events[0].frames.size(), 2u);
-  StackMemo::Entry& entry = memo.put(frames, prepare_stack(first.value().events[0].frames));
+  memo.put(frames, prepare_stack(first.value().events[0].frames));
+  const StackMemo::Entry* entry = memo.find(frames);
+  BOOST_REQUIRE(entry);
+  const auto hits_before = memo.hits();
 
-  auto again = parse_error_body(R"({"events":[{"type":"B","frames":)" + frames + R"(,"pid":3},{"type":"C","frames": )" +
-                                    frames + "}]}",
-                                &memo);
+  // Kept in a variable: the parse result's frames texts are views into it.
+  const std::string body = R"({"events":[{"type":"B","frames":)" + frames + R"(,"pid":3},{"type":"C","frames": )" +
+                           frames + "}]}";
+  auto again = parse_error_body(body, &memo);
   BOOST_REQUIRE(again.ok());
   const auto& parsed = again.value();
-  BOOST_TEST(parsed.known[0] == &entry);
-  BOOST_TEST(parsed.known[1] == &entry);  // whitespace before the array is not part of it
+  BOOST_TEST(parsed.known[0] == entry);
+  BOOST_TEST(parsed.known[1] == entry);  // whitespace before the array is not part of it
   BOOST_TEST(parsed.events[0].frames.empty());
   BOOST_TEST(parsed.frames_text[0] == frames);
   BOOST_TEST(parsed.events[0].pid == 3);
   BOOST_TEST(parsed.events[1].type == "C");
-  BOOST_TEST(memo.hits() == 2u);
+  BOOST_TEST(memo.hits() - hits_before == 2u);
 
   // Another spelling of the same frames is another text: parsed.
   auto spaced = parse_error_body(R"({"type":"A","frames":[ )" + frames.substr(1) + "}", &memo);
@@ -218,4 +223,26 @@ BOOST_AUTO_TEST_CASE(known_frames_texts_are_skipped_and_the_rest_is_still_judged
   BOOST_TEST(!parse_error_body(R"({"type":"A","frames":)" + frames, &memo).ok());
   BOOST_TEST(!parse_error_body(R"({"frames":)" + frames + "}", &memo).ok());  // no type
   BOOST_TEST(!parse_error_body(R"({"type":"A","frames":)" + frames + R"(,"frames":[]})", &memo).ok());
+}
+
+// The memo is bounded in bytes as well as in entries: frames texts can be large.
+BOOST_AUTO_TEST_CASE(the_stack_memo_keeps_within_its_bytes) {
+  const auto stack = prepare_stack({});
+  StackMemo memo(4);  // 4 entries, 4 x StackMemo::kBytesPerEntry bytes
+  const std::size_t budget = 4 * StackMemo::kBytesPerEntry;
+  for (char c : std::string("abcdef")) memo.put(std::string(6000, c), stack);
+  BOOST_TEST(memo.bytes() <= budget);
+  BOOST_TEST(memo.size() == 2u);
+  BOOST_TEST(memo.find(std::string(6000, 'f')) != nullptr);  // the newest stay
+  BOOST_TEST(memo.find(std::string(6000, 'a')) == nullptr);
+  // Small texts: the entry bound applies.
+  for (int i = 0; i < 10; ++i) memo.put("[" + std::to_string(i) + "]", stack);
+  BOOST_TEST(memo.size() == 4u);
+  // A text over kMaxTextBytes is not kept; shrinking evicts down to the new bounds.
+  memo.put(std::string(StackMemo::kMaxTextBytes + 1, 'x'), stack);
+  BOOST_TEST(memo.find(std::string(StackMemo::kMaxTextBytes + 1, 'x')) == nullptr);
+  memo.set_capacity(1);
+  BOOST_TEST(memo.size() == 1u);
+  BOOST_TEST(memo.find("[9]") != nullptr);
+  BOOST_TEST(memo.bytes() <= StackMemo::kBytesPerEntry);
 }
