@@ -258,7 +258,11 @@ int run(const Config& config) {
     stats["error_resolution_rate"] = groups.groups > 0 ? nlohmann::json(static_cast<double>(groups.resolved) /
                                                                           static_cast<double>(groups.groups))
                                                          : nlohmann::json(nullptr);
-    stats["error_groups"] = {{"groups", groups.groups}, {"resolved", groups.resolved}};
+    // Events per group: how many reports the signatures folded into one group.
+    stats["error_dedup_ratio"] = groups.groups > 0 ? nlohmann::json(static_cast<double>(groups.events) /
+                                                                      static_cast<double>(groups.groups))
+                                                     : nlohmann::json(nullptr);
+    stats["error_groups"] = {{"groups", groups.groups}, {"resolved", groups.resolved}, {"events", groups.events}};
   };
   metrics::add_metrics_routes(*router, std::move(metrics_sources));
   // The dashboard's static files at "/": no token (they hold no data); the page sends it.

@@ -294,9 +294,9 @@ std::optional<nlohmann::json> select_archive(store::StatementCache& sql, int64_t
 }
 
 GroupStatusCounts select_group_status_counts(store::StatementCache& sql) {
-  auto q = sql.get("SELECT count(*), coalesce(sum(status = 'resolved'), 0) FROM error_groups");
+  auto q = sql.get("SELECT count(*), coalesce(sum(status = 'resolved'), 0), coalesce(sum(count), 0) FROM error_groups");
   GroupStatusCounts c;
-  if (q->step()) c = {q->column_int64(0), q->column_int64(1)};
+  if (q->step()) c = {q->column_int64(0), q->column_int64(1), q->column_int64(2)};
   return c;
 }
 

@@ -63,9 +63,10 @@ nlohmann::json select_archives(store::StatementCache& sql, const ArchiveFilter& 
 // on a blob that does not decompress to JSON.
 std::optional<nlohmann::json> select_archive(store::StatementCache& sql, int64_t id);
 
-// Groups by status over all groups (resolved / all), for /api/v1/stats.
+// Groups by status over all groups (resolved / all), and the events they count (archived ones
+// included; as of the last group-row flush, at most a second behind ingest), for /api/v1/stats.
 struct GroupStatusCounts {
-  int64_t groups = 0, resolved = 0;
+  int64_t groups = 0, resolved = 0, events = 0;
 };
 GroupStatusCounts select_group_status_counts(store::StatementCache& sql);
 

@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "coordinator/errors/error_event_json.hpp"
+#include "coordinator/errors/error_metrics.hpp"
 #include "coordinator/errors/lru_map.hpp"
 #include "coordinator/errors/prepared_stack.hpp"
 #include "coordinator/errors/signature.hpp"
@@ -179,8 +180,19 @@ struct ErrorService::State : std::enable_shared_from_this<ErrorService::State> {
   // (see submit). Empty until the service's constructor sets it.
   boost::asio::any_io_executor parser;
 
-  // Parse thread only (record_body): frames texts seen in bodies -> their prepared stacks.
+  // Parse thread only (record_body): frames texts seen in bodies -> their prepared stacks, and
+  // how many of its lookups the metrics have been told about.
   StackMemo memo;
+  uint64_t memo_hits_reported = 0, memo_misses_reported = 0;
+  void report_memo() {
+    auto& m = error_metrics();
+    m.stack_memo_hits.inc(memo.hits() - memo_hits_reported);
+    m.stack_memo_misses.inc(memo.misses() - memo_misses_reported);
+    memo_hits_reported = memo.hits();
+    memo_misses_reported = memo.misses();
+    m.stack_memo_entries.set(static_cast<double>(memo.size()));
+    m.stack_memo_bytes.set(static_cast<double>(memo.bytes()));
+  }
 
   // Store thread only.
   LruMap<CachedGroup> cache;
@@ -364,10 +376,13 @@ void ErrorService::State::forget(const BatchOutcome& outcome) {
 
 void ErrorService::State::after_commit(BatchOutcome& outcome) {
   events_recorded.fetch_add(outcome.group_ids.size(), std::memory_order_relaxed);
+  auto& m = error_metrics();
+  m.events_recorded.inc(outcome.group_ids.size());
   std::lock_guard lock(mutex);
   for (const auto& t : outcome.touched) {
     if (t.created) {
       groups_created.fetch_add(1, std::memory_order_relaxed);
+      m.groups_created.inc();
       nlohmann::json g = counts_json(t.counts);
       g["signature"] = t.signature;
       g["error_class"] = t.first->error_class;
@@ -385,6 +400,7 @@ void ErrorService::State::after_commit(BatchOutcome& outcome) {
     }
     if (t.reopened) {
       regressions.fetch_add(1, std::memory_order_relaxed);
+      m.regressions.inc();
       nlohmann::json r = counts_json(t.counts);
       r["signature"] = t.signature;
       pending_reopened.push_back(std::move(r));
@@ -565,6 +581,7 @@ void submit_prepared(const std::shared_ptr<ErrorService::State>& state, std::sha
         if (!committed) {
           state->forget(*outcome);
           state->events_failed.fetch_add(prepared->size(), std::memory_order_relaxed);
+          error_metrics().events_failed.inc(prepared->size());
           done(committed.error());
         } else {
           state->after_commit(*outcome);
@@ -617,6 +634,7 @@ std::shared_ptr<PreparedBatch> prepare_body(ErrorService::State& state, ParsedEv
   for (auto& [text, stack] : fresh) {
     if (!text.empty()) state.memo.put(text, std::move(stack));
   }
+  state.report_memo();
   return prepared;
 }
 
@@ -816,7 +834,10 @@ void ErrorService::set_cache_capacity(std::size_t groups, std::size_t stacks) {
   std::weak_ptr<State> weak = state_;
   // The stack memo belongs to the parse thread.
   boost::asio::post(state_->parser, [weak, stacks] {
-    if (auto state = weak.lock()) state->memo.set_capacity(stacks);
+    if (auto state = weak.lock()) {
+      state->memo.set_capacity(stacks);
+      state->report_memo();
+    }
   });
   state_->store.write(
       [weak, groups](store::StatementCache& sql) {

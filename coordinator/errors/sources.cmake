@@ -3,6 +3,7 @@ target_sources(dbg_coordinator_core PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/function_name.cpp
   ${CMAKE_CURRENT_LIST_DIR}/signature.cpp
   ${CMAKE_CURRENT_LIST_DIR}/prepared_stack.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/error_metrics.cpp
   ${CMAKE_CURRENT_LIST_DIR}/error_rows.cpp
   ${CMAKE_CURRENT_LIST_DIR}/error_service.cpp
   ${CMAKE_CURRENT_LIST_DIR}/error_event_json.cpp

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "coordinator/analysis/analysis_metrics.hpp"
+#include "coordinator/errors/error_metrics.hpp"
 #include "coordinator/logging/sampler.hpp"
 #include "coordinator/metrics/snapshot_metrics.hpp"
 
@@ -124,6 +125,21 @@ nlohmann::json stats_json(const CoordinatorFacts& f) {
       {"skipped", am.skipped.value()},
       {"model_loaded", am.model_loaded.value() > 0}};
 
+  // The error groups' ingest since start (coordinator/errors/).
+  auto& em = errors::error_metrics();
+  const auto m_hits = em.stack_memo_hits.value(), m_misses = em.stack_memo_misses.value();
+  nlohmann::json errors_json{
+      {"events_recorded", em.events_recorded.value()},
+      {"events_failed", em.events_failed.value()},
+      {"groups_created", em.groups_created.value()},
+      {"regressions", em.regressions.value()},
+      {"stack_memo",
+       {{"hits", m_hits}, {"misses", m_misses},
+        {"hit_rate", m_hits + m_misses ? nlohmann::json(static_cast<double>(m_hits) / static_cast<double>(m_hits + m_misses))
+                                       : nlohmann::json(nullptr)},
+        {"entries", static_cast<std::uint64_t>(em.stack_memo_entries.value())},
+        {"bytes", static_cast<std::uint64_t>(em.stack_memo_bytes.value())}}}};
+
   nlohmann::json stack_dedup = nullptr;
   if (f.threads && f.stacks && *f.stacks > 0) stack_dedup = static_cast<double>(*f.threads) / static_cast<double>(*f.stacks);
 
@@ -148,9 +164,10 @@ nlohmann::json stats_json(const CoordinatorFacts& f) {
       {"stack_dedup_ratio", std::move(stack_dedup)},
       {"log_lines_dropped", std::move(dropped)},
       {"websocket", {{"clients", f.ws_clients}, {"dropped_clients", f.ws_dropped_clients}}},
-      // error_resolution_rate and archive_compression_ratio are filled in by
+      // error_resolution_rate, error_dedup_ratio and archive_compression_ratio are filled in by
       // MetricsSources::store_stats/live_stats (app.cpp) and stay null while there is nothing to
-      // divide; error_dedup_ratio is not built yet. Present anyway, so clients can rely on the keys.
+      // divide. Present anyway, so clients can rely on the keys.
+      {"errors", std::move(errors_json)},
       {"error_analysis_us", summary_json(am.analysis_seconds.snapshot(), 1e6)},
       {"error_cache_hit_rate", a_rate},
       {"analysis", std::move(analysis_json)},

@@ -146,6 +146,24 @@ BOOST_AUTO_TEST_CASE(the_same_error_posted_50_times_is_one_group_of_50) {
   BOOST_TEST(db_int(dir.path(), "SELECT count(*) FROM error_events") == 50);
   BOOST_TEST(db_int(dir.path(), "SELECT count(*) FROM error_groups") == 1);
   BOOST_TEST(db_int(dir.path(), "SELECT count FROM error_groups") == 50);
+
+  // The tool's own account of it: 50 events in one group, and of the three frames texts sent
+  // (three lines), each parsed once and skipped by the parser after that.
+  auto stats = server.ok_json("GET", "/api/v1/stats");
+  BOOST_TEST(stats.at("error_dedup_ratio").get<double>() == 50.0);
+  BOOST_TEST(stats.at("error_groups").at("events") == 50);
+  const auto& errors = stats.at("errors");
+  BOOST_TEST(errors.at("events_recorded") == 50);
+  BOOST_TEST(errors.at("events_failed") == 0);
+  BOOST_TEST(errors.at("groups_created") == 1);
+  BOOST_TEST(errors.at("stack_memo").at("misses") == 3);
+  BOOST_TEST(errors.at("stack_memo").at("hits") == 47);
+  BOOST_TEST(errors.at("stack_memo").at("entries") == 3);
+  BOOST_TEST(errors.at("stack_memo").at("bytes").get<int64_t>() > 0);
+  auto metrics = server.request("GET", "/metrics");
+  BOOST_REQUIRE_EQUAL(metrics.status, 200);
+  BOOST_TEST(metrics.body.find("\ndbgcoord_error_events_total 50\n") != std::string::npos);
+  BOOST_TEST(metrics.body.find("\ndbgcoord_error_stack_memo_hits_total 47\n") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(two_sites_give_two_groups_and_recursion_depths_one) {
