@@ -71,6 +71,23 @@ def cpu_ms(pid):
     return (int(fields[11]) + int(fields[12])) * 1000.0 / ticks  # utime + stime
 
 
+def thread_cpu_ms(pid):
+    """CPU time (utime + stime, ms) of each of the process's threads, summed by thread name."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    out = {}
+    task_dir = "/proc/%d/task" % pid
+    for tid in os.listdir(task_dir):
+        try:
+            with open("%s/%s/stat" % (task_dir, tid)) as f:
+                head, _, rest = f.read().rpartition(")")
+            fields = rest.split()
+            name = head.split("(", 1)[1]
+        except OSError:
+            continue  # the thread ended meanwhile
+        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) * 1000.0 / ticks
+    return out
+
+
 def run(args):
     url = urllib.parse.urlparse(args.url)
     token = open(args.token_file).read().strip()
@@ -118,6 +135,7 @@ def run(args):
 
     status_before = read_status(args.pid)
     cpu_before = cpu_ms(args.pid)
+    threads_before = thread_cpu_ms(args.pid)
     sampler_thread = threading.Thread(target=sampler, daemon=True)
     sampler_thread.start()
     t0 = time.monotonic()
@@ -130,6 +148,7 @@ def run(args):
     sampling[0] = False
     sampler_thread.join()
     cpu_after = cpu_ms(args.pid)
+    threads_after = thread_cpu_ms(args.pid)
     if errors:
         print("\n".join(errors), file=sys.stderr)
         return 1
@@ -168,6 +187,9 @@ def run(args):
         "events_per_s": accepted[0] / (t1 - t0),
         "window_events_per_s": windows,
         "coord_cpu_ms": cpu_after - cpu_before,
+        # By thread name (dbg-err-parse, dbg-store, dbg-analysis; "dbgcoord" is the network).
+        "thread_cpu_ms": {k: v - threads_before.get(k, 0.0) for k, v in threads_after.items()
+                          if v - threads_before.get(k, 0.0) > 0},
         "rss_kb_before": status_before["VmRSS"],
         "rss_kb_after": status_after["VmRSS"],
         "rss_kb_max_sampled": max(rss_samples) if rss_samples else None,
@@ -229,10 +251,57 @@ def section(args):
         "| ingest per 100,000-event window | %s events/s (min … max) | |" % (
             ("{:,.0f} … {:,.0f}".format(min(w), max(w))) if w else "n/a"),
         "| coordinator CPU per event (user+sys) | %.1f µs | |" % per_event_us,
+        "| … by thread | %s | |" % by_thread(r),
         "| coordinator RSS after %s events | **%.1f MB** (peak VmHWM %.1f MB; at start %.1f MB) | < 50 MB — %s |" % (
             "{:,}".format(r["events"]), rss_mb, r["hwm_kb"] / 1024.0, r["rss_kb_before"] / 1024.0,
             "met" if rss_ok else "**missed**"),
         "| database size (db + wal) | %.0f MB | |" % (r["db_bytes"] / 1e6),
+        "",
+    ]
+    print("\n".join(lines))
+    return 0
+
+
+def by_thread(r):
+    """'dbg-err-parse 1.7, dbg-store 3.0, ... µs' for the threads that used at least 0.1 µs/event."""
+    per = sorted(((v * 1000.0 / r["events"], k) for k, v in r.get("thread_cpu_ms", {}).items()), reverse=True)
+    shown = ["%s %.1f" % (k, us) for us, k in per if us >= 0.1]
+    return (", ".join(shown) + " µs") if shown else "n/a"
+
+
+def compare(args):
+    """Alternating runs of two builds on the same machine: a table of medians and ratios."""
+    def load(paths):
+        return [json.load(open(p)) for p in paths]
+
+    def median(xs):
+        xs = sorted(xs)
+        n = len(xs)
+        return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+    ours, theirs = load(args.ours), load(args.theirs)
+
+    def stats(rs):
+        return {
+            "rate": median([r["events_per_s"] for r in rs]),
+            "cpu_us": median([r["coord_cpu_ms"] * 1000.0 / r["events"] for r in rs]),
+            "rss_mb": median([r["rss_kb_after"] / 1024.0 for r in rs]),
+            "rates": [r["events_per_s"] for r in rs],
+        }
+
+    a, b = stats(theirs), stats(ours)
+    lines = [
+        "Compared with `%s` in the same run (%d alternating runs each, that build first; medians; "
+        "ratio = this build / that one):" % (args.label, len(ours)),
+        "",
+        "| build | events/s (each run) | coordinator CPU / event | by thread (first run) | RSS after |",
+        "| --- | --- | --- | --- | --- |",
+        "| `%s` | %s | %.1f µs | %s | %.1f MB |" % (args.label, "; ".join("{:,.0f}".format(x) for x in a["rates"]),
+                                              a["cpu_us"], by_thread(theirs[0]), a["rss_mb"]),
+        "| this build | %s | %.1f µs | %s | %.1f MB |" % ("; ".join("{:,.0f}".format(x) for x in b["rates"]),
+                                                       b["cpu_us"], by_thread(ours[0]), b["rss_mb"]),
+        "| ratio | **%.2f×** | **%.2f×** | | **%.2f×** |" % (b["rate"] / a["rate"], b["cpu_us"] / a["cpu_us"],
+                                                        b["rss_mb"] / a["rss_mb"]),
         "",
     ]
     print("\n".join(lines))
@@ -255,8 +324,12 @@ def main():
     s = sub.add_parser("section")
     s.add_argument("result")
     s.add_argument("meta")
+    c = sub.add_parser("compare")
+    c.add_argument("--label", required=True, help="what the other build is (shown in the table)")
+    c.add_argument("--ours", nargs="+", required=True, help="result.json files of this build's runs")
+    c.add_argument("--theirs", nargs="+", required=True, help="result.json files of the other build's runs")
     args = p.parse_args()
-    return run(args) if args.cmd == "run" else section(args)
+    return {"run": run, "section": section, "compare": compare}[args.cmd](args)
 
 
 if __name__ == "__main__":
