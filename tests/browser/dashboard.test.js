@@ -350,8 +350,8 @@ test('a thread blocked on a mutex shows where it waits and who owns the mutex', 
 
 test('health shows the coordinator\'s figures as live charts', async () => {
   const page = await open('health', { hash: '#/health', docs: true });
-  await page.locator('figure.chart').nth(4).waitFor();
-  for (const title of ['Memory', 'CPU', 'Queues', 'Cache hit rate', 'Thread pauses']) {
+  await page.locator('figure.chart').nth(5).waitFor();
+  for (const title of ['Memory', 'CPU', 'Queues', 'Cache hit rate', 'Thread pauses', 'Error events']) {
     await page.locator('figure.chart figcaption b', { hasText: title }).waitFor();
   }
   // Live: later polls add points to the memory chart's line.
@@ -360,6 +360,10 @@ test('health shows the coordinator\'s figures as live charts', async () => {
     return line && line.getAttribute('points').split(' ').length >= 3;
   });
   await page.locator('.facts dt', { hasText: 'Workers' }).waitFor();
+  const ingest = page.locator('.facts dt', { hasText: 'Error ingest' });
+  await ingest.waitFor();
+  assert.match(await ingest.locator('xpath=following-sibling::dd[1]').textContent(),
+    /^[\d,]+ events stored \([\d,]+ refused by the store\), [\d,]+ new groups, [\d,]+ regressions; frames memo /);
   assertNoConsoleErrors(current.problems);
 });
 

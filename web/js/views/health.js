@@ -1,5 +1,5 @@
 // Health: the coordinator's own figures from GET /api/v1/stats (memory, CPU, queues, cache
-// hit rate, thread pauses), polled every 2 s and drawn as small live charts of the last 3
+// hit rate, thread pauses, error ingest), polled every 2 s and drawn as small live charts of the last 3
 // minutes. Stats are a summary, not events, hence polling rather than the WebSocket.
 import { h, fill, clear, notice } from '../dom.js';
 import { bytes, percent, num, micros } from '../format.js';
@@ -23,6 +23,11 @@ export function mount(root, _params, { api }) {
     return (cpu(x.stats) - cpu(prev.stats)) / Math.max(0.001, (x.t - prev.t) / 1000);
   };
   const workersRss = (st) => (st.memory?.workers || []).reduce((a, w) => a + (w.rss_bytes || 0), 0);
+  // A counter of the stats as a rate per second between two polls.
+  const perSecond = (pick) => (x, prev) => {
+    if (!prev || pick(x.stats) == null || pick(prev.stats) == null) return null;
+    return (pick(x.stats) - pick(prev.stats)) / Math.max(0.001, (x.t - prev.t) / 1000);
+  };
 
   function render() {
     const last = history.at(-1)?.stats;
@@ -40,7 +45,10 @@ export function mount(root, _params, { api }) {
         { name: 'worker caches', values: series((x) => x.stats.worker_cache?.hit_rate) }] }),
       lineChart({ title: 'Thread pauses', format: micros, series: [
         { name: 'p50', values: series((x) => x.stats.thread_pause_us?.p50) },
-        { name: 'p99', values: series((x) => x.stats.thread_pause_us?.p99) }] }));
+        { name: 'p99', values: series((x) => x.stats.thread_pause_us?.p99) }] }),
+      lineChart({ title: 'Error events', format: (v) => num(v), series: [
+        { name: 'stored /s', values: series(perSecond((st) => st.errors?.events_recorded)) },
+        { name: 'new groups /s', values: series(perSecond((st) => st.errors?.groups_created)) }] }));
     const optional = ['error_analysis_us', 'error_cache_hit_rate', 'error_resolution_rate', 'error_dedup_ratio', 'archive_compression_ratio']
       .filter((k) => last[k] != null && typeof last[k] !== 'object').map((k) => [k.replaceAll('_', ' '), num(last[k], 3)]);
     const rows = [
@@ -50,6 +58,9 @@ export function mount(root, _params, { api }) {
       ['Snapshot analysis', `p50 ${micros(last.snapshot_analysis_us?.p50)}, p99 ${micros(last.snapshot_analysis_us?.p99)}`],
       ['Stack dedup ratio', num(last.stack_dedup_ratio, 2)],
       ['Cache', `${num(last.worker_cache?.hits)} hits of ${num(last.worker_cache?.lookups)} lookups`],
+      ...(last.errors ? [['Error ingest', `${num(last.errors.events_recorded)} events stored (${num(last.errors.events_failed)} refused by the store), `
+        + `${num(last.errors.groups_created)} new groups, ${num(last.errors.regressions)} regressions; frames memo `
+        + `${percent(last.errors.stack_memo?.hit_rate)} hits, ${num(last.errors.stack_memo?.entries)} stacks, ${bytes(last.errors.stack_memo?.bytes)}`]] : []),
       ...optional,
     ];
     fill(facts, h('dl', { class: 'facts' }, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])));
