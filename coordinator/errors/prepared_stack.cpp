@@ -30,34 +30,27 @@ void StackMemo::put(std::string_view frames_text, std::shared_ptr<const Prepared
     bytes_ -= old->bytes;
     entries_.erase(frames_text);
   }
+  // Room is made here, never by LruMap itself, so that every entry leaving is subtracted.
+  while (entries_.size() >= entries_.capacity()) drop_oldest();
   Entry entry{std::move(stack), {}, {}, 0};
   entry.bytes = bytes_of(frames_text, *entry.stack);
   bytes_ += entry.bytes;
-  // Over the entry bound, LruMap drops its oldest entry itself: account for it first.
-  if (entries_.size() == entries_.capacity()) {
-    if (const Entry* oldest = entries_.least_recent_value()) bytes_ -= oldest->bytes;
-  }
   entries_.put(frames_text, std::move(entry));
-  evict_while_over();
+  // The newest entry stays even alone over the budget (it is at most kMaxTextBytes and its
+  // preparation).
+  while (bytes_ > max_bytes_ && entries_.size() > 1) drop_oldest();
 }
 
 void StackMemo::set_capacity(std::size_t capacity) {
-  while (entries_.size() > capacity && entries_.size() > 0) {
-    bytes_ -= entries_.least_recent_value()->bytes;
-    entries_.erase(*entries_.least_recent_key());
-  }
+  while (entries_.size() > capacity && entries_.size() > 0) drop_oldest();
   entries_.set_capacity(capacity);
   max_bytes_ = byte_budget(capacity);
-  evict_while_over();
+  while (bytes_ > max_bytes_ && entries_.size() > 1) drop_oldest();
 }
 
-void StackMemo::evict_while_over() {
-  // The newest entry stays even alone over the budget (it is at most kMaxTextBytes and its
-  // preparation).
-  while (bytes_ > max_bytes_ && entries_.size() > 1) {
-    bytes_ -= entries_.least_recent_value()->bytes;
-    entries_.erase(*entries_.least_recent_key());
-  }
+void StackMemo::drop_oldest() {
+  bytes_ -= entries_.least_recent_value()->bytes;
+  entries_.erase(*entries_.least_recent_key());
 }
 
 }  // namespace dbg::coord::errors

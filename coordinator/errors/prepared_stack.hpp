@@ -79,7 +79,7 @@ class StackMemo {
 
  private:
   static std::size_t byte_budget(std::size_t capacity) { return (capacity == 0 ? 1 : capacity) * kBytesPerEntry; }
-  void evict_while_over();
+  void drop_oldest();  // the least recently used entry, and its bytes
 
   LruMap<Entry> entries_;
   std::size_t max_bytes_;
