@@ -3,9 +3,17 @@
 #include "coordinator/http/query.hpp"
 
 #include <cerrno>
+#include <charconv>
 #include <cstdlib>
 
 namespace dbg::coord::api {
+
+std::optional<int64_t> parse_route_id(std::string_view text) {
+  int64_t id = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || id <= 0) return std::nullopt;
+  return id;
+}
 
 Result<QueryParams> parse_query(std::string_view query) {
   QueryParams out;

@@ -1,6 +1,7 @@
 #pragma once
 // Query-string parameters of API requests ("?format=text&group=stack"), all at once, percent-
 // decoded by http::percent_decode ('+' stays '+': regexes in ?match= use it literally).
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -11,6 +12,10 @@
 namespace dbg::coord::api {
 
 using QueryParams = std::map<std::string, std::string, std::less<>>;
+
+// The {id} of a route path ("/api/v1/errors/{id}"): a positive decimal integer with nothing
+// around it, or nullopt (the route then answers 404 or 400, as its contract says).
+std::optional<int64_t> parse_route_id(std::string_view text);
 
 // Error "bad_request" on malformed percent-escapes or a repeated parameter.
 Result<QueryParams> parse_query(std::string_view query);

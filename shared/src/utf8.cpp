@@ -29,4 +29,26 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
   return len;
 }
 
+namespace {
+bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+}  // namespace
+
+std::string_view utf8_prefix_bytes(std::string_view s, std::size_t max_bytes) {
+  if (s.size() <= max_bytes) return s;
+  std::size_t end = max_bytes;
+  while (end > 0 && is_continuation(s[end])) --end;  // s[end] is the first byte cut off
+  return s.substr(0, end);
+}
+
+void utf8_cut_bytes(std::string& s, std::size_t max_bytes) { s.resize(utf8_prefix_bytes(s, max_bytes).size()); }
+
+std::string_view utf8_prefix_chars(std::string_view s, std::size_t max_chars) {
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (is_continuation(s[i])) continue;
+    if (chars++ == max_chars) return s.substr(0, i);
+  }
+  return s;
+}
+
 }  // namespace dbg
