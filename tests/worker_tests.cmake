@@ -3,6 +3,8 @@
 dbg_add_test(shared_protocol_test SOURCES unit/protocol_test.cpp)
 dbg_add_test(shared_snapshot_wire_test SOURCES unit/snapshot_wire_test.cpp)
 dbg_add_test(shared_json_sax_test SOURCES unit/json_sax_test.cpp)
+dbg_add_test(shared_text_test SOURCES unit/shared_text_test.cpp)
+dbg_add_test(shared_unique_fd_test SOURCES unit/shared_unique_fd_test.cpp)
 
 set(worker_integration_tests worker_snapshot_test worker_differential_test worker_safety_test worker_serve_test)
 foreach(t ${worker_integration_tests})

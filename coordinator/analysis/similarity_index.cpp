@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "dbg/utf8.hpp"
+
 namespace dbg::coord::analysis {
 
 namespace {
@@ -24,14 +26,6 @@ uint32_t mix(uint64_t x, uint64_t seed) {
   x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
   x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
   return static_cast<uint32_t>((x ^ (x >> 31)) >> 16);
-}
-
-std::string cut(std::string s) {
-  if (s.size() <= kMessageBytes) return s;
-  std::size_t end = kMessageBytes;
-  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;  // keep UTF-8 whole
-  s.resize(end);
-  return s;
 }
 
 }  // namespace
@@ -65,7 +59,8 @@ void SimilarityIndex::add(int64_t id, const MinHash& hash, std::string type, std
     it->second->hash = hash;
     return;
   }
-  order_.push_front(Entry{id, hash, std::move(type), cut(std::move(message))});
+  utf8_cut_bytes(message, kMessageBytes);
+  order_.push_front(Entry{id, hash, std::move(type), std::move(message)});
   by_id_[id] = order_.begin();
   if (order_.size() > capacity_) {
     by_id_.erase(order_.back().id);

@@ -12,15 +12,11 @@
 #include "coordinator/metrics/registry.hpp"
 #include "coordinator/store/statement.hpp"
 #include "coordinator/store/store.hpp"
+#include "dbg/clock.hpp"
 
 namespace dbg::coord::archive {
 
 namespace {
-
-int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 double ratio_of(int64_t raw, int64_t compressed) {
   return compressed > 0 ? static_cast<double>(raw) / static_cast<double>(compressed) : 0.0;
@@ -142,7 +138,7 @@ void Archiver::State::request(Done done, bool scheduled) {
 void Archiver::State::start_run(std::vector<Done> waiters, bool scheduled) {
   {
     std::lock_guard lock(mutex);
-    run->cutoff_ms = now_ms() - std::chrono::duration_cast<std::chrono::milliseconds>(config.after).count();
+    run->cutoff_ms = unix_time_ms() - std::chrono::duration_cast<std::chrono::milliseconds>(config.after).count();
     run->started = std::chrono::steady_clock::now();
     run->scheduled = scheduled;
     run->waiters = std::move(waiters);
@@ -160,7 +156,7 @@ void Archiver::State::next_chunk() {
   const int64_t window_ms = std::chrono::duration_cast<std::chrono::milliseconds>(config.window).count();
   store.write(
       [self = shared_from_this(), delta, cutoff, window_ms](store::StatementCache& sql) {
-        *delta = archive_chunk(sql, cutoff, window_ms, self->config.chunk_events, now_ms());
+        *delta = archive_chunk(sql, cutoff, window_ms, self->config.chunk_events, unix_time_ms());
         if (delta->events_folded > 0 && self->on_folded) self->on_folded(sql);
       },
       [self = shared_from_this(), delta](Result<void> committed) {

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "coordinator/http/query.hpp"
+#include "dbg/unique_fd.hpp"
 
 namespace dbg::coord::auth {
 
@@ -30,22 +31,6 @@ constexpr std::size_t kGeneratedBytes = 32;
 }
 
 std::string errno_text(int error) { return std::strerror(error); }
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  // close(2) reports deferred write errors (NFS); used where a lost write matters.
-  int release_and_close() { return ::close(std::exchange(fd_, -1)); }
-
- private:
-  int fd_;
-};
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
 
@@ -69,8 +54,8 @@ bool is_token_text(std::string_view s) {
 // file read.
 std::string read_token_file(const fs::path& path, bool follow_symlinks) {
   int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (follow_symlinks ? 0 : O_NOFOLLOW);
-  Fd fd(::open(path.c_str(), flags));
-  if (fd.get() < 0) {
+  UniqueFd fd(::open(path.c_str(), flags));
+  if (!fd.valid()) {
     int error = errno;
     if (error == ENOENT) fail(path, "does not exist");
     if (error == ELOOP && !follow_symlinks) fail(path, "is a symbolic link; remove it to generate a new token");
@@ -139,8 +124,8 @@ bool create_token_file(const fs::path& path, const std::string& token) {
   std::string temp = (path.parent_path() / ".token.XXXXXX").string();
   // mkstemp: O_CREAT | O_EXCL with mode 0600 (glibc), so the token is never readable by others,
   // not even for an instant.
-  Fd fd(::mkstemp(temp.data()));
-  if (fd.get() < 0) {
+  UniqueFd fd(::mkstemp(temp.data()));
+  if (!fd.valid()) {
     throw std::runtime_error("cannot create the token file in " + path.parent_path().string() + ": " + errno_text(errno));
   }
   struct Unlink {
@@ -155,7 +140,7 @@ bool create_token_file(const fs::path& path, const std::string& token) {
     if (n < 0) throw std::runtime_error("cannot write " + temp + ": " + errno_text(errno));
     written += static_cast<std::size_t>(n);
   }
-  if (::fsync(fd.get()) != 0 || fd.release_and_close() != 0) {
+  if (::fsync(fd.get()) != 0 || fd.close() != 0) {
     throw std::runtime_error("cannot write " + temp + ": " + errno_text(errno));
   }
   if (::link(temp.c_str(), path.c_str()) != 0) {
@@ -164,8 +149,8 @@ bool create_token_file(const fs::path& path, const std::string& token) {
   }
   // The new name is durable only once the directory is synced; a token that vanishes after a
   // power cut would silently lock every script out.
-  Fd dir(::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir.get() >= 0) ::fsync(dir.get());
+  UniqueFd dir(::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dir.valid()) ::fsync(dir.get());
   return true;
 }
 

@@ -9,6 +9,7 @@
 #include "coordinator/detect/thread_cpu.hpp"
 #include "coordinator/detect/wait_graph.hpp"
 #include "coordinator/pool/worker_pool.hpp"
+#include "dbg/clock.hpp"
 #include "dbg/protocol.hpp"
 #include "dbg/snapshot_wire.hpp"
 
@@ -124,8 +125,7 @@ void Detector::run(int pid, const DetectOptions& options, nlohmann::json worker_
 
 void Detector::report(const std::vector<Finding>& findings, int pid, const std::string& comm) const {
   if (!recorder_) return;
-  int64_t now_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const int64_t now_ms = unix_time_ms();
   for (const auto& f : findings) recorder_(to_error_event(f, pid, comm, now_ms));
 }
 

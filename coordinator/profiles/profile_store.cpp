@@ -2,13 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
-#include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "coordinator/profiles/zlib_codec.hpp"
 #include "coordinator/store/statement.hpp"
 #include "coordinator/store/store.hpp"
+#include "dbg/clock.hpp"
 #include "dbg/protocol.hpp"
 
 namespace dbg::coord::profiles {
@@ -17,11 +17,6 @@ namespace {
 
 // A stored body never decompresses beyond this: the worker's answer line is bounded by 64 MiB.
 constexpr size_t kMaxBodyBytes = 256u << 20;
-
-int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 }  // namespace
 
@@ -38,7 +33,7 @@ void save_profile(store::Store& store, std::string session_id, const Profile& pr
   auto row = std::make_shared<std::tuple<std::string, std::string, size_t>>(
       zlib_compress(json), protocol::dump(profile_summary(profile)), json.size());
   auto id = std::make_shared<int64_t>(0);
-  const int64_t created_at = now_ms();
+  const int64_t created_at = unix_time_ms();
   store.write(
       [row, id, created_at, session_id = std::move(session_id), pid = profile.pid, comm = profile.comm,
        samples = profile.samples, hz_requested = profile.hz_requested, hz_effective = profile.hz_effective,

@@ -20,6 +20,7 @@
 #include "coordinator/store/snapshot_rows.hpp"
 #include "coordinator/store/statement.hpp"
 #include "coordinator/store/store_error.hpp"
+#include "dbg/clock.hpp"
 
 namespace dbg::coord::store {
 
@@ -40,11 +41,6 @@ Error storage_error(const std::exception& e) {
     return Error{"disk_full", std::string("disk full: the file system holding the database has no space left (") + e.what() + ")"};
   }
   return Error{kErrorCode, e.what()};
-}
-
-int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
 struct Job {
@@ -222,7 +218,7 @@ Store::~Store() {
 
 void Store::save_snapshot(std::string session_id, dbg::Snapshot snapshot, std::function<void(Result<int64_t>)> done) {
   auto id = std::make_shared<int64_t>(0);
-  const int64_t taken_at = now_ms();
+  const int64_t taken_at = unix_time_ms();
   impl_->enqueue_write(
       [impl = impl_.get(), id, taken_at, session_id = std::move(session_id),
        snapshot = std::move(snapshot)](StatementCache& sql) {
@@ -250,7 +246,7 @@ void Store::load_snapshot(int64_t id, std::function<void(std::optional<StoredSna
 }
 
 void Store::save_session(SessionRow row, std::function<void(Result<void>)> done) {
-  const int64_t updated_at = now_ms();
+  const int64_t updated_at = unix_time_ms();
   impl_->enqueue_write([updated_at, row = std::move(row)](StatementCache& sql) { upsert_session(sql, row, updated_at); },
                        [done = std::move(done)](std::optional<Error> error) {
                          if (error) {

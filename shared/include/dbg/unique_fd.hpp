@@ -26,6 +26,10 @@ class UniqueFd {
     if (fd_ >= 0) ::close(fd_);
     fd_ = fd;
   }
+  // Closes now and returns close(2)'s result, which reports deferred write errors (NFS): for
+  // the places where a lost write matters. The descriptor is gone either way (close(2) must not
+  // be retried); -1 with EBADF when none was held.
+  int close() { return ::close(std::exchange(fd_, -1)); }
 
  private:
   int fd_ = -1;
