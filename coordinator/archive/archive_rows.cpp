@@ -27,6 +27,16 @@ constexpr std::size_t kMaxSummaryBytes = 64u << 20;
 // this many; the next one continues from there.
 constexpr std::size_t kMaxSummariesPerChunk = 256;
 
+// One window's archive row, merged into or created. Both statements number the summary's
+// columns alike (?4 .. ?12), so the values are bound once whichever runs.
+constexpr const char* kMergeArchive =
+    "UPDATE error_archives SET event_count = ?4, first_seen = ?5, last_seen = ?6, raw_bytes = ?7, "
+    "summary_bytes = ?8, compressed_bytes = ?9, ratio = ?10, updated_at = ?11, summary = ?12 WHERE id = ?1";
+constexpr const char* kCreateArchive =
+    "INSERT INTO error_archives (group_id, window_start, window_end, event_count, first_seen, last_seen, "
+    "raw_bytes, summary_bytes, compressed_bytes, ratio, created_at, updated_at, summary) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)";
+
 std::span<const std::uint8_t> bytes_of(const std::string& s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
@@ -126,41 +136,28 @@ ArchiveDelta archive_chunk(store::StatementCache& sql, int64_t cutoff_ms, int64_
     const std::string blob = profiles::zlib_compress(text, kZlibLevel);
     const auto compressed = static_cast<int64_t>(blob.size());
     const double ratio = compressed > 0 ? static_cast<double>(merged.raw_bytes()) / static_cast<double>(compressed) : 0.0;
+    auto row = sql.get(existing ? kMergeArchive : kCreateArchive);
     if (existing) {
-      auto u = sql.get(
-          "UPDATE error_archives SET event_count = ?2, first_seen = ?3, last_seen = ?4, raw_bytes = ?5, "
-          "summary_bytes = ?6, compressed_bytes = ?7, ratio = ?8, updated_at = ?9, summary = ?10 WHERE id = ?1");
-      u->bind(1, existing->id);
-      u->bind(2, merged.event_count());
-      u->bind(3, merged.first_seen());
-      u->bind(4, merged.last_seen());
-      u->bind(5, merged.raw_bytes());
-      u->bind(6, static_cast<int64_t>(text.size()));
-      u->bind(7, compressed);
-      u->bind(8, ratio);
-      u->bind(9, now_ms);
-      u->bind_blob(10, bytes_of(blob));
-      u->run();
+      row->bind(1, existing->id);
+    } else {
+      row->bind(1, key.first);
+      row->bind(2, merged.window_start());
+      row->bind(3, merged.window_end());
+    }
+    row->bind(4, merged.event_count());
+    row->bind(5, merged.first_seen());
+    row->bind(6, merged.last_seen());
+    row->bind(7, merged.raw_bytes());
+    row->bind(8, static_cast<int64_t>(text.size()));
+    row->bind(9, compressed);
+    row->bind(10, ratio);
+    row->bind(11, now_ms);
+    row->bind_blob(12, bytes_of(blob));
+    row->run();
+    if (existing) {
       ++delta.archives_merged;
       delta.compressed_bytes += compressed - existing->compressed_bytes;
     } else {
-      auto i = sql.get(
-          "INSERT INTO error_archives (group_id, window_start, window_end, event_count, first_seen, last_seen, "
-          "raw_bytes, summary_bytes, compressed_bytes, ratio, created_at, updated_at, summary) "
-          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)");
-      i->bind(1, key.first);
-      i->bind(2, merged.window_start());
-      i->bind(3, merged.window_end());
-      i->bind(4, merged.event_count());
-      i->bind(5, merged.first_seen());
-      i->bind(6, merged.last_seen());
-      i->bind(7, merged.raw_bytes());
-      i->bind(8, static_cast<int64_t>(text.size()));
-      i->bind(9, compressed);
-      i->bind(10, ratio);
-      i->bind(11, now_ms);
-      i->bind_blob(12, bytes_of(blob));
-      i->run();
       ++delta.archives_created;
       ++delta.rows;
       delta.compressed_bytes += compressed;

@@ -22,48 +22,44 @@ double ratio_of(int64_t raw, int64_t compressed) {
   return compressed > 0 ? static_cast<double>(raw) / static_cast<double>(compressed) : 0.0;
 }
 
-// Registered on first use (and at construction, so /metrics shows them at zero).
+// Registered on first use (and at construction, so /metrics shows them at zero), in the order
+// of the members. Each instrument's name stands next to its member, not in a parallel list.
 struct ArchiveMetrics {
-  metrics::Counter& runs;
-  metrics::Counter& failed_runs;
-  metrics::Counter& events;
-  metrics::Counter& raw_bytes;
-  metrics::Counter& compressed_bytes;
-  metrics::Counter& created;
-  metrics::Counter& merged;
-  metrics::Counter& pruned;
-  metrics::Counter& pruned_events;
-  metrics::Histogram& duration;
-  metrics::Gauge& rows;
-  metrics::Gauge& stored_events;
-  metrics::Gauge& stored_raw;
-  metrics::Gauge& stored_compressed;
-  metrics::Gauge& db_used;
-  metrics::Gauge& db_max;
+  metrics::Counter& runs =
+      metrics::counter("dbgcoord_archive_runs_total", "Archive runs finished (scheduled and on demand).");
+  metrics::Counter& failed_runs =
+      metrics::counter("dbgcoord_archive_failed_runs_total", "Archive runs that stopped on a store error.");
+  metrics::Counter& events =
+      metrics::counter("dbgcoord_archived_events_total", "Raw error events folded into archives (and deleted).");
+  metrics::Counter& raw_bytes =
+      metrics::counter("dbgcoord_archive_raw_bytes_total", "Bytes of the raw event rows folded into archives.");
+  metrics::Counter& compressed_bytes =
+      metrics::counter("dbgcoord_archive_compressed_bytes_total",
+                       "Bytes of compressed archive summaries written (a merged archive counts again).");
+  metrics::Counter& created = metrics::counter("dbgcoord_archives_created_total", "Archive rows created.");
+  metrics::Counter& merged = metrics::counter("dbgcoord_archives_merged_total",
+                                              "Existing archive rows that took more events of their window.");
+  metrics::Counter& pruned = metrics::counter(
+      "dbgcoord_archives_pruned_total", "Archives deleted, oldest first, to keep the database under --max-db-mb.");
+  metrics::Counter& pruned_events = metrics::counter("dbgcoord_archive_pruned_events_total",
+                                                     "Events counted in the archives that the size cap deleted.");
+  metrics::Histogram& duration =
+      metrics::histogram("dbgcoord_archive_run_duration_seconds", "Wall time of an archive run, pruning included.",
+                         metrics::Histogram::exponential(0.001, 4, 10));
+  metrics::Gauge& rows = metrics::gauge("dbgcoord_archives", "Archive rows stored.");
+  metrics::Gauge& stored_events = metrics::gauge("dbgcoord_archive_events", "Events the stored archives summarize.");
+  metrics::Gauge& stored_raw =
+      metrics::gauge("dbgcoord_archive_stored_raw_bytes", "Raw bytes of the events the stored archives replaced.");
+  metrics::Gauge& stored_compressed =
+      metrics::gauge("dbgcoord_archive_stored_compressed_bytes", "Compressed bytes of the stored archives.");
+  metrics::Gauge& db_used = metrics::gauge("dbgcoord_database_used_bytes",
+                                           "Bytes of live pages in the SQLite file, after the last archive run.");
+  metrics::Gauge& db_max =
+      metrics::gauge("dbgcoord_database_max_bytes", "The size cap (--max-db-mb) in bytes; 0 = none.");
 };
 
 ArchiveMetrics& archive_metrics() {
-  auto& r = metrics::global();
-  static ArchiveMetrics m{
-      r.counter("dbgcoord_archive_runs_total", "Archive runs finished (scheduled and on demand)."),
-      r.counter("dbgcoord_archive_failed_runs_total", "Archive runs that stopped on a store error."),
-      r.counter("dbgcoord_archived_events_total", "Raw error events folded into archives (and deleted)."),
-      r.counter("dbgcoord_archive_raw_bytes_total", "Bytes of the raw event rows folded into archives."),
-      r.counter("dbgcoord_archive_compressed_bytes_total",
-                "Bytes of compressed archive summaries written (a merged archive counts again)."),
-      r.counter("dbgcoord_archives_created_total", "Archive rows created."),
-      r.counter("dbgcoord_archives_merged_total", "Existing archive rows that took more events of their window."),
-      r.counter("dbgcoord_archives_pruned_total", "Archives deleted, oldest first, to keep the database under --max-db-mb."),
-      r.counter("dbgcoord_archive_pruned_events_total", "Events counted in the archives that the size cap deleted."),
-      r.histogram("dbgcoord_archive_run_duration_seconds", "Wall time of an archive run, pruning included.",
-                  metrics::Histogram::exponential(0.001, 4, 10)),
-      r.gauge("dbgcoord_archives", "Archive rows stored."),
-      r.gauge("dbgcoord_archive_events", "Events the stored archives summarize."),
-      r.gauge("dbgcoord_archive_stored_raw_bytes", "Raw bytes of the events the stored archives replaced."),
-      r.gauge("dbgcoord_archive_stored_compressed_bytes", "Compressed bytes of the stored archives."),
-      r.gauge("dbgcoord_database_used_bytes", "Bytes of live pages in the SQLite file, after the last archive run."),
-      r.gauge("dbgcoord_database_max_bytes", "The size cap (--max-db-mb) in bytes; 0 = none."),
-  };
+  static ArchiveMetrics m;
   return m;
 }
 

@@ -16,29 +16,28 @@ namespace dbg::coord::budget {
 
 namespace {
 
+// Registered on first use, in the order of the members.
 struct BudgetMetrics {
-  metrics::Gauge& over;
-  metrics::Gauge& stage;
-  metrics::Family<metrics::Counter>& shed;
-  metrics::Counter& checks;
-  metrics::Gauge& rss_limit;
-  metrics::Gauge& cpu_limit;
-  metrics::Gauge& cpu_usage;
+  metrics::Gauge& over = metrics::gauge(
+      "dbgcoord_budget_over", "1 when the last budget check found the coordinator over its RSS or CPU budget.");
+  metrics::Gauge& stage = metrics::gauge(
+      "dbgcoord_budget_stage",
+      "Load shedding in force: 0 none, 1 lower profile sampling, 2 + smaller caches, 3 + new sessions refused.");
+  metrics::Family<metrics::Counter>& shed = metrics::counter_family(
+      "dbgcoord_budget_shed_total", "Load-shedding actions taken because the coordinator was over budget.", {"action"});
+  metrics::Counter& checks =
+      metrics::counter("dbgcoord_budget_checks_total", "Budget checks (RSS and CPU share measured).");
+  metrics::Gauge& rss_limit =
+      metrics::gauge("dbgcoord_budget_rss_limit_bytes", "The coordinator's resident-memory budget (--budget-rss-mb).");
+  metrics::Gauge& cpu_limit =
+      metrics::gauge("dbgcoord_budget_cpu_limit_ratio",
+                     "The coordinator's CPU budget as a share of one core (--budget-cpu-percent / 100).");
+  metrics::Gauge& cpu_usage = metrics::gauge("dbgcoord_budget_cpu_usage_ratio",
+                                             "The coordinator's CPU share of one core over the budget's window.");
 };
 
 BudgetMetrics& budget_metrics() {
-  auto& r = metrics::global();
-  static BudgetMetrics m{
-      r.gauge("dbgcoord_budget_over", "1 when the last budget check found the coordinator over its RSS or CPU budget."),
-      r.gauge("dbgcoord_budget_stage",
-              "Load shedding in force: 0 none, 1 lower profile sampling, 2 + smaller caches, 3 + new sessions refused."),
-      r.counter_family("dbgcoord_budget_shed_total", "Load-shedding actions taken because the coordinator was over budget.",
-                       {"action"}),
-      r.counter("dbgcoord_budget_checks_total", "Budget checks (RSS and CPU share measured)."),
-      r.gauge("dbgcoord_budget_rss_limit_bytes", "The coordinator's resident-memory budget (--budget-rss-mb)."),
-      r.gauge("dbgcoord_budget_cpu_limit_ratio", "The coordinator's CPU budget as a share of one core (--budget-cpu-percent / 100)."),
-      r.gauge("dbgcoord_budget_cpu_usage_ratio", "The coordinator's CPU share of one core over the budget's window."),
-  };
+  static BudgetMetrics m;
   return m;
 }
 

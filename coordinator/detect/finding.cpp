@@ -13,6 +13,15 @@ nlohmann::json mutex_list(const Finding& f) {
   return out;
 }
 
+// The fields both shapes give a thread; the API adds where it stands, the error event its frames.
+nlohmann::json thread_json(const FindingThread& t) {
+  return {{"tid", t.tid},
+          {"name", t.name},
+          {"state", std::string(1, t.state)},
+          {"waits_on", hex_or_null(t.waits_on)},
+          {"owner", int_or_null(t.owner)}};
+}
+
 bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
 
 }  // namespace
@@ -32,12 +41,9 @@ std::optional<Frame> first_frame_outside_libc(const std::vector<Frame>& frames) 
 nlohmann::json to_json(const Finding& f) {
   nlohmann::json threads = nlohmann::json::array();
   for (const auto& t : f.threads) {
-    threads.push_back({{"tid", t.tid},
-                       {"name", t.name},
-                       {"state", std::string(1, t.state)},
-                       {"waits_on", hex_or_null(t.waits_on)},
-                       {"owner", int_or_null(t.owner)},
-                       {"where", t.where ? nlohmann::json(*t.where) : nlohmann::json(nullptr)}});
+    auto thread = thread_json(t);
+    thread["where"] = t.where ? nlohmann::json(*t.where) : nlohmann::json(nullptr);
+    threads.push_back(std::move(thread));
   }
   return {{"kind", f.kind},
           {"message", f.message},
@@ -58,12 +64,9 @@ errors::ErrorEvent to_error_event(const Finding& f, int pid, const std::string& 
   if (!f.threads.empty()) e.frames = f.threads.front().frames;
   nlohmann::json threads = nlohmann::json::array();
   for (const auto& t : f.threads) {
-    threads.push_back({{"tid", t.tid},
-                       {"name", t.name},
-                       {"state", std::string(1, t.state)},
-                       {"waits_on", hex_or_null(t.waits_on)},
-                       {"owner", int_or_null(t.owner)},
-                       {"frames", t.frames}});
+    auto thread = thread_json(t);
+    thread["frames"] = t.frames;
+    threads.push_back(std::move(thread));
   }
   e.context = {{"threads", std::move(threads)}, {"mutexes", mutex_list(f)}};
   return e;

@@ -162,6 +162,21 @@ class Registry {
 // without app.cpp wiring each feature.
 Registry& global();
 
+// Shorthands for registering into global(), so that a feature's struct of instruments can name
+// each one beside its member (a default member initializer) instead of in a parallel list:
+//   struct FooMetrics { metrics::Counter& runs = metrics::counter("dbgcoord_foo_runs_total", "..."); };
+//   FooMetrics& foo_metrics() { static FooMetrics m; return m; }
+// Members are initialized, and so registered and exposed, in the order they are declared.
+inline Counter& counter(const std::string& name, const std::string& help) { return global().counter(name, help); }
+inline Gauge& gauge(const std::string& name, const std::string& help) { return global().gauge(name, help); }
+inline Histogram& histogram(const std::string& name, const std::string& help, std::vector<double> bounds) {
+  return global().histogram(name, help, std::move(bounds));
+}
+inline Family<Counter>& counter_family(const std::string& name, const std::string& help,
+                                       std::vector<std::string> labels) {
+  return global().counter_family(name, help, std::move(labels));
+}
+
 // ---- Family<T> ----
 
 template <typename T>

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <type_traits>
 
 #include "coordinator/logging/log.hpp"
 #include "coordinator/store/database.hpp"
@@ -41,6 +42,21 @@ Error storage_error(const std::exception& e) {
     return Error{"disk_full", std::string("disk full: the file system holding the database has no space left (") + e.what() + ")"};
   }
   return Error{kErrorCode, e.what()};
+}
+
+// A read that answers an empty result (no row, no rows) when it fails, after log_failure wrote
+// why: each caller passes its own log line, so each read stays a distinct message (log.hpp).
+template <typename Select, typename Done, typename LogFailure>
+std::function<void(StatementCache&)> logged_read(Select select, Done done, LogFailure log_failure) {
+  return [select = std::move(select), done = std::move(done), log_failure = std::move(log_failure)](StatementCache& sql) {
+    std::invoke_result_t<Select&, StatementCache&> out{};
+    try {
+      out = select(sql);
+    } catch (const std::exception& e) {
+      log_failure(e);
+    }
+    done(std::move(out));
+  };
 }
 
 struct Job {
@@ -234,27 +250,15 @@ void Store::save_snapshot(std::string session_id, dbg::Snapshot snapshot, std::f
 }
 
 void Store::load_snapshot(int64_t id, std::function<void(std::optional<StoredSnapshot>)> done) {
-  impl_->enqueue_other([id, done = std::move(done)](StatementCache& sql) {
-    std::optional<StoredSnapshot> out;
-    try {
-      out = select_snapshot(sql, id);
-    } catch (const std::exception& e) {
-      DBG_LOG_ERROR("store: loading snapshot {}: {}", id, e.what());
-    }
-    done(std::move(out));
-  });
+  impl_->enqueue_other(logged_read([id](StatementCache& sql) { return select_snapshot(sql, id); }, std::move(done),
+                                   [id](const std::exception& e) {
+                                     DBG_LOG_ERROR("store: loading snapshot {}: {}", id, e.what());
+                                   }));
 }
 
 void Store::save_session(SessionRow row, std::function<void(Result<void>)> done) {
   const int64_t updated_at = unix_time_ms();
-  impl_->enqueue_write([updated_at, row = std::move(row)](StatementCache& sql) { upsert_session(sql, row, updated_at); },
-                       [done = std::move(done)](std::optional<Error> error) {
-                         if (error) {
-                           done(std::move(*error));
-                         } else {
-                           done(Result<void>());
-                         }
-                       });
+  write([updated_at, row = std::move(row)](StatementCache& sql) { upsert_session(sql, row, updated_at); }, std::move(done));
 }
 
 void Store::write(std::function<void(StatementCache&)> run, std::function<void(Result<void>)> done) {
@@ -270,27 +274,15 @@ void Store::write(std::function<void(StatementCache&)> run, std::function<void(R
 void Store::read(std::function<void(StatementCache&)> run) { impl_->enqueue_other(std::move(run)); }
 
 void Store::load_session(std::string id, std::function<void(std::optional<SessionRow>)> done) {
-  impl_->enqueue_other([id = std::move(id), done = std::move(done)](StatementCache& sql) {
-    std::optional<SessionRow> out;
-    try {
-      out = select_session(sql, id);
-    } catch (const std::exception& e) {
-      DBG_LOG_ERROR("store: loading session {}: {}", id, e.what());
-    }
-    done(std::move(out));
-  });
+  impl_->enqueue_other(logged_read([id](StatementCache& sql) { return select_session(sql, id); }, std::move(done),
+                                   [id](const std::exception& e) {
+                                     DBG_LOG_ERROR("store: loading session {}: {}", id, e.what());
+                                   }));
 }
 
 void Store::list_sessions(int limit, std::function<void(std::vector<SessionRow>)> done) {
-  impl_->enqueue_other([limit, done = std::move(done)](StatementCache& sql) {
-    std::vector<SessionRow> out;
-    try {
-      out = select_sessions(sql, limit);
-    } catch (const std::exception& e) {
-      DBG_LOG_ERROR("store: listing sessions: {}", e.what());
-    }
-    done(std::move(out));
-  });
+  impl_->enqueue_other(logged_read([limit](StatementCache& sql) { return select_sessions(sql, limit); }, std::move(done),
+                                   [](const std::exception& e) { DBG_LOG_ERROR("store: listing sessions: {}", e.what()); }));
 }
 
 void Store::counts(std::function<void(Counts)> done) {
