@@ -76,6 +76,14 @@ GroupCounts new_group(store::StatementCache& sql, const std::string& signature, 
   return g;
 }
 
+// One write: settles the cache, then caches a new dirty group per (signature, count), in order.
+dbg::Result<void> seed(StoreFixture& fx, GroupCache& cache, std::vector<std::pair<std::string, int64_t>> groups) {
+  return fx.write([&](store::StatementCache& sql) {
+    cache.settle(sql);
+    for (const auto& [signature, count] : groups) cache.put(sql, signature, CachedGroup{new_group(sql, signature, count), true});
+  });
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(preparing_bounds_the_texts_and_fills_the_defaults) {
@@ -150,10 +158,7 @@ BOOST_AUTO_TEST_CASE(a_body_repeating_a_frames_text_prepares_it_once_and_the_mem
 BOOST_AUTO_TEST_CASE(cached_counts_reach_their_row_only_when_flushed) {
   StoreFixture fx;
   GroupCache cache(10);
-  BOOST_REQUIRE(fx.write([&](store::StatementCache& sql) {
-                  cache.settle(sql);
-                  cache.put(sql, "sig", CachedGroup{new_group(sql, "sig", 3), true});
-                }).ok());
+  BOOST_REQUIRE(seed(fx, cache, {{"sig", 3}}).ok());
   BOOST_TEST(fx.stored_count("sig") == 0);  // the row lags behind the cache
   BOOST_REQUIRE(fx.write([&](store::StatementCache& sql) { cache.flush_or_drop(sql); }).ok());
   BOOST_TEST(fx.stored_count("sig") == 3);
@@ -163,11 +168,7 @@ BOOST_AUTO_TEST_CASE(cached_counts_reach_their_row_only_when_flushed) {
 BOOST_AUTO_TEST_CASE(a_dirty_group_is_written_before_it_is_evicted) {
   StoreFixture fx;
   GroupCache cache(1);
-  BOOST_REQUIRE(fx.write([&](store::StatementCache& sql) {
-                  cache.settle(sql);
-                  cache.put(sql, "a", CachedGroup{new_group(sql, "a", 2), true});
-                  cache.put(sql, "b", CachedGroup{new_group(sql, "b", 5), true});
-                }).ok());
+  BOOST_REQUIRE(seed(fx, cache, {{"a", 2}, {"b", 5}}).ok());
   BOOST_TEST(fx.stored_count("a") == 2);  // evicted for b, so written
   BOOST_TEST(fx.stored_count("b") == 0);  // still cached, still dirty
   BOOST_TEST(cache.stats().size == 1u);
@@ -176,11 +177,8 @@ BOOST_AUTO_TEST_CASE(a_dirty_group_is_written_before_it_is_evicted) {
 BOOST_AUTO_TEST_CASE(a_failed_flush_drops_the_cache_and_the_next_write_reads_the_row_back) {
   StoreFixture fx;
   GroupCache cache(10);
-  BOOST_REQUIRE(fx.write([&](store::StatementCache& sql) {
-                  cache.settle(sql);
-                  cache.put(sql, "sig", CachedGroup{new_group(sql, "sig", 3), true});
-                  cache.flush_or_drop(sql);
-                }).ok());
+  BOOST_REQUIRE(seed(fx, cache, {{"sig", 3}}).ok());
+  BOOST_REQUIRE(fx.write([&](store::StatementCache& sql) { cache.flush_or_drop(sql); }).ok());
   bool dropped = false;
   auto failed = fx.write([&](store::StatementCache& sql) {
     CachedGroup* g = cache.find("sig");
