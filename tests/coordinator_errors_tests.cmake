@@ -24,3 +24,8 @@ dbg_add_test(coordinator_errors_mutation_test
 dbg_add_test(coordinator_errors_body_parser_test
   SOURCES unit/coordinator_errors_body_parser_test.cpp
   LIBS dbg_coordinator_core)
+
+# The service's parts alone (event preparation, the group cache on a real SQLite file).
+dbg_add_test(coordinator_errors_parts_test
+  SOURCES unit/coordinator_errors_parts_test.cpp
+  LIBS dbg_coordinator_core SQLite::SQLite3)

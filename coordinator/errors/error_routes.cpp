@@ -1,7 +1,6 @@
 #include "coordinator/errors/error_routes.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <set>
 
 #include "coordinator/api/query.hpp"
@@ -26,14 +25,6 @@ Result<api::QueryParams> parse_known_query(std::string_view query, std::set<std:
     if (!known.count(key)) return bad("unknown query parameter \"" + key + "\"");
   }
   return q;
-}
-
-// "/api/v1/errors/{id}": a positive decimal id, or nullopt (then no such group exists).
-std::optional<int64_t> parse_id(std::string_view text) {
-  int64_t id = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc() || end != text.data() + text.size() || id <= 0) return std::nullopt;
-  return id;
 }
 
 http::HttpResponse no_group(const std::string& id) {
@@ -89,7 +80,7 @@ void add_error_routes(http::Router& router, ErrorService& service, GroupDecorato
   });
   router.add_async("GET", "/api/v1/errors/{id}", [&service, decorate](http::HttpRequest req, http::Reply reply) {
     const std::string& text = req.params.at("id");
-    auto id = parse_id(text);
+    auto id = api::parse_route_id(text);
     if (!id) return reply(no_group(text));
     auto q = parse_known_query(req.query, {"events"});
     if (!q) return reply(api::error_response(q.error()));
@@ -110,7 +101,7 @@ void add_error_routes(http::Router& router, ErrorService& service, GroupDecorato
   });
   router.add_async("PATCH", "/api/v1/errors/{id}", [&service](http::HttpRequest req, http::Reply reply) {
     const std::string& text = req.params.at("id");
-    auto id = parse_id(text);
+    auto id = api::parse_route_id(text);
     if (!id) return reply(no_group(text));
     auto body = protocol::parse_bounded_json(req.body);
     if (!body) return reply(api::error_response(bad(body.error().message)));

@@ -13,7 +13,7 @@
 // last_event_id, and rewriting those rows with every batch (1,000 groups touched by a batch of
 // 1,000 events: ~450 KB of pages per COMMIT) was more of the ingest cost than the events
 // themselves. So the cache's counts run ahead of the rows ("dirty"), and the rows are brought
-// up to date (a "flush") at most kGroupFlushInterval apart, before any read of groups through
+// up to date (a "flush") at most kGroupFlushInterval (group_cache.hpp) apart, before any read of groups through
 // this service, before a dirty group leaves the cache, and at shutdown. Nothing acknowledged is
 // lost to a kill -9 in between: the events themselves are committed before the answer, with ids
 // the service assigns in increasing order, and meta's "error_events_folded_through" (the fold
@@ -34,11 +34,16 @@
 // Hub events are coalesced: changes are gathered and published at most once per
 // `publish_interval` (the first change after a quiet period goes out at once), as
 // "groups_created" and "groups_updated" with {"groups":[...]} (at most kGroupsPerHubEvent per
-// event), "group_reopened" per regression, and "group_status" when the API sets a status. So an
-// ingest of 100,000 events/s costs the hub a few events per second, not 100,000.
+// event, group_publisher.hpp), "group_reopened" per regression, and "group_status" when the API
+// sets a status. So an ingest of 100,000 events/s costs the hub a few events per second.
 //
 // Regressions: an event in a resolved group reopens it (status "open", regressions + 1), as
 // error trackers do. An ignored group stays ignored and keeps counting.
+//
+// This class is the facade over the parts, one job each: event_preparation.hpp (bound, sign,
+// serialize), group_cache.hpp (cached counts and the lazily written rows), batch_ingest.hpp
+// (grouping and SQL of one batch), group_publisher.hpp (the hub), group_reads.hpp and
+// event_history.hpp (what the API reads).
 #include <boost/asio/any_io_executor.hpp>
 #include <chrono>
 #include <cstddef>
@@ -54,6 +59,7 @@
 
 #include "coordinator/errors/error_event.hpp"
 #include "coordinator/errors/error_rows.hpp"
+#include "coordinator/errors/group_change.hpp"
 #include "dbg/error.hpp"
 
 namespace boost::asio {
@@ -72,34 +78,9 @@ class StatementCache;
 
 namespace dbg::coord::errors {
 
-inline constexpr std::size_t kGroupsPerHubEvent = 200;
-// Dirty group rows are written at least this often during ingest (so a restart after a kill -9
-// folds at most about this much of ingest back into the rows).
-inline constexpr std::chrono::milliseconds kGroupFlushInterval{1000};
 // POST bodies being parsed or stored at once; more get 503 + Retry-After (each may be 1 MiB,
 // and a client faster than the disk must not grow our memory).
 inline constexpr int kMaxBodiesInFlight = 16;
-
-// One group as a committed batch left it, for observers (the error analysis). The views are
-// valid only during the observer call; `latest` and what comes with it are shared, immutable
-// parts of the batch's latest event of the group, which an observer may keep as long as it likes
-// without copying them (the store thread hands over a thousand groups a batch).
-struct GroupChange {
-  int64_t id = 0;
-  bool created = false;
-  std::string_view signature;
-  std::string_view error_class;
-  // The group's type and message (its first event's when created by this batch, else the
-  // batch's latest event's: the same signature).
-  std::string_view type;
-  std::string_view message;
-  std::shared_ptr<const ErrorEvent> latest;  // its context is in context_json (serialized)
-  std::shared_ptr<const std::vector<std::string>> signature_frames;
-  std::shared_ptr<const std::string> frames_json;  // latest's frames (latest->frames is empty)
-  std::shared_ptr<const std::string> context_json;
-};
-// Called on the store thread after each COMMIT with the groups the batch touched; must be quick.
-using GroupObserver = std::function<void(const std::vector<GroupChange>&)>;
 
 struct ErrorServiceConfig {
   std::size_t history_events = 1000;
@@ -110,6 +91,10 @@ struct ErrorServiceConfig {
   std::chrono::milliseconds publish_interval{250};
 };
 
+// Since this service was made. The first four are counted once, in the process-wide instruments
+// (error_metrics.hpp: /metrics and /api/v1/stats), and shown here as their change since then:
+// the same numbers in dbgcoord, which makes one service; services made one after another (tests)
+// each count their own. The cache's figures are this service's own (group_cache.hpp).
 struct ErrorServiceStats {
   uint64_t events_recorded = 0;  // committed
   uint64_t events_failed = 0;    // refused by the store (disk full, ...)

@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "dbg/utf8.hpp"
+
 namespace dbg::coord::errors {
 
 namespace {
@@ -145,14 +147,6 @@ void replace_all(std::string& s, std::string_view from, std::string_view to) {
   }
 }
 
-// Cuts to at most max bytes without splitting a UTF-8 sequence.
-void cut_utf8(std::string& s, std::size_t max) {
-  if (s.size() <= max) return;
-  std::size_t end = max;
-  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
-  s.resize(end);
-}
-
 std::string trimmed(std::string_view s) {
   const auto first = s.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) return {};
@@ -205,7 +199,7 @@ std::string normalize_function(std::string_view demangled) {
   replace_all(out, "std::__cxx11::", "std::");
   replace_all(out, "std::__1::", "std::");
   if (out.empty()) out = input;  // nothing parseable ("(*)(int)"): the text itself, bounded
-  cut_utf8(out, kMaxNormalizedFunction);
+  utf8_cut_bytes(out, kMaxNormalizedFunction);
   return out;
 }
 

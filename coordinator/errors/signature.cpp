@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "coordinator/errors/function_name.hpp"
+#include "dbg/utf8.hpp"
 
 namespace dbg::coord::errors {
 
@@ -95,13 +96,6 @@ std::string hex_of(uint64_t v) {
   return out;
 }
 
-void cut_utf8(std::string& s, std::size_t max) {
-  if (s.size() <= max) return;
-  std::size_t end = max;
-  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
-  s.resize(end);
-}
-
 // normalize_function is pure, and the same few hundred names come back in every report of the
 // same crashes: a per-thread memo saves most of its cost at ingest (~2 µs of an event's ~11 on the
 // parse thread). Bounded: names longer than kMemoKeyBytes are not kept, and the memo is emptied
@@ -158,7 +152,7 @@ std::string error_class_of(std::string_view type) {
     if (head == "exit" || (head.starts_with("SIG") && head.size() > 3)) return std::string(head);
   }
   std::string out(type);
-  cut_utf8(out, kMaxClassBytes);
+  utf8_cut_bytes(out, kMaxClassBytes);
   return out;
 }
 
@@ -239,7 +233,7 @@ std::string message_shape(std::string_view message) {
       out += message[i++];
     }
   }
-  cut_utf8(out, kMaxShapeBytes);
+  utf8_cut_bytes(out, kMaxShapeBytes);
   return out;
 }
 
@@ -275,7 +269,7 @@ std::string signature_hash(std::string_view error_class, std::string_view type, 
   field(error_class);
   if (keys.empty()) {
     std::string whole_type(type);
-    cut_utf8(whole_type, kMaxClassBytes);
+    utf8_cut_bytes(whole_type, kMaxClassBytes);
     field("no frames");
     field(whole_type);
     field(comm.substr(0, 64));
