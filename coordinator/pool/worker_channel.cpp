@@ -138,7 +138,8 @@ void WorkerChannel::on_unreadable(const std::string& line, const std::string& wh
     process_->kill("worker_protocol_error: unparseable line (" + why + ")");
     return;
   }
-  DBG_LOG_WARN("{} {} said something unreadable ({}): {}", config_.mode, process_->pid(), why, line.substr(0, 200));
+  DBG_LOG_WARN("{} {} said something unreadable ({}): {}", config_.mode == "watch" ? "watcher" : "worker",
+               process_->pid(), why, line.substr(0, 200));
 }
 
 void WorkerChannel::on_child_exit(std::string reason) {
