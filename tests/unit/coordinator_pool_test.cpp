@@ -4,29 +4,19 @@
 #define BOOST_TEST_MODULE coordinator_pool
 #include <boost/test/unit_test.hpp>
 
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <csignal>
-#include <cstdio>
-#include <cstdlib>
-#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <boost/asio/io_context.hpp>
-
 #include "coordinator/pool/worker_pool.hpp"
+#include "coordinator_pool_test_support.hpp"
 
 namespace pool = dbg::coord::pool;
 using nlohmann::json;
 
 namespace {
 
-struct IgnoreSigpipe {
-  IgnoreSigpipe() { std::signal(SIGPIPE, SIG_IGN); }
-};
+using dbg::test::IgnoreSigpipe;
 BOOST_TEST_GLOBAL_FIXTURE(IgnoreSigpipe);
 
 const char* kFakeWorker = R"sh(#!/bin/sh
@@ -48,27 +38,19 @@ done
 
 struct Fixture {
   boost::asio::io_context ioc;
-  std::string worker_path;
+  dbg::test::ScriptFile worker{kFakeWorker, /*executable=*/true};
   std::vector<pool::PoolEvent> events;
   std::optional<pool::WorkerPool> pool;
 
   explicit Fixture(size_t max_workers = 1) {
-    char path[] = "/tmp/dbg_fake_worker_XXXXXX";
-    int fd = ::mkstemp(path);
-    BOOST_REQUIRE(fd >= 0);
-    ::close(fd);
-    worker_path = path;
-    std::ofstream(worker_path) << kFakeWorker;
-    ::chmod(worker_path.c_str(), 0700);
     pool::PoolConfig config;
-    config.worker_executable = worker_path;
+    config.worker_executable = worker.path();
     config.max_workers = max_workers;
     pool.emplace(ioc, config, [this](const pool::PoolEvent& e) { events.push_back(e); });
   }
   ~Fixture() {
     pool.reset();
     ioc.poll();
-    std::remove(worker_path.c_str());
   }
 
   static pool::Job job(int pid, std::string tag = {}) {
@@ -78,10 +60,9 @@ struct Fixture {
     return j;
   }
 
-  // The pool's heartbeat timer is always pending, so run_one never runs out of work here.
   template <typename Pred>
   void run_until(Pred done) {
-    while (!done()) ioc.run_one();
+    dbg::test::run_until(ioc, done);
   }
 };
 

@@ -3,20 +3,15 @@
 #define BOOST_TEST_MODULE coordinator_worker_channel
 #include <boost/test/unit_test.hpp>
 
-#include <unistd.h>
-
-#include <csignal>
-#include <cstdlib>
-#include <cstdio>
-#include <fstream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
 
 #include "coordinator/pool/worker_channel.hpp"
+#include "coordinator_pool_test_support.hpp"
 #include "dbg/protocol.hpp"
 
 namespace pool = dbg::coord::pool;
@@ -24,39 +19,28 @@ using nlohmann::json;
 
 namespace {
 
-// A broken pipe must be an error code, not the end of the test (the coordinator ignores it too).
-struct IgnoreSigpipe {
-  IgnoreSigpipe() { std::signal(SIGPIPE, SIG_IGN); }
-};
+using dbg::test::IgnoreSigpipe;
 BOOST_TEST_GLOBAL_FIXTURE(IgnoreSigpipe);
 
 // Shell helpers every script starts with: id_of LINE prints the request's id.
-const char* kPrelude = R"sh(id_of() { printf '%s' "$1" | sed 's/.*"id":"\([^"]*\)".*/\1/'; }
+const std::string kPrelude = R"sh(id_of() { printf '%s' "$1" | sed 's/.*"id":"\([^"]*\)".*/\1/'; }
 )sh";
 
 // One case: a script for /bin/sh, the channel running it, what the channel reported.
 struct Fixture {
   boost::asio::io_context ioc;
   boost::asio::any_io_executor strand = boost::asio::make_strand(ioc);
-  std::string script_path;
+  std::unique_ptr<dbg::test::ScriptFile> script;
   std::shared_ptr<pool::WorkerChannel> channel;
   std::vector<json> events;
   std::vector<std::string> exits;
 
-  ~Fixture() {
-    channel.reset();  // kills the child if it still runs
-    if (!script_path.empty()) std::remove(script_path.c_str());
-  }
+  ~Fixture() { channel.reset(); }  // kills the child if it still runs
 
-  void open(const std::string& script, bool kill_on_unreadable = true) {
-    char path[] = "/tmp/dbg_channel_test_XXXXXX";
-    int fd = ::mkstemp(path);
-    BOOST_REQUIRE(fd >= 0);
-    ::close(fd);
-    script_path = path;
-    std::ofstream(script_path) << kPrelude << script;
+  void open(const std::string& script_text, bool kill_on_unreadable = true) {
+    script = std::make_unique<dbg::test::ScriptFile>(kPrelude + script_text, false);
     channel = pool::WorkerChannel::open(
-        ioc, strand, {"/bin/sh", script_path, "t", kill_on_unreadable},
+        ioc, strand, {"/bin/sh", script->path(), "t", kill_on_unreadable},
         [this](const json& line) { events.push_back(line); },
         [this](const std::string& reason) {
           exits.push_back(reason);
@@ -64,13 +48,9 @@ struct Fixture {
         });
   }
 
-  // Runs handlers until `done` holds. The channel's read is pending until the child ends, so
-  // there is always something to wait for; running out of work means the case is broken.
   template <typename Pred>
   void run_until(Pred done) {
-    while (!done()) {
-      if (ioc.run_one() == 0) BOOST_FAIL("no more work, and the expected replies never came");
-    }
+    dbg::test::run_until(ioc, done);
   }
 };
 
