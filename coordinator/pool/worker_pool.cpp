@@ -10,8 +10,7 @@
 #include <mutex>
 
 #include "coordinator/logging/log.hpp"
-#include "coordinator/pool/worker_process.hpp"
-#include "dbg/protocol.hpp"
+#include "coordinator/pool/worker_channel.hpp"
 
 namespace dbg::coord::pool {
 
@@ -23,19 +22,26 @@ struct QueuedJob {
   WorkerPool::RawDone raw_done;
 };
 
+// A job that never reached a worker (cancelled, or the pool stopping).
+void fail_queued(QueuedJob& q, Error e) {
+  if (q.raw_done) {
+    q.raw_done(std::move(e));
+  } else if (q.done) {
+    q.done(std::move(e));
+  }
+}
+
 }  // namespace
 
 // Everything below runs on `strand`, except the atomics/mutex-guarded mirrors read by
-// worker_pids(), stats() and free_queue_slots().
+// worker_pids(), stats() and free_queue_slots(). A job's `done` lives in its request on the
+// worker's channel, which fails it when the worker ends.
 struct WorkerPool::State : std::enable_shared_from_this<WorkerPool::State> {
   struct Slot {
-    std::shared_ptr<WorkerProcess> process;
+    std::shared_ptr<WorkerChannel> channel;
     bool busy = false;
     std::string job_id;  // id of the job (or ping) in flight
     std::string tag;     // the job's cancel tag
-    std::function<void(const nlohmann::json&)> on_progress;
-    WorkerPool::Done done;
-    WorkerPool::RawDone raw_done;
     std::unique_ptr<boost::asio::steady_timer> deadline;
     std::chrono::steady_clock::time_point idle_since = std::chrono::steady_clock::now();
     bool ping_in_flight = false;
@@ -51,7 +57,6 @@ struct WorkerPool::State : std::enable_shared_from_this<WorkerPool::State> {
   std::function<void(const PoolEvent&)> on_event;
   std::vector<std::shared_ptr<Slot>> slots;
   std::deque<QueuedJob> queue;
-  uint64_t next_id = 1;
   bool stopped = false;
   boost::asio::steady_timer heartbeat;
 
@@ -65,7 +70,7 @@ struct WorkerPool::State : std::enable_shared_from_this<WorkerPool::State> {
     pids_mirror.clear();
     size_t busy = 0;
     for (const auto& s : slots) {
-      pids_mirror.push_back(s->process->pid());
+      pids_mirror.push_back(s->channel->pid());
       busy += s->busy ? 1 : 0;
     }
     stats_mirror.workers = slots.size();
@@ -82,16 +87,14 @@ struct WorkerPool::State : std::enable_shared_from_this<WorkerPool::State> {
     std::weak_ptr<State> weak = shared_from_this();
     std::weak_ptr<Slot> weak_slot = slot;
     try {
-      slot->process = WorkerProcess::spawn(
-          ioc, strand, config.worker_executable, "serve",
-          [weak, weak_slot](std::string line) {
-            if (auto self = weak.lock())
-              if (auto s = weak_slot.lock()) self->on_line(s, line);
-          },
-          [weak, weak_slot](std::string reason) {
-            if (auto self = weak.lock())
-              if (auto s = weak_slot.lock()) self->on_exit(s, std::move(reason));
-          });
+      // Unprompted lines (the worker's hello) carry nothing the pool needs.
+      slot->channel = WorkerChannel::open(ioc, strand, {config.worker_executable, "serve", "j", true}, nullptr,
+                                          [weak, weak_slot](const std::string& reason) {
+                                            auto self = weak.lock();
+                                            auto s = weak_slot.lock();
+                                            if (!self || !s) return Error{"shutting_down", reason};
+                                            return self->on_exit(s, reason);
+                                          });
     } catch (const std::exception& e) {
       DBG_LOG_ERROR("cannot start worker {}: {}", config.worker_executable, e.what());
       return nullptr;
@@ -101,7 +104,7 @@ struct WorkerPool::State : std::enable_shared_from_this<WorkerPool::State> {
       std::lock_guard lock(mirror_mutex);
       ++stats_mirror.workers_started;
     }
-    emit({"worker_started", slot->process->pid(), ""});
+    emit({"worker_started", slot->channel->pid(), ""});
     return slot;
   }
 
@@ -109,7 +112,7 @@ struct WorkerPool::State : std::enable_shared_from_this<WorkerPool::State> {
     while (!queue.empty() && !stopped) {
       std::shared_ptr<Slot> slot;
       for (auto& s : slots)
-        if (!s->busy && s->process->alive()) {
+        if (!s->busy && s->channel->alive()) {
           slot = s;
           break;
         }
@@ -123,57 +126,62 @@ struct WorkerPool::State : std::enable_shared_from_this<WorkerPool::State> {
     publish_mirror();
   }
 
+  // Wraps a job's done callback: the slot is released (if it still exists: a worker that ended
+  // is gone from `slots` by the time its requests fail), the job counted, then the next one runs.
+  template <typename Answer>
+  std::function<void(Answer)> answer_to(const std::shared_ptr<Slot>& slot, std::function<void(Answer)> done) {
+    return [weak = std::weak_ptr<State>(shared_from_this()), weak_slot = std::weak_ptr<Slot>(slot),
+            done = std::move(done)](Answer result) {
+      auto self = weak.lock();
+      if (!self) return;
+      bool ok = static_cast<bool>(result);
+      if (auto s = weak_slot.lock()) self->release(s);
+      {
+        std::lock_guard lock(self->mirror_mutex);
+        ++(ok ? self->stats_mirror.jobs_done : self->stats_mirror.jobs_failed);
+      }
+      if (done) done(std::move(result));
+      self->dispatch_queued();
+    };
+  }
+
   void run_on(const std::shared_ptr<Slot>& slot, QueuedJob q) {
     slot->busy = true;
-    slot->job_id = "j" + std::to_string(next_id++);
-    slot->done = std::move(q.done);
-    slot->raw_done = std::move(q.raw_done);
     slot->tag = q.job.tag;
-    slot->on_progress = std::move(q.job.on_progress);
-    nlohmann::json request = {{"v", protocol::kVersion}, {"id", slot->job_id}, {"kind", q.job.kind},
-                              {"pid", q.job.pid},        {"options", q.job.options},
-                              {"deadline_ms", q.job.deadline.count()}};
-    slot->deadline = std::make_unique<boost::asio::steady_timer>(strand, q.job.deadline);
-    std::weak_ptr<Slot> weak_slot = slot;
-    slot->deadline->async_wait([weak_slot, ms = q.job.deadline.count()](const boost::system::error_code& ec) {
-      if (ec) return;
-      if (auto s = weak_slot.lock()) s->process->kill("deadline_exceeded: no answer within " + std::to_string(ms) + " ms");
-    });
-    slot->process->send(protocol::dump(request));
-  }
-
-  void finish_job(const std::shared_ptr<Slot>& slot, Result<nlohmann::json> result) {
-    if (slot->raw_done) {
-      // A raw-result job answered through the parsed path (an error, or a line without the
-      // exact prefix): hand its result over as text all the same.
-      finish_raw(slot, result ? Result<std::string>(protocol::dump(result.value())) : Result<std::string>(result.error()));
-      return;
+    WorkerChannel::Request request;
+    request.body = {{"kind", q.job.kind},
+                    {"pid", q.job.pid},
+                    {"options", q.job.options},
+                    {"deadline_ms", q.job.deadline.count()}};
+    request.on_progress = std::move(q.job.on_progress);
+    if (q.raw_done) {
+      request.on_raw_reply = answer_to<Result<std::string>>(slot, std::move(q.raw_done));
+    } else {
+      request.on_reply = answer_to<Result<nlohmann::json>>(slot, std::move(q.done));
     }
-    auto done = std::move(slot->done);
-    bool ok = static_cast<bool>(result);
-    release(slot, ok);
-    if (done) done(std::move(result));
+    arm_deadline(slot, q.job.deadline, "deadline_exceeded: no answer within " + std::to_string(q.job.deadline.count()) + " ms");
+    slot->job_id = slot->channel->send(std::move(request));
   }
 
-  void finish_raw(const std::shared_ptr<Slot>& slot, Result<std::string> result) {
-    auto done = std::move(slot->raw_done);
-    bool ok = static_cast<bool>(result);
-    release(slot, ok);
-    if (done) done(std::move(result));
+  // A worker that does not answer within `after` is killed with `reason` (its request then
+  // fails with the code the reason starts with, on_exit).
+  void arm_deadline(const std::shared_ptr<Slot>& slot, std::chrono::milliseconds after, std::string reason) {
+    slot->deadline = std::make_unique<boost::asio::steady_timer>(strand, after);
+    std::weak_ptr<Slot> weak_slot = slot;
+    slot->deadline->async_wait([weak_slot, reason = std::move(reason)](const boost::system::error_code& ec) {
+      if (ec) return;
+      if (auto s = weak_slot.lock()) s->channel->kill(reason);
+    });
   }
 
-  // The slot is free again (its job answered or failed).
-  void release(const std::shared_ptr<Slot>& slot, bool ok) {
-    slot->done = nullptr;
-    slot->raw_done = nullptr;
-    slot->on_progress = nullptr;
+  // The slot is free again (its job or ping answered).
+  void release(const std::shared_ptr<Slot>& slot) {
     slot->tag.clear();
     slot->busy = false;
+    slot->ping_in_flight = false;
     slot->job_id.clear();
     if (slot->deadline) slot->deadline->cancel();
     slot->idle_since = std::chrono::steady_clock::now();
-    std::lock_guard lock(mirror_mutex);
-    ++(ok ? stats_mirror.jobs_done : stats_mirror.jobs_failed);
   }
 
   // Admission is decided synchronously (any thread), so that a caller can answer 503 at once.
@@ -186,12 +194,7 @@ struct WorkerPool::State : std::enable_shared_from_this<WorkerPool::State> {
     boost::asio::post(strand, [self = shared_from_this(), q = std::move(q)]() mutable {
       if (self->stopped) {
         self->queued_or_reserved.fetch_sub(1);
-        Error stopping{"shutting_down", "the coordinator is stopping"};
-        if (q.raw_done) {
-          q.raw_done(stopping);
-        } else {
-          q.done(stopping);
-        }
+        fail_queued(q, Error{"shutting_down", "the coordinator is stopping"});
         return;
       }
       self->queue.push_back(std::move(q));
@@ -200,73 +203,23 @@ struct WorkerPool::State : std::enable_shared_from_this<WorkerPool::State> {
     return true;
   }
 
-  void on_line(const std::shared_ptr<Slot>& slot, const std::string& line) {
-    // Fast path: a snapshot's result line starts with exactly this envelope (the worker writes
-    // it so), and the caller parses the result itself; nothing here needs to look inside.
-    if (slot->busy && slot->raw_done && !line.empty() && line.back() == '}') {
-      std::string prefix = protocol::result_line_prefix(slot->job_id);
-      if (line.size() > prefix.size() + 1 && line.compare(0, prefix.size(), prefix) == 0) {
-        finish_raw(slot, line.substr(prefix.size(), line.size() - prefix.size() - 1));
-        dispatch_queued();
-        return;
-      }
-    }
-    auto parsed = protocol::parse_bounded_json(line, 256);
-    if (!parsed || !parsed.value().is_object()) {
-      slot->process->kill("worker_protocol_error: unparseable line");
-      return;
-    }
-    auto& j = parsed.value();
-    std::string type = j.value("type", "");
-    std::string id = j.value("id", "");
-    if (type == "hello") return;
-    if (type == "pong" && slot->ping_in_flight && id == slot->job_id) {
-      slot->ping_in_flight = false;
-      slot->busy = false;
-      slot->job_id.clear();
-      if (slot->deadline) slot->deadline->cancel();
-      slot->idle_since = std::chrono::steady_clock::now();
-      dispatch_queued();
-      return;
-    }
-    if (!slot->busy || id != slot->job_id) return;  // stale answer: ignore
-    if (type == "progress") {
-      // Progress does not finish the job; the deadline covers the whole job as given.
-      if (slot->on_progress && j.contains("progress") && j["progress"].is_object()) slot->on_progress(j["progress"]);
-      return;
-    }
-    if (type == "result") {
-      finish_job(slot, std::move(parsed.value()["result"]));
-    } else if (type == "error") {
-      Error e;
-      e.code = j.at("error").value("code", "worker_error");
-      e.message = j.at("error").value("message", "");
-      finish_job(slot, e);
-    } else {
-      return;
-    }
-    dispatch_queued();
-  }
-
-  void on_exit(const std::shared_ptr<Slot>& slot, std::string reason) {
-    bool had_job = slot->busy && (slot->done || slot->raw_done);
+  // The worker ended. Returns the error its job (if any) fails with; the channel then fails it.
+  Error on_exit(const std::shared_ptr<Slot>& slot, const std::string& reason) {
     std::erase(slots, slot);
     {
       std::lock_guard lock(mirror_mutex);
       ++stats_mirror.workers_replaced;
     }
     if (!stopped) {
-      DBG_LOG_WARN("worker {} replaced: {}", slot->process->pid(), reason);
-      emit({"worker_replaced", slot->process->pid(), reason});
+      DBG_LOG_WARN("worker {} replaced: {}", slot->channel->pid(), reason);
+      emit({"worker_replaced", slot->channel->pid(), reason});
     }
-    if (had_job) {
-      std::string code = reason.rfind("deadline_exceeded", 0) == 0 ? "deadline_exceeded"
-                         : reason.rfind("heartbeat_missed", 0) == 0 ? "heartbeat_missed"
-                         : stopped                                   ? "shutting_down"
-                                                                     : "worker_crashed";
-      finish_job(slot, Error{code, reason});
-    }
+    std::string code = reason.rfind("deadline_exceeded", 0) == 0 ? "deadline_exceeded"
+                       : reason.rfind("heartbeat_missed", 0) == 0 ? "heartbeat_missed"
+                       : stopped                                   ? "shutting_down"
+                                                                   : "worker_crashed";
     dispatch_queued();
+    return Error{code, reason};
   }
 
   // Idle workers are pinged now and then: a worker that hangs between jobs is found before a
@@ -279,19 +232,28 @@ struct WorkerPool::State : std::enable_shared_from_this<WorkerPool::State> {
       auto now = std::chrono::steady_clock::now();
       for (auto& s : self->slots) {
         if (s->busy || now - s->idle_since < self->config.heartbeat_interval) continue;
-        s->busy = true;
-        s->ping_in_flight = true;
-        s->job_id = "hb" + std::to_string(self->next_id++);
-        s->deadline = std::make_unique<boost::asio::steady_timer>(self->strand, self->config.heartbeat_timeout);
-        std::weak_ptr<Slot> ws = s;
-        s->deadline->async_wait([ws](const boost::system::error_code& e) {
-          if (e) return;
-          if (auto slot = ws.lock()) slot->process->kill("heartbeat_missed: no pong");
-        });
-        s->process->send(protocol::dump({{"v", protocol::kVersion}, {"id", s->job_id}, {"kind", "ping"}}));
+        self->ping(s);
       }
       self->schedule_heartbeat();
     });
+  }
+
+  void ping(const std::shared_ptr<Slot>& slot) {
+    slot->busy = true;
+    slot->ping_in_flight = true;
+    arm_deadline(slot, config.heartbeat_timeout, "heartbeat_missed: no pong");
+    WorkerChannel::Request request;
+    request.body = {{"kind", "ping"}};
+    // An answer frees the slot; no answer means the deadline kills the worker.
+    request.on_reply = [weak = std::weak_ptr<State>(shared_from_this()),
+                        weak_slot = std::weak_ptr<Slot>(slot)](Result<nlohmann::json>) {
+      auto self = weak.lock();
+      auto s = weak_slot.lock();
+      if (!self || !s) return;
+      self->release(s);
+      self->dispatch_queued();
+    };
+    slot->job_id = slot->channel->send(std::move(request));
   }
 };
 
@@ -317,20 +279,14 @@ void WorkerPool::cancel(std::string tag) {
       s->queue.erase(it);
       s->queued_or_reserved.fetch_sub(1);
       s->publish_mirror();
-      Error cancelled{"cancelled", "cancelled before it started"};
-      if (q.raw_done) {
-        q.raw_done(cancelled);
-      } else {
-        q.done(cancelled);
-      }
+      fail_queued(q, Error{"cancelled", "cancelled before it started"});
       return;
     }
     for (auto& slot : s->slots) {
       if (!slot->busy || slot->tag != tag || slot->ping_in_flight) continue;
-      slot->process->send(protocol::dump({{"v", protocol::kVersion},
-                                          {"id", "c" + std::to_string(s->next_id++)},
-                                          {"kind", "cancel"},
-                                          {"job", slot->job_id}}));
+      WorkerChannel::Request request;
+      request.body = {{"kind", "cancel"}, {"job", slot->job_id}};
+      slot->channel->send(std::move(request));
       return;
     }
   });
@@ -360,15 +316,10 @@ void WorkerPool::shutdown() {
     s->queue.clear();
     for (auto& q : queued) {
       s->queued_or_reserved.fetch_sub(1);
-      Error stopping{"shutting_down", "the coordinator is stopping"};
-      if (q.raw_done) {
-        q.raw_done(stopping);
-      } else {
-        q.done(stopping);
-      }
+      fail_queued(q, Error{"shutting_down", "the coordinator is stopping"});
     }
     auto slots = s->slots;
-    for (auto& slot : slots) slot->process->kill("shutting_down");
+    for (auto& slot : slots) slot->channel->kill("shutting_down");
   });
 }
 
