@@ -1,5 +1,6 @@
 #include "worker/ptrace/thread_wait.hpp"
 
+#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -8,7 +9,8 @@
 
 namespace dbg::worker {
 
-Waited wait_thread(pid_t tid, std::chrono::steady_clock::time_point deadline) {
+Waited wait_thread(pid_t tid, std::chrono::steady_clock::time_point deadline,
+                   std::chrono::steady_clock::time_point spin_until) {
   using Clock = std::chrono::steady_clock;
   sigset_t chld;
   sigemptyset(&chld);
@@ -16,10 +18,15 @@ Waited wait_thread(pid_t tid, std::chrono::steady_clock::time_point deadline) {
   for (;;) {
     int status = 0;
     pid_t r = ::waitpid(tid, &status, __WALL | WNOHANG);
-    if (r == tid) return {Waited::kStatus, status};
-    if (r == -1 && errno != EINTR) return {Waited::kGone, 0};
-    auto left = deadline - Clock::now();
-    if (left <= Clock::duration::zero()) return {Waited::kTimeout, 0};
+    if (r == tid) return {Waited::kStatus, status, 0};
+    if (r == -1 && errno != EINTR) return {Waited::kGone, 0, errno};
+    auto now = Clock::now();
+    auto left = deadline - now;
+    if (left <= Clock::duration::zero()) return {Waited::kTimeout, 0, 0};
+    if (now < spin_until) {
+      ::sched_yield();
+      continue;
+    }
     auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
     timespec ts{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
     ::sigtimedwait(&chld, nullptr, &ts);

@@ -1,10 +1,8 @@
 #include "worker/ptrace/tracee.hpp"
 
-#include <sched.h>
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +11,7 @@
 
 #include "worker/proc/proc_info.hpp"
 #include "worker/ptrace/ptrace_call.hpp"
+#include "worker/ptrace/thread_wait.hpp"
 
 namespace dbg::worker {
 
@@ -43,6 +42,8 @@ void interrupt_if_ours(pid_t pid) {
   list.push_back({pid, pid});
 }
 
+// Most threads stop within tens of microseconds: poll (yielding) that long before sleeping
+// (thread_wait.hpp says why).
 constexpr std::chrono::microseconds kSpinBeforeSleeping{100};
 
 bool is_job_control_stop(int sig) { return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU; }
@@ -88,66 +89,38 @@ Result<void> Tracee::interrupt() {
 }
 
 Result<void> Tracee::wait_stop(std::chrono::microseconds timeout) {
-  // waitpid has no timeout. The kernel sends SIGCHLD to the tracer at every tracee stop and
-  // exit, so: try waitpid(WNOHANG); if nothing yet, sleep in sigtimedwait(SIGCHLD) and retry.
-  // SIGCHLD is blocked by SigchldBlock, so it queues instead of being discarded.
-  timespec start{};
-  ::clock_gettime(CLOCK_MONOTONIC, &start);
-  sigset_t chld;
-  sigemptyset(&chld);
-  sigaddset(&chld, SIGCHLD);
+  const auto start = std::chrono::steady_clock::now();
   for (;;) {
-    int status = 0;
-    pid_t r = ::waitpid(tid_, &status, __WALL | WNOHANG);
-    if (r == tid_) {
-      if (WIFEXITED(status) || WIFSIGNALED(status)) {
-        state_ = State::kGone;
-        return Error{"thread_gone", "thread " + std::to_string(tid_) + " exited during capture"};
-      }
-      if (WIFSTOPPED(status)) {
-        int sig = WSTOPSIG(status);
-        int event = status >> 16;
-        state_ = State::kStopped;
-        if (event == PTRACE_EVENT_STOP) {
-          // An interrupt stop reports SIGTRAP; a group stop of a SEIZEd tracee reports the
-          // stopping signal with PTRACE_EVENT_STOP (ptrace(2), "Group-stop").
-          group_stop_ = is_job_control_stop(sig);
-        } else {
-          // A signal-delivery-stop won the race with our interrupt: keep the signal and
-          // re-deliver it on detach, so the target sees exactly what it would have.
-          signal_ = sig;
-        }
-        return {};
-      }
-      continue;
-    }
-    if (r == -1 && errno != EINTR) {
-      if (errno == ECHILD) {
-        state_ = State::kGone;
-        return Error{"thread_gone", "thread " + std::to_string(tid_) + " is no longer traceable"};
-      }
-      return ptrace_error("waitpid", tid_, errno);
-    }
-    timespec now{};
-    ::clock_gettime(CLOCK_MONOTONIC, &now);
-    auto elapsed = std::chrono::seconds(now.tv_sec - start.tv_sec) + std::chrono::nanoseconds(now.tv_nsec - start.tv_nsec);
-    auto left = timeout - std::chrono::duration_cast<std::chrono::microseconds>(elapsed);
-    if (left.count() <= 0) {
+    Waited w = wait_thread(tid_, start + timeout, start + kSpinBeforeSleeping);
+    if (w.outcome == Waited::kTimeout) {
       return Error{"stop_timeout", "thread " + std::to_string(tid_) + " did not stop within " +
                                        std::to_string(timeout.count() / 1000) + " ms (uninterruptible sleep?)"};
     }
-    // Most threads stop within tens of microseconds: poll that long instead of sleeping, since
-    // a sleep costs a wake-up (on a VM, an idle vCPU's wake-up) inside the target's pause. Each
-    // poll yields the CPU: the thread we wait for must run to reach its stop, and when it is
-    // queued on our CPU (a busy host, many workers at once) a plain spin only delays it and
-    // burns CPU that the targets and the other workers need. With nothing else runnable here
-    // sched_yield returns at once, and this is the spin it was.
-    if (elapsed < kSpinBeforeSleeping) {
-      ::sched_yield();
-      continue;
+    if (w.outcome == Waited::kGone) {
+      if (w.error != ECHILD) return ptrace_error("waitpid", tid_, w.error);
+      state_ = State::kGone;
+      return Error{"thread_gone", "thread " + std::to_string(tid_) + " is no longer traceable"};
     }
-    timespec ts{static_cast<time_t>(left.count() / 1000000), static_cast<long>(left.count() % 1000000) * 1000};
-    ::sigtimedwait(&chld, nullptr, &ts);
+    const int status = w.status;
+    if (WIFEXITED(status) || WIFSIGNALED(status)) {
+      state_ = State::kGone;
+      return Error{"thread_gone", "thread " + std::to_string(tid_) + " exited during capture"};
+    }
+    if (WIFSTOPPED(status)) {
+      int sig = WSTOPSIG(status);
+      int event = status >> 16;
+      state_ = State::kStopped;
+      if (event == PTRACE_EVENT_STOP) {
+        // An interrupt stop reports SIGTRAP; a group stop of a SEIZEd tracee reports the
+        // stopping signal with PTRACE_EVENT_STOP (ptrace(2), "Group-stop").
+        group_stop_ = is_job_control_stop(sig);
+      } else {
+        // A signal-delivery-stop won the race with our interrupt: keep the signal and
+        // re-deliver it on detach, so the target sees exactly what it would have.
+        signal_ = sig;
+      }
+      return {};
+    }
   }
 }
 
