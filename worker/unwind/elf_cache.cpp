@@ -6,17 +6,11 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 
 namespace dbg::worker {
 
 ElfCache::ElfCache() { elf_version(EV_CURRENT); }
-
-ElfCache::~ElfCache() {
-  for (auto& [key, e] : entries_) {
-    elf_end(e.elf);
-    ::close(e.fd);
-  }
-}
 
 ElfCache::Current& ElfCache::current() {
   static Current c;
@@ -27,38 +21,26 @@ Elf* ElfCache::acquire(pid_t pid, const std::string& path, std::string* opened_p
   // /proc/PID/root/PATH is the file the target really maps, also inside another mount namespace.
   std::string candidates[] = {"/proc/" + std::to_string(pid) + "/root" + path, path};
   for (const auto& p : candidates) {
-    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) continue;
+    UniqueFd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) continue;
     struct stat st{};
-    if (::fstat(fd, &st) != 0) {
-      ::close(fd);
-      continue;
-    }
+    if (::fstat(fd.get(), &st) != 0) continue;
     Key key{st.st_dev, st.st_ino, st.st_size, static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
     if (auto it = entries_.find(key); it != entries_.end()) {
-      ::close(fd);
       ++hits_;
       if (opened_path) *opened_path = it->second.path;
       // Same descriptor, reference count + 1: libdw's elf_end on dwfl_end drops only its share.
-      return elf_begin(it->second.fd, ELF_C_READ_MMAP, it->second.elf);
+      return elf_begin(it->second.fd.get(), ELF_C_READ_MMAP, it->second.elf.get());
     }
-    Elf* elf = elf_begin(fd, ELF_C_READ_MMAP, nullptr);
-    if (!elf || elf_kind(elf) != ELF_K_ELF) {
-      if (elf) elf_end(elf);
-      ::close(fd);
-      continue;
-    }
+    UniqueElf elf(elf_begin(fd.get(), ELF_C_READ_MMAP, nullptr));
+    if (!elf || elf_kind(elf.get()) != ELF_K_ELF) continue;
     ++misses_;
-    if (entries_.size() >= kMaxEntries) {
-      for (auto& [k, e] : entries_) {
-        elf_end(e.elf);
-        ::close(e.fd);
-      }
-      entries_.clear();
-    }
-    entries_.emplace(key, Entry{fd, elf, p});
+    if (entries_.size() >= kMaxEntries) entries_.clear();
+    const int cached_fd = fd.get();
+    Elf* cached = elf.get();
+    entries_.emplace(key, Entry{std::move(fd), std::move(elf), p});
     if (opened_path) *opened_path = p;
-    return elf_begin(fd, ELF_C_READ_MMAP, elf);
+    return elf_begin(cached_fd, ELF_C_READ_MMAP, cached);
   }
   return nullptr;
 }

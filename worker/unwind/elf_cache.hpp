@@ -14,12 +14,14 @@
 
 #include <elfutils/libdwfl.h>
 
+#include "dbg/unique_fd.hpp"
+#include "worker/unwind/elf_handle.hpp"
+
 namespace dbg::worker {
 
 class ElfCache {
  public:
   ElfCache();
-  ~ElfCache();
   ElfCache(const ElfCache&) = delete;
   ElfCache& operator=(const ElfCache&) = delete;
 
@@ -42,9 +44,10 @@ class ElfCache {
 
  private:
   using Key = std::tuple<dev_t, ino_t, off_t, int64_t>;
+  // fd first: members are destroyed in reverse, so the Elf ends before its file closes.
   struct Entry {
-    int fd = -1;
-    Elf* elf = nullptr;
+    UniqueFd fd;
+    UniqueElf elf;
     std::string path;
   };
   std::map<Key, Entry> entries_;
