@@ -4,13 +4,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdlib>
 #include <string>
 
 #include "dbg/unique_fd.hpp"
 #include "worker/capture/monotonic_clock.hpp"
 #include "worker/proc/proc_info.hpp"
+#include "worker/snapshot/thread_stack.hpp"
 
 namespace dbg::worker {
 
@@ -60,30 +60,10 @@ Snapshot Snapshotter::unwind_capture(const ProcessCapture& capture, const protoc
   double unwind_begin = now_us();
   uint64_t module_hits = elf_cache_.hits(), module_misses = elf_cache_.misses();
   auto unwinder = unwinder_for(pid, capture.start_time);
+  const StackRequest request{options.max_depth, options.source};
   for (const auto& t : capture.threads) {
-    ThreadStack ts;
-    ts.tid = t.tid;
-    ts.name = t.name;
-    ts.state = t.state;
-    ts.pause_us = t.pause_us;
-    ts.error = t.error;
+    ThreadStack ts = unwind_thread_stack(capture, t, unwinder, symbolizer_, request, snap.cache);
     ts.wait = t.wait;
-    if (t.have_registers && unwinder) {
-      ProcessUnwinder* u = unwinder.value();
-      UnwoundThread unwound = u->unwind(capture, t, options.max_depth);
-      for (const auto& f : unwound.frames) {
-        symbolizer_.symbolize(u->dwfl(), pid, f.pc, f.activation, options.source, ts.frames, snap.cache);
-      }
-      if (unwound.error && !ts.error) ts.error = unwound.error;
-      if (unwound.ran_out_of_stack) ts.truncated = "stack_bytes";
-      // The limit counts every frame shown, inlined ones included.
-      if (unwound.hit_max_depth || static_cast<int>(ts.frames.size()) > options.max_depth) {
-        ts.frames.resize(std::min(ts.frames.size(), static_cast<size_t>(options.max_depth)));
-        ts.truncated = "max_depth";
-      }
-    } else if (t.have_registers && !ts.error) {
-      ts.error = unwinder.error();
-    }
     snap.threads.push_back(std::move(ts));
     if (between_threads) between_threads();
   }

@@ -11,9 +11,9 @@
 
 #include "dbg/protocol.hpp"
 #include "dbg/snapshot.hpp"
+#include "worker/symbols/symbolizer.hpp"
 #include "worker/unwind/elf_cache.hpp"
 #include "worker/unwind/process_unwinder.hpp"
-#include "worker/symbols/symbolizer.hpp"
 
 namespace dbg::worker {
 
@@ -22,7 +22,7 @@ class Snapshotter {
   Snapshotter();
   Result<Snapshot> snapshot(pid_t pid, const protocol::SnapshotOptions& options);
   // The offline half of snapshot(): unwinds and symbolizes a capture already taken (by
-  // capture_process, or by the crash watcher on threads it holds: watch_capture.hpp).
+  // capture_process, or by the crash watcher on threads it holds: seized_capture.hpp).
   // between_threads (optional) runs after each thread's unwind: the watcher serves the stops
   // of its other processes there, so a long symbolization does not hold up their signals.
   Snapshot unwind_capture(const ProcessCapture& capture, const protocol::SnapshotOptions& options,

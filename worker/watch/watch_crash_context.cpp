@@ -6,6 +6,7 @@
 
 #include "dbg/snapshot.hpp"
 #include "worker/capture/monotonic_clock.hpp"
+#include "worker/snapshot/thread_stack.hpp"
 #include "worker/unwind/process_unwinder.hpp"
 #include "worker/watch/watch_memory.hpp"
 #include "worker/watch/watch_messages.hpp"
@@ -69,33 +70,14 @@ nlohmann::json CrashContextBuilder::build(const CrashInput& in) {
 
   // Stacks: the crashing thread with each frame's registers (for the variables), the others plain.
   auto unwinder = ProcessUnwinder::create(pid, elf_cache_);
+  const Result<ProcessUnwinder*> session =
+      unwinder ? Result<ProcessUnwinder*>(unwinder.value().get()) : Result<ProcessUnwinder*>(unwinder.error());
   std::vector<RawFrame> crashing_frames;
   nlohmann::json threads = nlohmann::json::array();
   CacheStats stats;
   for (size_t i = 0; i < capture.threads.size(); ++i) {
-    const ThreadCapture& t = capture.threads[i];
-    ThreadStack ts;
-    ts.tid = t.tid;
-    ts.name = t.name;
-    ts.state = t.state;
-    ts.pause_us = t.pause_us;
-    ts.error = t.error;
-    if (t.have_registers && unwinder) {
-      ProcessUnwinder* u = unwinder.value().get();
-      UnwoundThread unwound = u->unwind(capture, t, in.options.max_depth, i == 0);
-      for (const auto& f : unwound.frames)
-        symbolizer_.symbolize(u->dwfl(), pid, f.pc, f.activation, protocol::SourceMode::kAll, ts.frames, stats);
-      if (unwound.error && !ts.error) ts.error = unwound.error;
-      if (unwound.ran_out_of_stack) ts.truncated = "stack_bytes";
-      if (unwound.hit_max_depth || static_cast<int>(ts.frames.size()) > in.options.max_depth) {
-        ts.frames.resize(std::min(ts.frames.size(), static_cast<size_t>(in.options.max_depth)));
-        ts.truncated = "max_depth";
-      }
-      if (i == 0) crashing_frames = std::move(unwound.frames);
-    } else if (t.have_registers && !ts.error) {
-      ts.error = unwinder.error();
-    }
-    nlohmann::json tj = ts;
+    const StackRequest request{in.options.max_depth, protocol::SourceMode::kAll, i == 0 ? &crashing_frames : nullptr};
+    nlohmann::json tj = unwind_thread_stack(capture, capture.threads[i], session, symbolizer_, request, stats);
     if (i == 0) tj["crashing"] = true;
     threads.push_back(std::move(tj));
   }
