@@ -10,15 +10,16 @@
 #include <optional>
 #include <vector>
 
+#include "dbg/clock.hpp"
 #include "dbg/proc_stat.hpp"
 #include "worker/capture/monotonic_clock.hpp"
-#include "worker/proc/proc_info.hpp"
 #include "worker/capture/seized_capture.hpp"
 #include "worker/capture/stopped_thread.hpp"
+#include "worker/proc/proc_info.hpp"
 #include "worker/ptrace/ptrace_call.hpp"
+#include "worker/ptrace/thread_wait.hpp"
 #include "worker/watch/watch_memory.hpp"
 #include "worker/watch/watch_signals.hpp"
-#include "worker/ptrace/thread_wait.hpp"
 
 namespace dbg::worker {
 
@@ -30,12 +31,6 @@ constexpr size_t kStackBytes = 64 * 1024;
 // How long the other threads of a crashing process get to stop for the capture. A thread in
 // uninterruptible sleep may not stop at all; its stack is then reported as stop_timeout.
 constexpr std::chrono::milliseconds kStopAllTimeout{500};
-
-int64_t now_ms() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
 
 bool is_job_control_stop(int sig) { return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU; }
 
@@ -322,7 +317,7 @@ void WatchTracer::on_signal(Process& p, pid_t tid, int sig) {
       } catch (const std::exception& e) {
         // The process must still die of its signal, whatever went wrong with the report.
         nlohmann::json ctx = {{"type", signal_name(sig)}, {"message", std::string("context capture failed: ") + e.what()},
-                              {"pid", p.pid}, {"tid", tid}, {"timestamp_ms", now_ms()}};
+                              {"pid", p.pid}, {"tid", tid}, {"timestamp_ms", dbg::unix_time_ms()}};
         emit_(crash_line(p.pid, ctx));
       }
     }
@@ -331,7 +326,7 @@ void WatchTracer::on_signal(Process& p, pid_t tid, int sig) {
 }
 
 void WatchTracer::report_crash(Process& p, pid_t tid) {
-  int64_t timestamp = now_ms();
+  int64_t timestamp = dbg::unix_time_ms();
   siginfo_t info{};
   bool have_info = ::ptrace(PTRACE_GETSIGINFO, tid, nullptr, &info) != -1;
 
@@ -428,7 +423,7 @@ void WatchTracer::process_ended(Process& p, int status) {
   pid_t pid = p.pid;
   if (WIFEXITED(status)) {
     int code = WEXITSTATUS(status);
-    if (code != 0 && !p.removing) emit_(exit_line(pid, code, p.comm, now_ms()));
+    if (code != 0 && !p.removing) emit_(exit_line(pid, code, p.comm, dbg::unix_time_ms()));
     emit_(watch_ended_line(pid, "exited", {{"status", code}}));
   } else {
     int sig = WTERMSIG(status);
