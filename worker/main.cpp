@@ -12,8 +12,8 @@
 
 #include "dbg/protocol.hpp"
 #include "dbg/snapshot.hpp"
-#include "worker/server/job_server.hpp"
 #include "worker/profile/profile_command.hpp"
+#include "worker/server/job_server.hpp"
 #include "worker/snapshot/snapshotter.hpp"
 #include "worker/watch/watch_server.hpp"
 

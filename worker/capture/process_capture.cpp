@@ -8,8 +8,8 @@
 #include <cerrno>
 #include <thread>
 
-#include "worker/capture/stopped_thread.hpp"
 #include "worker/capture/monotonic_clock.hpp"
+#include "worker/capture/stopped_thread.hpp"
 #include "worker/proc/proc_info.hpp"
 #include "worker/ptrace/ptrace_call.hpp"
 #include "worker/ptrace/tracee.hpp"

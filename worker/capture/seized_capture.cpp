@@ -7,9 +7,9 @@
 #include <map>
 
 #include "worker/capture/monotonic_clock.hpp"
+#include "worker/capture/stopped_thread.hpp"
 #include "worker/proc/proc_info.hpp"
 #include "worker/ptrace/ptrace_call.hpp"
-#include "worker/capture/stopped_thread.hpp"
 #include "worker/ptrace/thread_wait.hpp"
 
 namespace dbg::worker {

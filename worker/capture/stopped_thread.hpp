@@ -1,7 +1,7 @@
 #pragma once
 // What every capture does with a thread once it is in a ptrace stop, whoever stopped it: the
 // snapshot jobs (process_capture.cpp: seized, interrupted, detached by them) and the crash
-// watcher's capture of a process it already holds (watch_capture.hpp). Registers, the futex
+// watcher's capture of a process it already holds (seized_capture.hpp). Registers, the futex
 // wait they show, one copy of the stack; the mutex owners while every thread is still stopped.
 // Read-only: PTRACE_GETREGSET and process_vm_readv.
 #include <sys/types.h>

@@ -13,14 +13,14 @@
 #include <memory>
 
 #include "dbg/unique_fd.hpp"
-#include "worker/proc/proc_info.hpp"
 #include "worker/capture/process_capture.hpp"
-#include "worker/unwind/process_unwinder.hpp"
+#include "worker/proc/proc_info.hpp"
 #include "worker/profile/profile_governor.hpp"
 #include "worker/profile/profile_locations.hpp"
 #include "worker/profile/profile_samples.hpp"
 #include "worker/profile/profile_thread_activity.hpp"
 #include "worker/ptrace/tracee.hpp"
+#include "worker/unwind/process_unwinder.hpp"
 
 namespace dbg::worker {
 

@@ -15,8 +15,8 @@
 #include <nlohmann/json.hpp>
 
 #include "dbg/profile.hpp"
-#include "worker/unwind/elf_cache.hpp"
 #include "worker/symbols/symbolizer.hpp"
+#include "worker/unwind/elf_cache.hpp"
 
 namespace dbg::worker {
 

@@ -10,8 +10,8 @@
 #include "dbg/protocol.hpp"
 #include "dbg/snapshot.hpp"
 #include "worker/profile/profile_sampler.hpp"
-#include "worker/snapshot/snapshotter.hpp"
 #include "worker/ptrace/tracee.hpp"
+#include "worker/snapshot/snapshotter.hpp"
 
 namespace dbg::worker {
 

@@ -14,8 +14,8 @@
 #include <elfutils/libdwfl.h>
 
 #include "dbg/error.hpp"
-#include "worker/unwind/elf_cache.hpp"
 #include "worker/capture/process_capture.hpp"
+#include "worker/unwind/elf_cache.hpp"
 
 namespace dbg::worker {
 

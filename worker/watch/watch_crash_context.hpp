@@ -10,9 +10,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "worker/unwind/elf_cache.hpp"
 #include "worker/capture/process_capture.hpp"
 #include "worker/symbols/symbolizer.hpp"
+#include "worker/unwind/elf_cache.hpp"
 #include "worker/watch/watch_protocol.hpp"
 
 namespace dbg::worker {
