@@ -10,9 +10,9 @@
 #include <memory>
 #include <vector>
 
-#include "elf_cache.hpp"
 #include "fuzz_targets.hpp"
-#include "process_unwinder.hpp"
+#include "worker/unwind/elf_cache.hpp"
+#include "worker/unwind/process_unwinder.hpp"
 
 namespace dbg::fuzz {
 

@@ -12,10 +12,10 @@
 
 #include "dbg/protocol.hpp"
 #include "dbg/snapshot.hpp"
-#include "job_server.hpp"
-#include "profile_command.hpp"
-#include "snapshotter.hpp"
-#include "watch_server.hpp"
+#include "worker/profile/profile_command.hpp"
+#include "worker/server/job_server.hpp"
+#include "worker/snapshot/snapshotter.hpp"
+#include "worker/watch/watch_server.hpp"
 
 namespace {
 

@@ -1,5 +1,5 @@
 // `dbg-worker watch` capture requests: a `process`-consistency snapshot of a process the watcher
-// holds (worker/seized_capture.hpp). Real targets: the deadlock target (its waits and owners are
+// holds (worker/capture/seized_capture.hpp). Real targets: the deadlock target (its waits and owners are
 // known) and the crasher (a fatal signal around a capture must still be reported and delivered).
 // After each capture the target runs again as it did before: not stopped, still watched.
 #define BOOST_TEST_MODULE worker_watch_capture

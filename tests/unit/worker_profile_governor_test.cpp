@@ -3,8 +3,8 @@
 #define BOOST_TEST_MODULE worker_profile_governor
 #include <boost/test/unit_test.hpp>
 
-#include "profile_governor.hpp"
-#include "profile_samples.hpp"
+#include "worker/profile/profile_governor.hpp"
+#include "worker/profile/profile_samples.hpp"
 
 using dbg::worker::OverheadGovernor;
 using dbg::worker::SampleBuffer;
