@@ -95,6 +95,8 @@ struct Config {
   std::size_t budget_rss_mb = 50;
   double budget_cpu_percent = 5;
 
+  static constexpr std::size_t kMaxWorkers = 32;
+  static constexpr std::size_t kMaxIoThreads = 64;
   static std::size_t default_workers();
   static std::size_t default_io_threads();
 };
@@ -111,10 +113,11 @@ struct CommandLine {
 using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
 EnvLookup process_env();
 
-// args excludes argv[0]. Precedence: flag, then environment (DBGCOORD_LISTEN,
-// DBGCOORD_DATA_DIR, DBGCOORD_TOKEN_FILE), then default. An empty environment variable counts as unset.
+// args excludes argv[0]. Precedence: flag, then its environment variable (flag_table() in
+// config_flags.hpp names both), then default. An empty environment variable counts as unset.
 CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLookup& env);
 
+// --help, generated from flag_table() (config_help.cpp).
 std::string help_text();
 std::string_view version();
 

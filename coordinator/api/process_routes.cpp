@@ -13,7 +13,7 @@ namespace dbg::coord::api {
 
 void add_process_routes(http::Router& router, ApiContext ctx) {
   router.add_async("GET", "/api/v1/processes", [ctx](http::HttpRequest req, http::Reply reply) {
-    auto q = parse_query(req.query);
+    auto q = parse_query(req.query, {"limit", "match"});
     if (!q) return reply(error_response(q.error()));
     auto limit = int_param(q.value(), "limit", 100, 1, 100000);
     if (!limit) return reply(error_response(limit.error()));

@@ -31,6 +31,13 @@ Result<QueryParams> parse_query(std::string_view query) {
   return out;
 }
 
+Result<QueryParams> parse_query(std::string_view query, http::AllowedParams allowed) {
+  auto q = parse_query(query);
+  if (!q) return q;
+  if (auto refusal = http::refuse_unknown_parameters(query, allowed)) return Error{"bad_request", std::move(*refusal)};
+  return q;
+}
+
 Result<long long> int_param(const QueryParams& q, std::string_view name, long long fallback, long long min, long long max) {
   auto it = q.find(name);
   if (it == q.end()) return fallback;

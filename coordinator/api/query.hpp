@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "coordinator/http/query.hpp"
 #include "dbg/error.hpp"
 
 namespace dbg::coord::api {
@@ -19,6 +20,10 @@ std::optional<int64_t> parse_route_id(std::string_view text);
 
 // Error "bad_request" on malformed percent-escapes or a repeated parameter.
 Result<QueryParams> parse_query(std::string_view query);
+// What routes call: parse_query, and also "bad_request" for a parameter not in allowed (nor
+// "token": http::refuse_unknown_parameters). parse_query(req.query, {}) for a route that
+// takes none.
+Result<QueryParams> parse_query(std::string_view query, http::AllowedParams allowed);
 // An integer parameter within [min, max]; `fallback` when absent.
 Result<long long> int_param(const QueryParams& q, std::string_view name, long long fallback, long long min, long long max);
 

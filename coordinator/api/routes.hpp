@@ -4,23 +4,11 @@
 // that work is done; none of them blocks the network thread.
 #include <boost/asio/any_io_executor.hpp>
 
-#include "coordinator/http/router.hpp"
 #include <nlohmann/json.hpp>
 
+#include "coordinator/http/router.hpp"
+#include "coordinator/services_fwd.hpp"
 #include "dbg/error.hpp"
-
-namespace dbg::coord {
-namespace sessions {
-class Scheduler;
-class TargetResolver;
-}  // namespace sessions
-namespace store {
-class Store;
-}
-namespace budget {
-class Shedding;
-}
-}  // namespace dbg::coord
 
 namespace dbg::coord::api {
 

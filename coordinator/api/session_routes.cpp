@@ -10,6 +10,7 @@ namespace dbg::coord::api {
 
 void add_session_routes(http::Router& router, ApiContext ctx) {
   router.add_async("POST", "/api/v1/sessions", [ctx](http::HttpRequest req, http::Reply reply) {
+    if (auto q = parse_query(req.query, {}); !q) return reply(error_response(q.error()));
     // Over budget, refusing is the cheapest answer, so it comes before parsing the body.
     if (ctx.shedding && ctx.shedding->refuse_sessions()) {
       ctx.shedding->count_refusal();
@@ -38,7 +39,7 @@ void add_session_routes(http::Router& router, ApiContext ctx) {
     });
   });
   router.add_async("GET", "/api/v1/sessions", [ctx](http::HttpRequest req, http::Reply reply) {
-    auto q = parse_query(req.query);
+    auto q = parse_query(req.query, {"limit"});
     if (!q) return reply(error_response(q.error()));
     auto limit = int_param(q.value(), "limit", 50, 1, 1000);
     if (!limit) return reply(error_response(limit.error()));
@@ -47,11 +48,13 @@ void add_session_routes(http::Router& router, ApiContext ctx) {
     });
   });
   router.add_async("GET", "/api/v1/sessions/{id}", [ctx](http::HttpRequest req, http::Reply reply) {
+    if (auto q = parse_query(req.query, {}); !q) return reply(error_response(q.error()));
     ctx.scheduler.get(req.params.at("id"), [reply](Result<nlohmann::json> r) {
       reply(r ? json_response(200, r.value()) : error_response(r.error()));
     });
   });
   router.add_async("DELETE", "/api/v1/sessions/{id}", [ctx](http::HttpRequest req, http::Reply reply) {
+    if (auto q = parse_query(req.query, {}); !q) return reply(error_response(q.error()));
     ctx.scheduler.cancel(req.params.at("id"), [reply](Result<nlohmann::json> r) {
       reply(r ? json_response(200, r.value()) : error_response(r.error()));
     });

@@ -1,7 +1,4 @@
 // GET /api/v1/snapshots/{id}?format=json|text|folded&group=stack
-#include <cerrno>
-#include <cstdlib>
-
 #include "coordinator/api/query.hpp"
 #include "coordinator/api/routes.hpp"
 #include "coordinator/store/store.hpp"
@@ -24,12 +21,10 @@ http::HttpResponse text_response(std::string body) {
 void add_snapshot_routes(http::Router& router, ApiContext ctx) {
   router.add_async("GET", "/api/v1/snapshots/{id}", [ctx](http::HttpRequest req, http::Reply reply) {
     const std::string& raw = req.params.at("id");
-    errno = 0;
-    char* end = nullptr;
-    long long id = std::strtoll(raw.c_str(), &end, 10);
-    if (raw.empty() || *end != '\0' || errno != 0 || id <= 0)
-      return reply(error_response(Error{"bad_request", "snapshot ids are positive integers, got \"" + raw + "\""}));
-    auto q = parse_query(req.query);
+    auto parsed_id = parse_route_id(raw);
+    if (!parsed_id) return reply(error_response(Error{"bad_request", "snapshot ids are positive integers, got \"" + raw + "\""}));
+    const int64_t id = *parsed_id;
+    auto q = parse_query(req.query, {"format", "group"});
     if (!q) return reply(error_response(q.error()));
     std::string format = q.value().count("format") ? q.value().at("format") : "json";
     std::string group = q.value().count("group") ? q.value().at("group") : "";

@@ -1,8 +1,5 @@
 #include "coordinator/archive/archive_routes.hpp"
 
-#include <charconv>
-#include <set>
-
 #include "coordinator/api/query.hpp"
 #include "coordinator/api/routes.hpp"
 #include "coordinator/archive/archiver.hpp"
@@ -14,25 +11,14 @@ namespace {
 
 Error bad(std::string message) { return Error{"bad_request", std::move(message)}; }
 
-std::optional<int64_t> parse_positive(std::string_view text) {
-  int64_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v <= 0) return std::nullopt;
-  return v;
-}
-
 Result<ArchiveFilter> parse_filter(std::string_view query) {
-  auto q = api::parse_query(query);
-  if (!q) return q.error();
   // An unknown parameter is refused: "?grup=3" must not silently list every archive.
-  static const std::set<std::string_view> kKnown = {"group", "since", "limit"};
-  for (const auto& [key, value] : q.value()) {
-    if (!kKnown.count(key)) return bad("unknown query parameter \"" + key + "\"");
-  }
+  auto q = api::parse_query(query, {"group", "since", "limit"});
+  if (!q) return q.error();
   ArchiveFilter filter;
   const auto& params = q.value();
   if (auto it = params.find("group"); it != params.end()) {
-    filter.group_id = parse_positive(it->second);
+    filter.group_id = api::parse_route_id(it->second);
     if (!filter.group_id) return bad("\"group\" must be an error group id (a positive integer)");
   }
   auto since = api::int_param(params, "since", 0, 0, INT64_MAX);
@@ -55,7 +41,7 @@ void add_archive_routes(http::Router& router, Archiver& archiver) {
       if (!body || !body.value().is_object() || !body.value().empty())
         return reply(api::error_response(bad("the body must be empty or {}")));
     }
-    if (!req.query.empty()) return reply(api::error_response(bad("this route takes no query parameters")));
+    if (auto q = api::parse_query(req.query, {}); !q) return reply(api::error_response(q.error()));
     archiver.run_now([reply](Result<nlohmann::json> r) {
       reply(r ? api::json_response(200, r.value()) : api::error_response(r.error()));
     });
@@ -69,9 +55,9 @@ void add_archive_routes(http::Router& router, Archiver& archiver) {
   });
   router.add_async("GET", "/api/v1/archives/{id}", [&archiver](http::HttpRequest req, http::Reply reply) {
     const std::string& text = req.params.at("id");
-    auto id = parse_positive(text);
+    auto id = api::parse_route_id(text);
     if (!id) return reply(api::error_response(bad("archive id \"" + text + "\" is not a positive integer")));
-    if (!req.query.empty()) return reply(api::error_response(bad("this route takes no query parameters")));
+    if (auto q = api::parse_query(req.query, {}); !q) return reply(api::error_response(q.error()));
     archiver.get(*id, [reply](Result<nlohmann::json> r) {
       reply(r ? api::json_response(200, r.value()) : api::error_response(r.error()));
     });

@@ -1,7 +1,6 @@
 #include "coordinator/errors/error_routes.hpp"
 
 #include <algorithm>
-#include <set>
 
 #include "coordinator/api/query.hpp"
 #include "coordinator/api/routes.hpp"
@@ -16,23 +15,12 @@ constexpr std::size_t kMaxClassFilterBytes = 128;
 
 Error bad(std::string message) { return Error{"bad_request", std::move(message)}; }
 
-// A query that names a parameter we do not know is refused: "?stauts=open" must not silently
-// list every group.
-Result<api::QueryParams> parse_known_query(std::string_view query, std::set<std::string_view> known) {
-  auto q = api::parse_query(query);
-  if (!q) return q.error();
-  for (const auto& [key, value] : q.value()) {
-    if (!known.count(key)) return bad("unknown query parameter \"" + key + "\"");
-  }
-  return q;
-}
-
 http::HttpResponse no_group(const std::string& id) {
   return api::error_response(Error{"not_found", "no error group " + id});
 }
 
 Result<GroupFilter> parse_filter(std::string_view query) {
-  auto q = parse_known_query(query, {"status", "class", "since", "limit"});
+  auto q = api::parse_query(query, {"status", "class", "since", "limit"});
   if (!q) return q.error();
   GroupFilter filter;
   const auto& params = q.value();
@@ -58,6 +46,7 @@ Result<GroupFilter> parse_filter(std::string_view query) {
 
 void add_error_routes(http::Router& router, ErrorService& service, GroupDecorator decorate) {
   router.add_async("POST", "/api/v1/errors/events", [&service](http::HttpRequest req, http::Reply reply) {
+    if (auto q = api::parse_query(req.query, {}); !q) return reply(api::error_response(q.error()));
     service.record_body(std::move(req.body), [reply](Result<std::vector<int64_t>> stored) {
       if (!stored) return reply(api::error_response(stored.error()));
       const auto n = stored.value().size();
@@ -65,7 +54,7 @@ void add_error_routes(http::Router& router, ErrorService& service, GroupDecorato
     });
   });
   router.add("GET", "/api/v1/errors/events", [&service](const http::HttpRequest& req) {
-    auto q = parse_known_query(req.query, {"limit"});
+    auto q = api::parse_query(req.query, {"limit"});
     if (!q) return api::error_response(q.error());
     auto limit = api::int_param(q.value(), "limit", 100, 1, 1000);
     if (!limit) return api::error_response(limit.error());
@@ -82,7 +71,7 @@ void add_error_routes(http::Router& router, ErrorService& service, GroupDecorato
     const std::string& text = req.params.at("id");
     auto id = api::parse_route_id(text);
     if (!id) return reply(no_group(text));
-    auto q = parse_known_query(req.query, {"events"});
+    auto q = api::parse_query(req.query, {"events"});
     if (!q) return reply(api::error_response(q.error()));
     auto latest = api::int_param(q.value(), "events", 20, 0, 100);
     if (!latest) return reply(api::error_response(latest.error()));
@@ -103,6 +92,7 @@ void add_error_routes(http::Router& router, ErrorService& service, GroupDecorato
     const std::string& text = req.params.at("id");
     auto id = api::parse_route_id(text);
     if (!id) return reply(no_group(text));
+    if (auto q = api::parse_query(req.query, {}); !q) return reply(api::error_response(q.error()));
     auto body = protocol::parse_bounded_json(req.body);
     if (!body) return reply(api::error_response(bad(body.error().message)));
     const auto& j = body.value();

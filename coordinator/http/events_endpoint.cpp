@@ -62,6 +62,11 @@ EventsAdmission admit_events_request(const HttpRequest& request, bool is_websock
       return out;
     }
   }
+  // ?token= is the credential (checked above); ?topics= the only other parameter.
+  if (auto refusal = refuse_unknown_parameters(request.query, {"topics"})) {
+    out.refusal = problem(400, *refusal);
+    return out;
+  }
   if (query_has(request.query, "topics")) {
     auto topics = query_param(request.query, "topics");
     if (!topics) {

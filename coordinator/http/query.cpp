@@ -54,4 +54,25 @@ bool query_has(std::string_view query, std::string_view name) {
   return false;
 }
 
+std::optional<std::string> refuse_unknown_parameters(std::string_view query, AllowedParams allowed) {
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    auto name = percent_decode(pair.substr(0, pair.find('=')));
+    if (!name) return "malformed percent-escape in the query string";
+    if (*name == kTokenParameter) continue;
+    bool known = false;
+    for (std::string_view a : allowed) known = known || *name == a;
+    if (known) continue;
+    std::string message = "unknown query parameter \"" + *name + "\"";
+    if (allowed.size() == 0) return message + ": this route takes no query parameters";
+    std::string list;
+    for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+    return message + " (allowed: " + list + ")";
+  }
+  return std::nullopt;
+}
+
 }  // namespace dbg::coord::http

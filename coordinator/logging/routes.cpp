@@ -2,6 +2,7 @@
 
 #include <mutex>
 
+#include "coordinator/api/query.hpp"
 #include "coordinator/api/routes.hpp"
 #include "coordinator/http/router.hpp"
 #include "coordinator/logging/log.hpp"
@@ -31,10 +32,12 @@ std::mutex put_mutex;
 
 void add_logging_routes(http::Router& router) {
   register_metrics();
-  router.add("GET", "/api/v1/logging", [](const http::HttpRequest&) {
+  router.add("GET", "/api/v1/logging", [](const http::HttpRequest& req) {
+    if (auto q = api::parse_query(req.query, {}); !q) return api::error_response(q.error());
     return api::json_response(200, config_with_counters());
   });
   router.add("PUT", "/api/v1/logging", [](const http::HttpRequest& req) {
+    if (auto q = api::parse_query(req.query, {}); !q) return api::error_response(q.error());
     auto body = protocol::parse_bounded_json(req.body);
     if (!body) return api::error_response(Error{"bad_request", body.error().message});
     std::lock_guard lock(put_mutex);
@@ -44,7 +47,8 @@ void add_logging_routes(http::Router& router) {
     DBG_LOG_INFO("logging configuration changed: {}", to_json(next.value()).dump());
     return api::json_response(200, config_with_counters());
   });
-  router.add("GET", "/api/v1/logging/impact", [](const http::HttpRequest&) {
+  router.add("GET", "/api/v1/logging/impact", [](const http::HttpRequest& req) {
+    if (auto q = api::parse_query(req.query, {}); !q) return api::error_response(q.error());
     return api::json_response(200, impact());
   });
 }

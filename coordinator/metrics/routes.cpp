@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "coordinator/api/query.hpp"
 #include "coordinator/api/routes.hpp"
 #include "coordinator/events/hub.hpp"
 #include "coordinator/http/router.hpp"
@@ -83,7 +84,8 @@ void add_metrics_routes(http::Router& router, MetricsSources sources) {
     latency.with({r}).observe(std::chrono::duration<double>(took).count());
   });
 
-  router.add_async("GET", "/metrics", [sources](http::HttpRequest, http::Reply reply) {
+  router.add_async("GET", "/metrics", [sources](http::HttpRequest req, http::Reply reply) {
+    if (auto q = api::parse_query(req.query, {}); !q) return reply(api::error_response(q.error()));
     with_facts(sources, [reply](CoordinatorFacts facts) {
       Exposition out;
       global().write(out);
@@ -95,7 +97,8 @@ void add_metrics_routes(http::Router& router, MetricsSources sources) {
       reply(std::move(r));
     });
   });
-  router.add_async("GET", "/api/v1/stats", [sources](http::HttpRequest, http::Reply reply) {
+  router.add_async("GET", "/api/v1/stats", [sources](http::HttpRequest req, http::Reply reply) {
+    if (auto q = api::parse_query(req.query, {}); !q) return reply(api::error_response(q.error()));
     with_facts(sources, [sources, reply](CoordinatorFacts facts) {
       auto stats = std::make_shared<nlohmann::json>(stats_json(facts));
       if (sources.live_stats) sources.live_stats(*stats);

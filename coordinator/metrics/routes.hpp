@@ -7,24 +7,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-namespace dbg::coord {
-namespace http {
-class Router;
-}
-namespace pool {
-class WorkerPool;
-}
-namespace store {
-class Store;
-class StatementCache;
-}
-namespace events {
-class Hub;
-}
-namespace sessions {
-class Scheduler;
-}
-}  // namespace dbg::coord
+#include "coordinator/services_fwd.hpp"
 
 namespace dbg::coord::metrics {
 

@@ -1,40 +1,17 @@
 #include "coordinator/profiles/profile_routes.hpp"
 
-#include <cerrno>
-#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "coordinator/api/query.hpp"
 #include "coordinator/api/routes.hpp"
 #include "coordinator/profiles/profile_exports.hpp"
+#include "coordinator/profiles/profile_filter.hpp"
 #include "coordinator/profiles/profile_store.hpp"
 #include "dbg/protocol.hpp"
 
 namespace dbg::coord::profiles {
 
 namespace {
-
-std::optional<long long> positive_integer(const std::string& raw) {
-  errno = 0;
-  char* end = nullptr;
-  long long v = std::strtoll(raw.c_str(), &end, 10);
-  if (raw.empty() || *end != '\0' || errno != 0 || v <= 0) return std::nullopt;
-  return v;
-}
-
-// Keeps one thread's counts (and its row in the thread table) only.
-Profile only_thread(Profile p, int tid) {
-  std::vector<ProfileCount> kept;
-  for (const auto& c : p.counts)
-    if (p.threads[c.thread].tid == tid) kept.push_back(c);
-  p.counts = std::move(kept);
-  for (auto& t : p.threads)
-    if (t.tid != tid) t.samples = 0;
-  uint64_t total = 0;
-  for (const auto& c : p.counts) total += c.samples;
-  p.samples = total;
-  return p;
-}
 
 http::HttpResponse download(std::string body, std::string content_type, const std::string& file_name) {
   http::HttpResponse r;
@@ -48,23 +25,19 @@ http::HttpResponse download(std::string body, std::string content_type, const st
 
 void add_profile_routes(http::Router& router, store::Store& store) {
   router.add_async("GET", "/api/v1/profiles/{id}", [&store](http::HttpRequest req, http::Reply reply) {
-    auto id = positive_integer(req.params.at("id"));
+    auto id = api::parse_route_id(req.params.at("id"));
     if (!id)
       return reply(api::error_response(Error{"bad_request", "profile ids are positive integers, got \"" + req.params.at("id") + "\""}));
-    auto q = api::parse_query(req.query);
+    auto q = api::parse_query(req.query, {"format", "thread", "group"});
     if (!q) return reply(api::error_response(q.error()));
     const auto& params = q.value();
-    for (const auto& [key, value] : params) {
-      if (key != "format" && key != "thread" && key != "group")
-        return reply(api::error_response(Error{"bad_request", "unknown parameter \"" + key + "\" (format, thread, group)"}));
-    }
     std::string format = params.count("format") ? params.at("format") : "json";
     if (format != "json" && format != "folded" && format != "speedscope" && format != "pprof")
       return reply(api::error_response(
           Error{"bad_request", "unknown format \"" + format + "\": use json, folded, speedscope or pprof"}));
     std::optional<int> thread;
     if (params.count("thread")) {
-      auto tid = positive_integer(params.at("thread"));
+      auto tid = api::parse_route_id(params.at("thread"));
       if (!tid || *tid > INT32_MAX)
         return reply(api::error_response(Error{"bad_request", "thread must be a thread id, got \"" + params.at("thread") + "\""}));
       thread = static_cast<int>(*tid);
@@ -81,11 +54,10 @@ void add_profile_routes(http::Router& router, store::Store& store) {
       if (!stored) return reply(api::error_response(Error{"not_found", "no profile " + std::to_string(id)}));
       Profile p = std::move(stored->profile);
       if (thread) {
-        bool known = false;
-        for (const auto& t : p.threads) known = known || t.tid == *thread;
-        if (!known)
+        auto filtered = only_thread(std::move(p), *thread);
+        if (!filtered)
           return reply(api::error_response(Error{"not_found", "profile " + std::to_string(id) + " has no thread " + std::to_string(*thread)}));
-        p = only_thread(std::move(p), *thread);
+        p = std::move(*filtered);
       }
       const std::string base = "profile-" + std::to_string(id) + (thread ? "-" + std::to_string(*thread) : "");
       if (format == "folded") {

@@ -5,5 +5,6 @@ target_sources(dbg_coordinator_core PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/profile_store.cpp
   ${CMAKE_CURRENT_LIST_DIR}/speedscope_export.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pprof_export.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/profile_filter.cpp
   ${CMAKE_CURRENT_LIST_DIR}/profile_routes.cpp)
 target_link_libraries(dbg_coordinator_core PUBLIC ZLIB::ZLIB)

@@ -2,6 +2,8 @@
 #include <boost/test/unit_test.hpp>
 // The HTTP surface of a real dbgcoord on an ephemeral loopback port: /healthz, problem+json
 // errors, keep-alive and the request limits.
+#include <fstream>
+
 #include <nlohmann/json.hpp>
 
 #include "coordinator_test_client.hpp"
@@ -156,6 +158,58 @@ BOOST_AUTO_TEST_CASE(server_survives_a_client_that_hangs_up_mid_request) {
     connection.send_raw("GET /healthz HTTP/1.1\r\nHost: x\r\n");  // no blank line, then gone
   }
   BOOST_TEST(http_request(server.port, "GET", "/healthz").status == 200);
+}
+
+// Every /api route names the query parameters it takes; any other is a 400 problem naming it,
+// before the route does anything (a stray parameter never changes state), while ?token= (the
+// event stream's credential) is accepted everywhere.
+BOOST_AUTO_TEST_CASE(unknown_query_parameters_are_refused_by_every_api_route_and_change_nothing) {
+  std::ifstream token_file(dir.path() / "data" / "token");
+  std::string token;
+  token_file >> token;
+  auto send = [&](const std::string& method, const std::string& target, const std::string& body = {}) {
+    HttpConnection connection(server.port);
+    std::vector<std::string> headers{"Connection: close", "Authorization: Bearer " + token};
+    if (!body.empty()) headers.push_back("Content-Type: application/json");
+    connection.send_request(method, target, body, headers);
+    auto reply = connection.read_response();
+    BOOST_REQUIRE(reply);
+    return *reply;
+  };
+  struct Case {
+    std::string method, target, body;
+  };
+  for (const auto& c : std::vector<Case>{
+           {"GET", "/api/v1/processes?limit=1&_=1", ""},
+           {"GET", "/api/v1/sessions?lmit=5", ""},
+           {"POST", "/api/v1/sessions?dry_run=1", R"({"targets":{"pids":[1]},"kind":"snapshot"})"},
+           {"GET", "/api/v1/snapshots/1?fmt=text", ""},
+           {"GET", "/api/v1/watches?all=1", ""},
+           {"POST", "/api/v1/watches?x=1", R"({"pid":1})"},
+           {"GET", "/api/v1/errors?stauts=open", ""},
+           {"POST", "/api/v1/errors/events?x=1", R"({"type":"T","message":"m"})"},
+           {"GET", "/api/v1/archives?grup=1", ""},
+           {"GET", "/api/v1/profiles/1?fromat=pprof", ""},
+           {"PUT", "/api/v1/logging?level=debug", R"({})"},
+           {"GET", "/api/v1/stats?verbose=1", ""},
+           {"GET", "/metrics?x=1", ""},
+       }) {
+    BOOST_TEST_CONTEXT(c.method << " " << c.target) {
+      auto reply = send(c.method, c.target, c.body);
+      check_problem(reply, 400, "Bad Request");
+      auto detail = nlohmann::json::parse(reply.body).at("detail").get<std::string>();
+      BOOST_TEST(detail.find("unknown query parameter") != std::string::npos, detail);
+    }
+  }
+  // Nothing was created by the refused POSTs.
+  BOOST_TEST(nlohmann::json::parse(send("GET", "/api/v1/sessions").body).at("sessions").empty());
+  BOOST_TEST(nlohmann::json::parse(send("GET", "/api/v1/watches").body).at("watches").empty());
+  BOOST_TEST(nlohmann::json::parse(send("GET", "/api/v1/errors/events").body).at("events").empty());
+  // The allowed names, and ?token= next to them, still work.
+  BOOST_TEST(send("GET", "/api/v1/sessions?limit=1&token=" + token).status == 200);
+  BOOST_TEST(send("GET", "/api/v1/errors?limit=5").status == 200);
+  auto named = send("GET", "/api/v1/archives?grup=1");
+  BOOST_TEST(named.body.find("(allowed: group, since, limit)") != std::string::npos, named.body);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -7,6 +7,8 @@
 #include <map>
 
 #include "coordinator/config.hpp"
+#include "coordinator/config_flags.hpp"
+#include <set>
 
 using dbg::coord::CommandLine;
 using dbg::coord::parse_command_line;
@@ -238,4 +240,42 @@ BOOST_AUTO_TEST_CASE(detect_interval_default_off_flag_env_and_bounds) {
   }
   BOOST_TEST(dbg::coord::help_text().find("--detect-interval") != std::string::npos);
   BOOST_TEST(dbg::coord::help_text().find("DBGCOORD_DETECT_INTERVAL") != std::string::npos);
+}
+
+// The flag table drives everything: each flag is in --help with its variable, variables are
+// unique, every integer flag accepts its range's edges and refuses one past them, from the
+// command line and from the environment alike (the message then names the variable too).
+BOOST_AUTO_TEST_CASE(flag_table_ranges_env_and_help_agree) {
+  const auto help = dbg::coord::help_text();
+  std::set<std::string_view> envs;
+  for (const auto& spec : dbg::coord::flag_table()) {
+    BOOST_TEST_CONTEXT(spec.name) {
+      BOOST_TEST(help.find(std::string(spec.name)) != std::string::npos);
+      if (!spec.env.empty()) {
+        BOOST_TEST(envs.insert(spec.env).second);
+        BOOST_TEST(help.find(std::string(spec.env)) != std::string::npos);
+      }
+      if (spec.kind != dbg::coord::FlagKind::integer) continue;
+      const std::string name(spec.name);
+      for (auto ok : {spec.min, spec.max}) {
+        BOOST_TEST((parse({name, std::to_string(ok)}).action == Action::run), ok);
+      }
+      if (spec.min > 0) BOOST_TEST((parse({name + "=" + std::to_string(spec.min - 1)}).action == Action::usage_error));
+      auto over = parse({name, std::to_string(spec.max + 1)});
+      BOOST_TEST((over.action == Action::usage_error));
+      BOOST_TEST(over.error.find(name + ": '" + std::to_string(spec.max + 1) + "' is not a whole number") == 0u, over.error);
+      BOOST_TEST((parse({name}).action == Action::usage_error));
+      if (spec.env.empty()) continue;
+      auto from_env = parse({}, {{std::string(spec.env), "x"}});
+      BOOST_TEST((from_env.action == Action::usage_error));
+      BOOST_TEST(from_env.error.find(name) != std::string::npos, from_env.error);
+      BOOST_TEST(from_env.error.find(std::string(spec.env)) != std::string::npos, from_env.error);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(version_wins_over_bad_values_but_not_over_unknown_flags) {
+  BOOST_TEST((parse({"--version", "--workers", "0"}).action == Action::version));
+  BOOST_TEST((parse({"--version", "--nope"}).action == Action::usage_error));
+  BOOST_TEST((parse({"--allow-remote=yes"}).action == Action::usage_error));
 }

@@ -4,7 +4,9 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "coordinator/api/query.hpp"
 #include "coordinator/http/problem.hpp"
+#include "coordinator/http/query.hpp"
 #include "coordinator/http/router.hpp"
 
 using namespace dbg::coord::http;
@@ -154,4 +156,22 @@ BOOST_AUTO_TEST_CASE(problem_uses_status_phrase_as_title) {
   BOOST_TEST(body.at("detail") == "too big");
   // Invalid UTF-8 in a detail (an echoed path, say) must not throw.
   BOOST_CHECK_NO_THROW(problem(404, "no resource at /\xff\xfe"));
+}
+
+// The one mechanism every /api route uses for its query: declared names pass, ?token= passes
+// everywhere, anything else is bad_request naming the parameter and what is allowed.
+BOOST_AUTO_TEST_CASE(query_names_outside_the_allowed_list_are_refused_with_the_list) {
+  BOOST_TEST(!refuse_unknown_parameters("limit=5&match=x", {"limit", "match"}));
+  BOOST_TEST(!refuse_unknown_parameters("token=T&limit=5", {"limit"}));
+  BOOST_TEST(!refuse_unknown_parameters("", {}));
+  BOOST_TEST(*refuse_unknown_parameters("lmit=5", {"limit", "match"}) ==
+             "unknown query parameter \"lmit\" (allowed: limit, match)");
+  BOOST_TEST(*refuse_unknown_parameters("_=123", {}) ==
+             "unknown query parameter \"_\": this route takes no query parameters");
+  BOOST_TEST(*refuse_unknown_parameters("li%6Dit=1&x", {"limit"}) == "unknown query parameter \"x\" (allowed: limit)");
+  auto q = dbg::coord::api::parse_query("limit=5&x=1", {"limit"});
+  BOOST_TEST(!q);
+  BOOST_TEST(q.error().code == "bad_request");
+  BOOST_TEST(dbg::coord::api::parse_query("limit=5&token=T", {"limit"}).value().at("limit") == "5");
+  BOOST_TEST(!dbg::coord::api::parse_query("limit=1&limit=2", {"limit"}));  // repeated: still refused
 }

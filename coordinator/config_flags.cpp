@@ -1,0 +1,232 @@
+#include "coordinator/config_flags.hpp"
+
+#include <charconv>
+#include <iterator>
+
+namespace dbg::coord {
+
+namespace {
+
+// The order of --help. Ranges are the contract: tests/unit/coordinator_config_test.cpp and the
+// integration tests check the edges.
+constexpr FlagSpec kFlags[] = {
+    {.name = "--listen", .env = "DBGCOORD_LISTEN", .kind = FlagKind::address, .value_name = "HOST:PORT",
+     .field = &Config::listen,
+     .help = "address to serve HTTP on; HOST is an IPv4 address, [IPv6] or localhost, PORT 0 picks a free port "
+             "(the startup line shows it)"},
+    {.name = "--data-dir", .env = "DBGCOORD_DATA_DIR", .kind = FlagKind::path, .value_name = "DIR",
+     .unit = "a directory", .field = &Config::data_dir,
+     .help = "directory for the database (DIR/dbgcoord.db); created with mode 0700 if missing"},
+    // Only the name is checked here; whether the file exists and is private is checked at start
+    // (auth::load_or_create_token), where failing is exit 1 with the reason.
+    {.name = "--token-file", .env = "DBGCOORD_TOKEN_FILE", .kind = FlagKind::path, .value_name = "FILE",
+     .unit = "a file", .field = &Config::token_file, .default_note = "DIR/token, generated with mode 0600 at first start",
+     .help = "the API token, one word of at least 16 printable characters; the file must not be accessible by "
+             "group or others"},
+    {.name = "--allow-remote", .kind = FlagKind::toggle, .field = &Config::allow_remote,
+     .help = "allow a non-loopback --listen address; anyone who can reach the port can read the memory of the "
+             "processes this server may trace"},
+    {.name = "--workers", .env = "DBGCOORD_WORKERS", .kind = FlagKind::integer, .value_name = "N", .min = 1,
+     .max = Config::kMaxWorkers, .field = &Config::workers, .default_note = "min(32, 4 x cores)",
+     .help = "worker processes at most"},
+    {.name = "--batch-size", .env = "DBGCOORD_BATCH_SIZE", .kind = FlagKind::integer, .value_name = "N", .min = 1,
+     .max = 1024, .field = &Config::batch_size, .help = "targets per batch, dispatched in rank order"},
+    {.name = "--max-queue", .env = "DBGCOORD_MAX_QUEUE", .kind = FlagKind::integer, .value_name = "N", .min = 1,
+     .max = 1000000, .field = &Config::max_queue,
+     .help = "targets waiting or running at most, across sessions; a session that would exceed it gets 503 + "
+             "Retry-After"},
+    {.name = "--io-threads", .env = "DBGCOORD_IO_THREADS", .kind = FlagKind::integer, .value_name = "N", .min = 1,
+     .max = Config::kMaxIoThreads, .field = &Config::io_threads, .default_note = "min(4, cores / 2), at least 1",
+     .help = "threads serving HTTP, WebSocket and worker pipes"},
+    {.name = "--max-connections", .env = "DBGCOORD_MAX_CONNECTIONS", .kind = FlagKind::integer, .value_name = "N",
+     .min = 1, .max = 65536, .field = &Config::max_connections,
+     .help = "open HTTP and WebSocket connections at most; one more gets 503"},
+    {.name = "--rank-rules", .env = "DBGCOORD_RANK_RULES", .kind = FlagKind::path, .value_name = "FILE",
+     .unit = "a JSON file", .field = &Config::rank_rules_file,
+     .help = "importance rules, JSON [{\"name\",\"match\",\"weight\"}]: a regex over comm and cmdline adds its "
+             "weight to a process's score"},
+    {.name = "--allow-other-users", .kind = FlagKind::toggle, .field = &Config::allow_other_users,
+     .default_note = "only our own uid's", .help = "also trace processes of other users"},
+    {.name = "--max-profile-duration", .kind = FlagKind::integer, .value_name = "S", .unit = "seconds", .min = 1,
+     .max = 86400, .field = &Config::max_profile_duration_s,
+     .help = "longest profile a session may ask for, seconds"},
+    {.name = "--profile-memory-mb", .kind = FlagKind::integer, .value_name = "N", .min = 1, .max = 65536,
+     .field = &Config::profile_memory_mb,
+     .help = "sample memory of all running profiles together, MiB; each profile job gets a share, and its oldest "
+             "samples are evicted beyond it"},
+    {.name = "--analysis-cache", .env = "DBGCOORD_ANALYSIS_CACHE", .kind = FlagKind::integer, .value_name = "N",
+     .min = 1, .max = 1000000, .field = &Config::analysis_cache,
+     .help = "error analyses (class, confidence, similar groups) cached by signature, least recently used evicted"},
+    {.name = "--analysis-background", .env = "DBGCOORD_ANALYSIS_BACKGROUND", .kind = FlagKind::on_off,
+     .value_name = "on|off", .field = &Config::analysis_background,
+     .help = "analyse the error groups each ingested batch touched in the background (on), or only when a group "
+             "is read (off: ingest does no analysis work at all)"},
+    // Only the name is checked here: a model file that does not load is logged at start and the
+    // coordinator runs on with every class "unknown" (analysis/analysis_service.hpp).
+    {.name = "--model-file", .env = "DBGCOORD_MODEL_FILE", .kind = FlagKind::path, .value_name = "FILE",
+     .unit = "a JSON model file", .field = &Config::model_file, .default_note = "the model built into dbgcoord",
+     .help = "the crash classifier's model (JSON, models/crash_classifier.v1.json's format); a file that does "
+             "not load is logged and every error group is then classified \"unknown\" with confidence 0"},
+    {.name = "--detect-interval", .env = "DBGCOORD_DETECT_INTERVAL", .kind = FlagKind::integer, .value_name = "S",
+     .unit = "seconds", .min = 0, .max = 86400, .field = &Config::detect_interval_s,
+     .default_note = "0: off; sessions with \"options\":{\"detect\":\"deadlock\"} check on demand",
+     .help = "every S seconds, check each crash-watched process for a deadlock (one process-consistency "
+             "snapshot each; findings become DEADLOCK error groups)"},
+    {.name = "--archive-after", .env = "DBGCOORD_ARCHIVE_AFTER", .kind = FlagKind::integer, .value_name = "S",
+     .unit = "seconds", .min = 0, .max = 31536000, .field = &Config::archive_after_s,
+     .help = "raw error events older than S seconds (by their timestamp) are folded into archives and deleted"},
+    {.name = "--archive-window", .env = "DBGCOORD_ARCHIVE_WINDOW", .kind = FlagKind::integer, .value_name = "S",
+     .unit = "seconds", .min = 1, .max = 2592000, .field = &Config::archive_window_s,
+     .help = "one archive per error group and window of S seconds"},
+    {.name = "--archive-interval", .env = "DBGCOORD_ARCHIVE_INTERVAL", .kind = FlagKind::integer, .value_name = "S",
+     .unit = "seconds", .min = 1, .max = 86400, .field = &Config::archive_interval_s,
+     .help = "seconds between archive runs; POST /api/v1/archives/run runs one at once"},
+    {.name = "--max-db-mb", .env = "DBGCOORD_MAX_DB_MB", .kind = FlagKind::integer, .value_name = "N", .unit = "MiB",
+     .min = 0, .max = 1048576, .field = &Config::max_db_mb,
+     .help = "size cap of the database in MiB: beyond it the oldest archives are pruned after each archive run; "
+             "0 = no cap"},
+    {.name = "--budget-rss-mb", .env = "DBGCOORD_BUDGET_RSS_MB", .kind = FlagKind::integer, .value_name = "N",
+     .unit = "MiB", .min = 1, .max = 1048576, .field = &Config::budget_rss_mb,
+     .help = "the coordinator's own resident-memory budget in MiB"},
+    {.name = "--budget-cpu-percent", .env = "DBGCOORD_BUDGET_CPU_PERCENT", .kind = FlagKind::decimal,
+     .value_name = "P", .unit = "percent of one core, e.g. 5 or 2.5", .min = 0, .max = 6400,
+     .field = &Config::budget_cpu_percent,
+     .help = "its CPU budget in percent of one core over the last minute, e.g. 5 or 2.5. Over budget it sheds "
+             "load in this order: halves the sampling rate of new profile sessions, shrinks its caches, refuses "
+             "new sessions (503 + Retry-After); it undoes that in reverse once back under budget"},
+    {.name = "--list-routes", .kind = FlagKind::toggle, .field = &Config::list_routes,
+     .help = "print every HTTP route (METHOD PATTERN, one per line; the WebSocket endpoint marked \"websocket\") "
+             "and exit; opens DIR like a normal start"},
+    {.name = "--help", .alias = "-h", .kind = FlagKind::help, .help = "print this help and exit"},
+    {.name = "--version", .kind = FlagKind::version, .help = "print the version and exit"},
+};
+
+// A whole number in [min, max]: plain decimal digits, nothing around them ("+1", "1h" fail).
+bool parse_whole(std::string_view text, std::uint64_t min, std::uint64_t max, std::size_t* out) {
+  std::uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value < min || value > max) return false;
+  *out = static_cast<std::size_t>(value);
+  return true;
+}
+
+// A decimal number in (min, max]: "5", "2.5". Not strtod: it takes "inf", "nan", hex and locales.
+bool parse_decimal(std::string_view text, double min, double max, double* out) {
+  if (text.empty() || text.size() > 16) return false;
+  std::size_t dots = 0;
+  for (char c : text) {
+    if (c == '.') {
+      ++dots;
+    } else if (c < '0' || c > '9') {
+      return false;
+    }
+  }
+  if (dots > 1 || text.front() == '.' || text.back() == '.') return false;
+  double value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || !(value > min) || value > max) return false;
+  *out = value;
+  return true;
+}
+
+template <typename T>
+T& field_of(const FlagSpec& spec, Config& config) {
+  return config.*std::get<T Config::*>(spec.field);
+}
+
+}  // namespace
+
+std::span<const FlagSpec> flag_table() { return kFlags; }
+
+bool takes_value(const FlagSpec& spec) {
+  return spec.kind != FlagKind::toggle && spec.kind != FlagKind::help && spec.kind != FlagKind::version;
+}
+
+std::string range_text(const FlagSpec& spec) {
+  if (spec.kind == FlagKind::integer) return std::to_string(spec.min) + ".." + std::to_string(spec.max);
+  if (spec.kind == FlagKind::decimal) return "above " + std::to_string(spec.min) + ", at most " + std::to_string(spec.max);
+  return {};
+}
+
+std::string default_text(const FlagSpec& spec) {
+  if (!spec.default_note.empty()) return std::string(spec.default_note);
+  const Config defaults;
+  struct Show {
+    const Config& c;
+    std::string operator()(std::monostate) const { return {}; }
+    std::string operator()(ListenAddress Config::*f) const { return (c.*f).to_string(); }
+    std::string operator()(std::filesystem::path Config::*f) const { return (c.*f).string(); }
+    std::string operator()(std::optional<std::filesystem::path> Config::*f) const {
+      return (c.*f) ? (c.*f)->string() : std::string();
+    }
+    std::string operator()(std::size_t Config::*f) const { return std::to_string(c.*f); }
+    std::string operator()(double Config::*f) const {
+      // Whole defaults print as "5", not "5.000000".
+      char buffer[32];
+      auto [end, ec] = std::to_chars(std::begin(buffer), std::end(buffer), c.*f);
+      return ec == std::errc{} ? std::string(buffer, end) : std::string();
+    }
+    // A toggle's default is "absent"; an on/off flag shows its word.
+    std::string operator()(bool Config::*f) const { return c.*f ? "on" : ""; }
+  };
+  std::string shown = std::visit(Show{defaults}, spec.field);
+  if (spec.kind == FlagKind::on_off && shown.empty()) return "off";
+  return shown;
+}
+
+std::string value_hint(const FlagSpec& spec) {
+  switch (spec.kind) {
+    case FlagKind::address:
+      return std::string(spec.value_name);
+    case FlagKind::on_off:
+      return "on or off";
+    case FlagKind::integer:
+      return spec.unit.empty() ? range_text(spec) : std::string(spec.unit) + ", " + range_text(spec);
+    default:
+      return std::string(spec.unit);
+  }
+}
+
+std::optional<std::string> apply_flag(const FlagSpec& spec, std::string_view text, Config& config) {
+  const std::string quoted = "'" + std::string(text) + "'";
+  switch (spec.kind) {
+    case FlagKind::address: {
+      std::string error;
+      auto address = parse_listen_address(text, &error);
+      if (!address) return error;
+      field_of<ListenAddress>(spec, config) = *address;
+      return std::nullopt;
+    }
+    case FlagKind::path:
+      if (text.empty()) {
+        return spec.value_name == "DIR" ? "the directory must not be empty" : "the file name must not be empty";
+      }
+      if (std::holds_alternative<std::filesystem::path Config::*>(spec.field)) {
+        field_of<std::filesystem::path>(spec, config) = std::string(text);
+      } else {
+        field_of<std::optional<std::filesystem::path>>(spec, config) = std::string(text);
+      }
+      return std::nullopt;
+    case FlagKind::integer:
+      if (parse_whole(text, spec.min, spec.max, &field_of<std::size_t>(spec, config))) return std::nullopt;
+      return quoted + " is not a whole number from " + std::to_string(spec.min) + " to " + std::to_string(spec.max);
+    case FlagKind::decimal:
+      if (parse_decimal(text, static_cast<double>(spec.min), static_cast<double>(spec.max), &field_of<double>(spec, config)))
+        return std::nullopt;
+      return quoted + " is not a number above " + std::to_string(spec.min) + " and at most " + std::to_string(spec.max) +
+             " (" + std::string(spec.unit) + ")";
+    case FlagKind::on_off:
+      if (text != "on" && text != "off") return quoted + " is not on or off";
+      field_of<bool>(spec, config) = text == "on";
+      return std::nullopt;
+    case FlagKind::toggle:
+      field_of<bool>(spec, config) = true;
+      return std::nullopt;
+    case FlagKind::help:
+    case FlagKind::version:
+      break;
+  }
+  return std::nullopt;
+}
+
+}  // namespace dbg::coord
