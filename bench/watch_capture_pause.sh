@@ -1,5 +1,5 @@
 #!/bin/bash
-# Pause of a watched process during the watcher's capture (worker/seized_capture.hpp): starts
+# Pause of a watched process during the watcher's capture (worker/capture/seized_capture.hpp): starts
 # `deadlock MODE` (default two), has one `dbg-worker watch` hold it, asks for N captures (default
 # 10) one after another, and prints each capture's pause_us per thread and capture_us. Compare
 # with bench/deadlock_pause.sh (the snapshot job's own seize/interrupt/detach).

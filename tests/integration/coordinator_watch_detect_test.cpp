@@ -1,7 +1,7 @@
 // The scheduled check on crash-watched processes (--detect-interval), end to end: a real dbgcoord
 // with a one-second interval, real workers and watcher, the real `deadlock` target watched
 // through POST /api/v1/watches and no session at all. The watcher holds the target's threads, so
-// the captures are the watcher's own (worker/seized_capture.hpp). Afterwards the watch still does
+// the captures are the watcher's own (worker/capture/seized_capture.hpp). Afterwards the watch still does
 // its job (a crash is captured) and the target was never left stopped.
 // Also: stored snapshots keep each thread's `wait` (migrations/0007_thread_waits.sql), across a
 // restart of the coordinator.
