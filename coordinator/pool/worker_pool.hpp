@@ -21,6 +21,7 @@ class io_context;
 }
 #include <nlohmann/json.hpp>
 
+#include "coordinator/pool/job_queue.hpp"
 #include "dbg/error.hpp"
 
 namespace dbg::coord::pool {
@@ -57,7 +58,7 @@ struct PoolStats {
   uint64_t jobs_done = 0, jobs_failed = 0, workers_started = 0, workers_replaced = 0;
 };
 
-class WorkerPool {
+class WorkerPool : public JobQueue {
  public:
   using Done = std::function<void(Result<nlohmann::json>)>;
   WorkerPool(boost::asio::io_context& ioc, PoolConfig config,
@@ -67,18 +68,18 @@ class WorkerPool {
   WorkerPool& operator=(const WorkerPool&) = delete;
 
   // Queues a job. Returns false (and never calls done) when the queue is full.
-  bool submit(Job job, Done done);
+  bool submit(Job job, Done done) override;
   // Like submit, but a result reaches `done` as the worker's JSON text, unparsed: for results
   // the caller parses itself without building a DOM (snapshots, dbg/snapshot_wire.hpp).
   using RawDone = std::function<void(Result<std::string>)>;
-  bool submit_raw(Job job, RawDone done);
+  bool submit_raw(Job job, RawDone done) override;
   // Cancels the job submitted with this tag: a queued one fails with "cancelled" at once; a
   // running one is asked to stop early (a profile then answers with what it collected).
-  void cancel(std::string tag);
+  void cancel(std::string tag) override;
   // How many more jobs submit() would accept right now (for all-or-nothing admission).
   size_t free_queue_slots() const;
   // Pids of the live workers (the target policy refuses them). Thread-safe snapshot.
-  std::vector<int> worker_pids() const;
+  std::vector<int> worker_pids() const override;
   PoolStats stats() const;
   // Kills every worker and fails queued jobs with "shutting_down".
   void shutdown();

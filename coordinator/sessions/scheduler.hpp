@@ -26,7 +26,7 @@
 
 namespace dbg::coord {
 namespace pool {
-class WorkerPool;
+class JobQueue;
 }
 namespace store {
 class Store;
@@ -41,7 +41,7 @@ class Detector;
 
 namespace dbg::coord::sessions {
 
-class TargetResolver;
+class TargetSource;
 
 struct SchedulerConfig {
   size_t batch_size = 8;
@@ -57,7 +57,7 @@ class Scheduler {
   // `blocking` runs /proc reads (resolution); `executor` is where the strand lives. `detector`
   // runs sessions with options.detect (without one they fail with "internal").
   Scheduler(boost::asio::any_io_executor executor, boost::asio::any_io_executor blocking, SchedulerConfig config,
-            pool::WorkerPool& pool, store::Store& store, events::Hub& hub, TargetResolver& resolver,
+            pool::JobQueue& pool, store::Store& store, events::Hub& hub, TargetSource& resolver,
             detect::Detector* detector = nullptr);
   ~Scheduler();
 

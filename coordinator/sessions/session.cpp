@@ -10,7 +10,7 @@ size_t Session::target_count() const {
   return n;
 }
 
-size_t Session::count_with_status(const std::string& wanted) const {
+size_t Session::count_with_status(TargetStatus wanted) const {
   size_t n = 0;
   for (const auto& b : batches)
     for (const auto& t : b.targets) n += t.status == wanted ? 1 : 0;
@@ -52,9 +52,9 @@ nlohmann::json to_json(const Session& s) {
           {"reason", s.reason ? nlohmann::json(*s.reason) : nlohmann::json(nullptr)},
           {"progress",
            {{"total", s.target_count()},
-            {"done", s.count_with_status("done")},
-            {"failed", s.count_with_status("failed")},
-            {"cancelled", s.count_with_status("cancelled")}}},
+            {"done", s.count_with_status(Status::done)},
+            {"failed", s.count_with_status(Status::failed)},
+            {"cancelled", s.count_with_status(Status::cancelled)}}},
           {"batches", std::move(batches)},
           {"debug", metrics::to_json(s.debug, s.created_at_ms, s.finished_at_ms)}};
 }

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "coordinator/metrics/session_debug.hpp"
+#include "coordinator/sessions/status.hpp"
 #include "dbg/error.hpp"
 
 namespace dbg::coord::sessions {
@@ -18,7 +19,7 @@ struct SessionTarget {
   int pid = 0;
   std::string comm;
   double score = 0;
-  std::string status = "queued";  // queued, running, done, failed, cancelled
+  TargetStatus status = TargetStatus::queued;
   std::optional<int64_t> snapshot_id;
   std::optional<Error> error;
   std::optional<int64_t> profile_id;  // kind "profile"
@@ -30,7 +31,7 @@ struct SessionTarget {
 
 struct SessionBatch {
   int index = 0;
-  std::string status = "queued";  // queued, running, done, cancelled
+  BatchStatus status = BatchStatus::queued;
   std::vector<SessionTarget> targets;
   std::optional<double> elapsed_ms;  // dispatch -> last target finished
 };
@@ -38,7 +39,7 @@ struct SessionBatch {
 struct Session {
   std::string id;
   std::string kind = "snapshot";
-  std::string status = "queued";  // queued, running, done, cancelled, failed
+  SessionStatus status = SessionStatus::queued;
   nlohmann::json targets_spec;    // as requested
   nlohmann::json options = nlohmann::json::object();
   std::vector<SessionBatch> batches;
@@ -49,8 +50,8 @@ struct Session {
   metrics::SessionDebug debug;        // served as "debug" (metrics/session_debug.hpp)
 
   size_t target_count() const;
-  size_t count_with_status(const std::string& status) const;
-  bool finished() const { return status == "done" || status == "cancelled" || status == "failed"; }
+  size_t count_with_status(TargetStatus status) const;
+  bool finished() const { return !unfinished(status); }
 };
 
 nlohmann::json to_json(const Session& s);

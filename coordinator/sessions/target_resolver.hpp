@@ -8,23 +8,18 @@
 #include "coordinator/policy/target_policy.hpp"
 #include "coordinator/ranking/ranker.hpp"
 #include "coordinator/sessions/session_request.hpp"
+#include "coordinator/sessions/target_source.hpp"
 #include "dbg/error.hpp"
 
 namespace dbg::coord::sessions {
 
-struct ResolvedTarget {
-  int pid = 0;
-  std::string comm;
-  double score = 0;
-};
-
-class TargetResolver {
+class TargetResolver : public TargetSource {
  public:
   TargetResolver(ranking::Ranker& ranker, const policy::TargetPolicy& policy) : ranker_(ranker), policy_(policy) {}
 
   // In rank order (score descending, ties by pid). Errors: "not_found" (unknown pid, or nothing
   // matches), "forbidden" (a listed pid the policy refuses; the message says why).
-  Result<std::vector<ResolvedTarget>> resolve(const SessionRequest& request);
+  Result<std::vector<ResolvedTarget>> resolve(const SessionRequest& request) override;
   // Every live process, ranked (GET /api/v1/processes).
   std::vector<ranking::RankedProcess> ranked();
   const policy::TargetPolicy& policy() const { return policy_; }

@@ -3,6 +3,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include "coordinator/api/query.hpp"
+#include "coordinator/budget/shedding.hpp"
+#include "coordinator/sessions/session_admission.hpp"
 #include "coordinator/sessions/session_request.hpp"
 
 using namespace dbg::coord;
@@ -82,4 +84,37 @@ BOOST_AUTO_TEST_CASE(query_strings_are_decoded_and_checked) {
   BOOST_TEST(api::int_param(*q, "limit", 7, 1, 10).value() == 7);
   auto bad = api::parse_query("limit=11");
   BOOST_TEST(!api::int_param(*bad, "limit", 7, 1, 10).ok());
+}
+
+BOOST_AUTO_TEST_CASE(admission_refuses_new_sessions_over_budget_and_counts_it) {
+  BOOST_TEST(!sessions::refuse_when_over_budget(nullptr).has_value());
+  budget::Shedding shedding;
+  shedding.set_stage(2);
+  BOOST_TEST(!sessions::refuse_when_over_budget(&shedding).has_value());
+  shedding.set_stage(3);
+  shedding.set_retry_after_s(7);
+  auto refusal = sessions::refuse_when_over_budget(&shedding);
+  BOOST_REQUIRE(refusal.has_value());
+  BOOST_TEST(refusal->retry_after_s == 7);
+  BOOST_TEST(refusal->message.find("over its memory or CPU budget") != std::string::npos);
+  BOOST_TEST(shedding.refused() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(admission_caps_a_profile_rate_under_pressure_and_counts_it) {
+  auto profile = sessions::parse_session_request(R"({"kind":"profile","targets":{"pids":[42]},"options":{"hz":99}})");
+  auto snapshot = sessions::parse_session_request(R"({"targets":{"pids":[42]}})");
+  BOOST_REQUIRE(profile.ok());
+  BOOST_REQUIRE(snapshot.ok());
+  budget::Shedding shedding;
+  sessions::cap_profile_rate(&shedding, profile.value());  // stage 0: untouched
+  BOOST_TEST(profile->profile_options.hz == 99);
+  shedding.set_stage(1);
+  sessions::cap_profile_rate(&shedding, profile.value());
+  BOOST_TEST(profile->profile_options.hz == 49);
+  BOOST_TEST(profile->options.at("hz") == 49);  // what the worker gets and the session shows
+  sessions::cap_profile_rate(&shedding, snapshot.value());
+  BOOST_TEST(!snapshot->options.contains("hz"));
+  BOOST_TEST(shedding.capped() == 1u);
+  sessions::cap_profile_rate(nullptr, profile.value());
+  BOOST_TEST(profile->profile_options.hz == 49);
 }
