@@ -4,13 +4,4 @@ include(${CMAKE_CURRENT_LIST_DIR}/embed_model.cmake)
 set(DBG_EMBEDDED_MODEL ${CMAKE_CURRENT_BINARY_DIR}/embedded_model.cpp)
 dbg_embed_model(${PROJECT_SOURCE_DIR}/models/crash_classifier.v1.json ${DBG_EMBEDDED_MODEL})
 target_sources(dbg_coordinator_core PRIVATE
-  ${CMAKE_CURRENT_LIST_DIR}/features.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/model.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/explanation.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/analysis.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/analysis_cache.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/similarity_index.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/analysis_metrics.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/analysis_service.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/analysis_routes.cpp
   ${DBG_EMBEDDED_MODEL})

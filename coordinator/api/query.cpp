@@ -50,4 +50,15 @@ Result<long long> int_param(const QueryParams& q, std::string_view name, long lo
   return v;
 }
 
+Result<TimeWindowParams> time_window_params(const QueryParams& q) {
+  TimeWindowParams out;
+  auto since = int_param(q, "since", 0, 0, INT64_MAX);
+  if (!since) return Error{"bad_request", "\"since\" must be a unix time in milliseconds (a non-negative integer)"};
+  out.since_ms = since.value();
+  auto limit = int_param(q, "limit", 100, 1, 1000);
+  if (!limit) return limit.error();
+  out.limit = static_cast<int>(limit.value());
+  return out;
+}
+
 }  // namespace dbg::coord::api

@@ -27,4 +27,12 @@ Result<QueryParams> parse_query(std::string_view query, http::AllowedParams allo
 // An integer parameter within [min, max]; `fallback` when absent.
 Result<long long> int_param(const QueryParams& q, std::string_view name, long long fallback, long long min, long long max);
 
+// The paging pair of the list routes over time (error groups, archives): "since" a unix time in
+// ms (default 0: everything) and "limit" 1..1000 (default 100), with the same messages on both.
+struct TimeWindowParams {
+  int64_t since_ms = 0;
+  int limit = 100;
+};
+Result<TimeWindowParams> time_window_params(const QueryParams& q);
+
 }  // namespace dbg::coord::api

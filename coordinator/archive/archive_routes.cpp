@@ -21,12 +21,10 @@ Result<ArchiveFilter> parse_filter(std::string_view query) {
     filter.group_id = api::parse_route_id(it->second);
     if (!filter.group_id) return bad("\"group\" must be an error group id (a positive integer)");
   }
-  auto since = api::int_param(params, "since", 0, 0, INT64_MAX);
-  if (!since) return bad("\"since\" must be a unix time in milliseconds (a non-negative integer)");
-  filter.since_ms = since.value();
-  auto limit = api::int_param(params, "limit", 100, 1, 1000);
-  if (!limit) return limit.error();
-  filter.limit = static_cast<int>(limit.value());
+  auto window = api::time_window_params(params);
+  if (!window) return window.error();
+  filter.since_ms = window.value().since_ms;
+  filter.limit = window.value().limit;
   return filter;
 }
 

@@ -3,5 +3,4 @@ include(${CMAKE_CURRENT_LIST_DIR}/embed_web.cmake)
 set(DBG_EMBEDDED_WEB ${CMAKE_CURRENT_BINARY_DIR}/embedded_web.cpp)
 dbg_embed_web(${PROJECT_SOURCE_DIR}/web ${DBG_EMBEDDED_WEB})
 target_sources(dbg_coordinator_core PRIVATE
-  ${CMAKE_CURRENT_LIST_DIR}/static_files.cpp
   ${DBG_EMBEDDED_WEB})
