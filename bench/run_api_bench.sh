@@ -3,7 +3,7 @@
 # throughput and latency, memory after many stored snapshots.
 #
 # usage: bench/run_api_bench.sh [--runs N] [--eu-loops N] [--fill-snapshots N] [--wrk-seconds N]
-#                               [--wait-quiet SECONDS] [--no-write]
+#                               [--wait-quiet SECONDS] [--coordinator PATH] [--no-write]
 #
 #   --runs N             sessions with {"source":"none"} in part 1 (the first on cold workers); default 6
 #   --eu-loops N         loops of `eu-stack -p PID` over all targets (gdb loops once); default 3
@@ -11,6 +11,8 @@
 #   --wrk-seconds N      length of each wrk run; default 10
 #   --wait-quiet S       before measuring, wait up to S seconds for the machine to be idle (other
 #                        processes using < 15% of the CPUs over 2 s); default 300; 0 = don't wait
+#   --coordinator PATH   measure another build's dbgcoord (with the dbg-worker beside it) instead
+#                        of build/bin/dbgcoord: a before/after of a change, on the same targets and peers
 #   --no-write           summarize to stdout only; leave BENCHMARKS.md alone
 #
 # Needs root (ptrace of the targets), eu-stack, gdb, wrk and nginx (scripts/setup.sh --bench
@@ -37,6 +39,7 @@ FILL=10000
 WRK_SECONDS=10
 WAIT_QUIET=300
 WRITE=1
+OTHER_COORD=
 NTARGETS=64
 NTHREADS=4
 
@@ -51,6 +54,7 @@ while [[ $# -gt 0 ]]; do
     --fill-snapshots) FILL=${2:?}; shift 2 ;;
     --wrk-seconds) WRK_SECONDS=${2:?}; shift 2 ;;
     --wait-quiet) WAIT_QUIET=${2:?}; shift 2 ;;
+    --coordinator) OTHER_COORD=${2:?}; shift 2 ;;
     --no-write) WRITE=0; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$1' (try --help)" ;;
@@ -78,9 +82,9 @@ unset DEBUGINFOD_URLS   # no tool may fetch debug info over the network during a
 log "building dbgcoord, dbg-worker and chain"
 nice cmake --build "$REPO/build" -j2 --target dbgcoord dbg-worker chain >/dev/null \
   || die "cmake --build failed (run: cmake --build build --target dbgcoord dbg-worker chain)"
-COORD=$REPO/build/bin/dbgcoord
+COORD=${OTHER_COORD:-$REPO/build/bin/dbgcoord}
 CHAIN=$REPO/build/tests/targets/chain
-for f in "$COORD" "$REPO/build/bin/dbg-worker" "$CHAIN"; do [[ -x $f ]] || die "missing $f after build"; done
+for f in "$COORD" "$(dirname "$COORD")/dbg-worker" "$CHAIN"; do [[ -x $f ]] || die "missing $f after build"; done
 
 RUN_DIR=$REPO/build/bench/api-run-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$RUN_DIR/raw"

@@ -2,7 +2,7 @@
 # run_snapshot_bench.sh — how long does one stack snapshot stop the target's threads?
 #
 # usage: bench/run_snapshot_bench.sh [--rounds N] [--gdb-rounds N] [--felt-seconds N]
-#                                    [--wait-quiet SECONDS] [--no-write]
+#                                    [--wait-quiet SECONDS] [--compare-worker PATH] [--no-write]
 #
 #   --rounds N        rounds per target for the fast tools (floor x2, dbg-worker x2, eu-stack); default 20
 #   --gdb-rounds N    rounds per target for gdb (~0.3 s+ of stop each); default 3
@@ -10,6 +10,9 @@
 #                     (no tool / dbg-worker only / eu-stack only); 0 skips them; default 10
 #   --wait-quiet S    before measuring, wait up to S seconds for the machine to be idle (other
 #                     processes using < 15% of the CPUs over 2 s); default 180; 0 = don't wait
+#   --compare-worker PATH  also run another build's dbg-worker (`snapshot PID --source none`) as tool
+#                     base_none, interleaved with the others, and add its row and a ratio to the
+#                     summary: a before/after of a change measured in the same noise
 #   --no-write        summarize to stdout only; leave BENCHMARKS.md alone
 #
 # env: SHARED_BENCH_DIR  where hiccup.c, ptrace_floor.c, ptrace_clock.c live (default ../shared/bench
@@ -39,6 +42,7 @@ GDB_ROUNDS=3
 FELT_SECONDS=10
 WAIT_QUIET=180
 WRITE=1
+COMPARE_WORKER=
 HICCUP_THREADS=8
 HICCUP_DEPTH=20
 CPP_THREADS=20
@@ -55,6 +59,7 @@ while [[ $# -gt 0 ]]; do
     --gdb-rounds) GDB_ROUNDS=${2:?}; shift 2 ;;
     --felt-seconds) FELT_SECONDS=${2:?}; shift 2 ;;
     --wait-quiet) WAIT_QUIET=${2:?}; shift 2 ;;
+    --compare-worker) COMPARE_WORKER=${2:?}; shift 2 ;;
     --no-write) WRITE=0; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$1' (try --help)" ;;
@@ -65,6 +70,7 @@ done
 [[ $FELT_SECONDS =~ ^[0-9]+$ ]] || die "--felt-seconds must be an integer >= 0"
 [[ $WAIT_QUIET =~ ^[0-9]+$ ]] || die "--wait-quiet must be an integer >= 0"
 (( GDB_ROUNDS <= ROUNDS )) || die "--gdb-rounds must not exceed --rounds"
+[[ -z $COMPARE_WORKER || -x $COMPARE_WORKER ]] || die "--compare-worker: '$COMPARE_WORKER' is not an executable"
 
 # ---------------------------------------------------------------------------------------------
 # 0. Preconditions: root (ptrace of any process, /proc access), the shared tools, the peers.
@@ -135,6 +141,7 @@ run_tool() {
     floor1)      cmd=("$FLOOR" "$pid" 1) ;;
     worker_none) cmd=("$WORKER" snapshot "$pid" --source none) ;;
     worker_all)  cmd=("$WORKER" snapshot "$pid" --source all) ;;
+    base_none)   cmd=("$COMPARE_WORKER" snapshot "$pid" --source none) ;;
     eu_stack)    cmd=(eu-stack -p "$pid") ;;
     gdb)         cmd=(gdb -nx -iex 'set debuginfod enabled off' -p "$pid" -batch -ex 'thread apply all bt') ;;
     *) die "unknown tool $tool" ;;
@@ -158,6 +165,7 @@ run_tool() {
 measure_target() {
   local target=$1 pid=$2 r i k tool gdb_done=0 every
   local -a tools=(floor floor1 worker_none worker_all eu_stack)
+  [[ -n $COMPARE_WORKER ]] && tools+=(base_none)
   every=$(( GDB_ROUNDS > 0 ? ROUNDS / GDB_ROUNDS : ROUNDS + 1 ))
   for ((r = 0; r < ROUNDS; r++)); do
     kill -0 "$pid" 2>/dev/null || die "target $target (pid $pid) died during round $r"

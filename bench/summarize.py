@@ -151,7 +151,7 @@ def load_run(row):
     tool = row["tool"]
     if tool in ("floor", "floor1"):
         run["floor"] = read_json_line(out)
-    elif tool.startswith("worker"):
+    elif tool.startswith("worker") or tool == "base_none":
         try:
             with open(out) as f:
                 snap = json.load(f)
@@ -334,9 +334,10 @@ TOOL_LABEL = {
     "worker_none": "dbg-worker `--source none`",
     "worker_all": "dbg-worker `--source all`",
     "eu_stack": "eu-stack `-p PID`",
+    "base_none": "dbg-worker of the compared build (`--compare-worker`), `--source none`",
     "gdb": "gdb `-batch -ex 'thread apply all bt'`",
 }
-TOOLS = ["floor", "floor1", "worker_none", "worker_all", "eu_stack", "gdb"]
+TOOLS = ["floor", "floor1", "worker_none", "worker_all", "base_none", "eu_stack", "gdb"]
 TARGET_LABEL = {"hiccup": "A: `hiccup 8 SECONDS 20`", "cpp_target": "B: `cpp_target 20`"}
 
 
@@ -412,7 +413,7 @@ def render(meta, agg, gres, felt, hiccup_main, targets, cpu):
         L.append("")
         L.append("| run | samples | median | mean | p90 | p99 | max | first thread of a snapshot (median) | other threads (median) | errors | frames / thread (median) |")
         L.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-        for tool in ("worker_none", "worker_all"):
+        for tool in ("worker_none", "worker_all", "base_none"):
             w = g(agg, t, tool, "worker")
             if not w:
                 continue
@@ -440,7 +441,7 @@ def render(meta, agg, gres, felt, hiccup_main, targets, cpu):
             L.append(f"| {TOOL_LABEL['floor1']} | {rx(ratio(wpm, f1))} (own pause_us) / {rx(ratio(g(agg, t, 'worker_none', 'clock', 'median_of_run_means_us'), f1))} (ptrace_clock) | "
                      f"{rx(ratio(wcm, f1))} (vs its median) | {rx(ratio(wcw, g(agg, t, 'floor1', 'floor', 'max_us')))} | — | "
                      f"{rx(ratio(wwall, g(agg, t, 'floor1', 'wall_median_us')))} | {rx(ratio(wwall_all, g(agg, t, 'floor1', 'wall_median_us')))} |")
-        for peer in ("eu_stack", "gdb"):
+        for peer in ("base_none", "eu_stack", "gdb"):
             if (t, peer) not in agg:
                 continue
             L.append(f"| {TOOL_LABEL[peer]} | {rx(ratio(g(agg, t, 'worker_none', 'clock', 'median_of_run_means_us'), g(agg, t, peer, 'clock', 'median_of_run_means_us')))} | "
