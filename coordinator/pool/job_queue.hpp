@@ -6,6 +6,7 @@
 //
 // Thread-safety: every call from any thread. `done` and progress callbacks may run on any
 // thread (the pool's strand): callers post to their own executor before touching their state.
+#include <chrono>
 #include <functional>
 #include <string>
 #include <vector>
@@ -16,7 +17,18 @@
 
 namespace dbg::coord::pool {
 
-struct Job;  // worker_pool.hpp: kind, pid, options, deadline, progress callback, cancel tag
+// One job for one worker.
+struct Job {
+  std::string kind = "snapshot";
+  int pid = 0;
+  nlohmann::json options = nlohmann::json::object();
+  std::chrono::milliseconds deadline{30'000};
+  // Long jobs (profiles) send progress lines; each one's "progress" object comes here, on the
+  // pool's strand.
+  std::function<void(const nlohmann::json&)> on_progress;
+  // A name for cancel(); empty: not cancellable.
+  std::string tag;
+};
 
 class JobQueue {
  public:

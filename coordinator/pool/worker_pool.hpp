@@ -34,18 +34,6 @@ struct PoolConfig {
   std::chrono::milliseconds heartbeat_timeout{5'000};
 };
 
-struct Job {
-  std::string kind = "snapshot";
-  int pid = 0;
-  nlohmann::json options = nlohmann::json::object();
-  std::chrono::milliseconds deadline{30'000};
-  // Long jobs (profiles) send progress lines; each one's "progress" object comes here, on the
-  // pool's strand.
-  std::function<void(const nlohmann::json&)> on_progress;
-  // A name for cancel(); empty: not cancellable.
-  std::string tag;
-};
-
 // Events the pool reports (worker replaced etc.), for the live event hub and metrics.
 struct PoolEvent {
   std::string type;  // "worker_started", "worker_replaced"
