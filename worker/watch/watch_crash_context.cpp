@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "dbg/snapshot.hpp"
+#include "dbg/utf8.hpp"
 #include "worker/capture/monotonic_clock.hpp"
 #include "worker/snapshot/thread_stack.hpp"
 #include "worker/unwind/process_unwinder.hpp"
@@ -16,11 +17,6 @@
 namespace dbg::worker {
 
 namespace {
-
-std::string cut(std::string s, size_t max) {
-  if (s.size() > max) s.resize(max);
-  return s;
-}
 
 nlohmann::json registers_json(const user_regs_struct& r) {
   return {{"rip", hex(r.rip)}, {"rsp", hex(r.rsp)}, {"rbp", hex(r.rbp)}, {"rax", hex(r.rax)}, {"rbx", hex(r.rbx)},
@@ -110,7 +106,8 @@ nlohmann::json CrashContextBuilder::build(const CrashInput& in) {
     message = std::string(::strsignal(in.signal)) + " (" + code_name + ")";
     if (in.has_fault_address) message += " at " + hex(in.fault_address) + " [" + fault_class + "]";
   }
-  ctx["message"] = cut(message, kMaxCrashMessageChars);
+  // Bounded in bytes, never inside a UTF-8 sequence (a split one would not survive JSON).
+  ctx["message"] = std::string(utf8_prefix_bytes(message, kMaxCrashMessageChars));
 
   if (unwinder && in.options.max_variables > 0 && !crashing_frames.empty()) {
     ctx["variables"] = key_variables(unwinder.value()->dwfl(), pid, crashing_frames, in.options.max_variables);
