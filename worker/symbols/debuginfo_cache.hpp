@@ -13,13 +13,14 @@
 #include <elfutils/libdwfl.h>
 
 #include "dbg/protocol.hpp"
+#include "dbg/unique_fd.hpp"
+#include "worker/elf/elf_handle.hpp"
 
 namespace dbg::worker {
 
 class DebugInfoCache {
  public:
   DebugInfoCache() = default;
-  ~DebugInfoCache();
   DebugInfoCache(const DebugInfoCache&) = delete;
   DebugInfoCache& operator=(const DebugInfoCache&) = delete;
 
@@ -28,10 +29,12 @@ class DebugInfoCache {
   Dwarf* get(Dwfl_Module* mod, const std::string& build_id, pid_t pid, protocol::SourceMode mode);
 
  private:
+  // Members are destroyed in reverse: the Dwarf ends before the Elf it reads, the Elf before
+  // its file closes. A miss is an entry with no dwarf (and nothing else held).
   struct Entry {
-    Elf* elf = nullptr;    // our own reference, kept alive as long as dwarf
-    int fd = -1;
-    Dwarf* dwarf = nullptr;
+    UniqueFd fd;      // the separate debug file; none for embedded DWARF
+    UniqueElf elf;    // our own reference, kept alive as long as dwarf
+    UniqueDwarf dwarf;
   };
   Entry open_separate(const std::string& build_id, pid_t pid);
   // Key: build-id (or module path) + which sources were allowed.

@@ -15,7 +15,7 @@
 #include <elfutils/libdwfl.h>
 
 #include "dbg/unique_fd.hpp"
-#include "worker/unwind/elf_handle.hpp"
+#include "worker/elf/elf_handle.hpp"
 
 namespace dbg::worker {
 
