@@ -7,8 +7,6 @@
 #define BOOST_TEST_MODULE coordinator_watch_manager
 #include <boost/test/unit_test.hpp>
 
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -28,6 +26,7 @@
 #include "coordinator/watch/watch_manager.hpp"
 #include "coordinator/watch/watch_rows.hpp"
 #include "coordinator_pool_test_support.hpp"
+#include "test_support.hpp"
 #include "tests/integration/coordinator_test_client.hpp"
 
 using namespace dbg;
@@ -64,28 +63,8 @@ while read line; do
 done
 )sh";
 
-// A real process to watch: `sleep 30`, killed and reaped with this object.
-class SleepingProcess {
- public:
-  SleepingProcess() {
-    pid_ = ::fork();
-    BOOST_REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      ::execlp("sleep", "sleep", "30", static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-  }
-  ~SleepingProcess() {
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-  }
-  SleepingProcess(const SleepingProcess&) = delete;
-  SleepingProcess& operator=(const SleepingProcess&) = delete;
-  int pid() const { return pid_; }
-
- private:
-  pid_t pid_ = -1;
-};
+// A real process to watch (the fake never traces it), killed and reaped with the object.
+dbg::test::ChildProcess sleeping_process() { return dbg::test::ChildProcess({"/bin/sleep", "30"}); }
 
 // Every event published, parsed.
 class EventLog : public events::Subscriber {
@@ -204,7 +183,7 @@ struct Fixture {
 }  // namespace
 
 BOOST_FIXTURE_TEST_CASE(a_pid_watch_is_created_persisted_listed_and_deleted, Fixture) {
-  SleepingProcess target;
+  auto target = sleeping_process();
   auto created = create_pid(target.pid());
   BOOST_REQUIRE_MESSAGE(created.ok(), (created.ok() ? "" : created.error().message));
   const json& w = created.value();
@@ -255,7 +234,7 @@ BOOST_FIXTURE_TEST_CASE(a_pid_watch_is_created_persisted_listed_and_deleted, Fix
 }
 
 BOOST_FIXTURE_TEST_CASE(a_crash_line_becomes_an_error_event_a_hub_event_and_ends_the_pid_watch, Fixture) {
-  SleepingProcess target;
+  auto target = sleeping_process();
   mark("crash_after_add");
   auto created = create_pid(target.pid());
   BOOST_REQUIRE_MESSAGE(created.ok(), (created.ok() ? "" : created.error().message));
@@ -303,7 +282,7 @@ BOOST_FIXTURE_TEST_CASE(a_crash_line_becomes_an_error_event_a_hub_event_and_ends
 }
 
 BOOST_FIXTURE_TEST_CASE(a_dead_watcher_is_replaced_and_given_the_live_watches_again, Fixture) {
-  SleepingProcess target;
+  auto target = sleeping_process();
   mark("die_after_add");  // the first fake answers the watch_add, then exits 1
   auto created = create_pid(target.pid());
   BOOST_REQUIRE_MESSAGE(created.ok(), (created.ok() ? "" : created.error().message));
