@@ -1,14 +1,14 @@
 #include "coordinator/events/hub.hpp"
 
 #include <algorithm>
-#include <chrono>
+#include <cstdint>
+
+#include "dbg/clock.hpp"
 
 namespace dbg::coord::events {
 
 void Hub::publish(std::string topic, std::string type, nlohmann::json data) {
-  auto time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                     std::chrono::system_clock::now().time_since_epoch())
-                     .count();
+  const int64_t time_ms = unix_time_ms();
   // Everything but seq is serialized before taking the lock; seq is spliced in under it. The
   // replace handler: a payload echoing a process's invalid UTF-8 (a comm, a cmdline) must
   // not turn an event into an exception in the publisher.
