@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
 # run_snapshot_bench.sh — how long does one stack snapshot stop the target's threads?
 #
-# usage: bench/run_snapshot_bench.sh [--rounds N] [--gdb-rounds N] [--felt-seconds N]
-#                                    [--wait-quiet SECONDS] [--compare-worker PATH] [--no-write]
+# usage: bench/run_snapshot_bench.sh [--host idle|saturated|both] [--rounds N] [--gdb-rounds N]
+#                                    [--felt-seconds N] [--wait-quiet SECONDS] [--compare-worker PATH]
+#                                    [--no-write]
 #
+#   --host H          idle (default): nothing else runs; saturated: bench/host_load runs for the
+#                     whole measurement (2 spinning threads per CPU and 8 threads waking 10,000
+#                     times a second each), target B gets 2 busy threads of its own (cpp_target
+#                     18 2: 20 threads), the felt runs are skipped, and one more tool runs:
+#                     worker_normal, our worker with its capture window left in the normal
+#                     scheduling class (DBG_CAPTURE_PRIORITY=normal), to show what the real-time
+#                     window buys; both: idle, then saturated (two sections of BENCHMARKS.md)
 #   --rounds N        rounds per target for the fast tools (floor x2, dbg-worker x2, eu-stack); default 20
 #   --gdb-rounds N    rounds per target for gdb (~0.3 s+ of stop each); default 3
 #   --felt-seconds N  length of each extra hiccup run used for "what the target felt" per tool
@@ -43,6 +51,8 @@ FELT_SECONDS=10
 WAIT_QUIET=180
 WRITE=1
 COMPARE_WORKER=
+HOST=idle
+ARGS=("$@")
 HICCUP_THREADS=8
 HICCUP_DEPTH=20
 CPP_THREADS=20
@@ -60,6 +70,7 @@ while [[ $# -gt 0 ]]; do
     --felt-seconds) FELT_SECONDS=${2:?}; shift 2 ;;
     --wait-quiet) WAIT_QUIET=${2:?}; shift 2 ;;
     --compare-worker) COMPARE_WORKER=${2:?}; shift 2 ;;
+    --host) HOST=${2:?}; shift 2 ;;
     --no-write) WRITE=0; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$1' (try --help)" ;;
@@ -71,6 +82,18 @@ done
 [[ $WAIT_QUIET =~ ^[0-9]+$ ]] || die "--wait-quiet must be an integer >= 0"
 (( GDB_ROUNDS <= ROUNDS )) || die "--gdb-rounds must not exceed --rounds"
 [[ -z $COMPARE_WORKER || -x $COMPARE_WORKER ]] || die "--compare-worker: '$COMPARE_WORKER' is not an executable"
+[[ $HOST == idle || $HOST == saturated || $HOST == both ]] || die "--host is idle, saturated or both, not '$HOST'"
+if [[ $HOST == both ]]; then
+  # Two runs, each its own section: the idle one first, so the load of the second cannot linger.
+  "$0" "${ARGS[@]}" --host idle && "$0" "${ARGS[@]}" --host saturated
+  exit
+fi
+CPP_BUSY=0
+if [[ $HOST == saturated ]]; then
+  FELT_SECONDS=0   # hiccup's own lateness says nothing on a host busy by design
+  CPP_THREADS=18   # + 2 busy threads: 20 threads, as in issue #19's measurement
+  CPP_BUSY=2
+fi
 
 # ---------------------------------------------------------------------------------------------
 # 0. Preconditions: root (ptrace of any process, /proc access), the shared tools, the peers.
@@ -94,6 +117,7 @@ log "compiling measuring tools from $SHARED_BENCH_DIR into $BENCH_BIN"
 nice gcc -O2 -g -pthread -o "$BENCH_BIN/hiccup" "$SHARED_BENCH_DIR/hiccup.c"
 nice gcc -O2 -o "$BENCH_BIN/ptrace_floor" "$SHARED_BENCH_DIR/ptrace_floor.c"
 nice gcc -O2 -shared -fPIC -o "$BENCH_BIN/ptrace_clock.so" "$SHARED_BENCH_DIR/ptrace_clock.c" -ldl
+nice gcc -O2 -pthread -o "$BENCH_BIN/host_load" "$REPO/bench/host_load.c"
 log "building dbg-worker and cpp_target"
 nice cmake --build "$REPO/build" -j2 --target dbg-worker cpp_target >/dev/null \
   || die "cmake --build failed (run: cmake --build build --target dbg-worker cpp_target)"
@@ -141,6 +165,7 @@ run_tool() {
     floor1)      cmd=("$FLOOR" "$pid" 1) ;;
     worker_none) cmd=("$WORKER" snapshot "$pid" --source none) ;;
     worker_all)  cmd=("$WORKER" snapshot "$pid" --source all) ;;
+    worker_normal) cmd=("$WORKER" snapshot "$pid" --source none --capture-priority normal) ;;
     base_none)   cmd=("$COMPARE_WORKER" snapshot "$pid" --source none) ;;
     eu_stack)    cmd=(eu-stack -p "$pid") ;;
     gdb)         cmd=(gdb -nx -iex 'set debuginfod enabled off' -p "$pid" -batch -ex 'thread apply all bt') ;;
@@ -166,6 +191,7 @@ measure_target() {
   local target=$1 pid=$2 r i k tool gdb_done=0 every
   local -a tools=(floor floor1 worker_none worker_all eu_stack)
   [[ -n $COMPARE_WORKER ]] && tools+=(base_none)
+  [[ $HOST == saturated ]] && tools+=(worker_normal)
   every=$(( GDB_ROUNDS > 0 ? ROUNDS / GDB_ROUNDS : ROUNDS + 1 ))
   for ((r = 0; r < ROUNDS; r++)); do
     kill -0 "$pid" 2>/dev/null || die "target $target (pid $pid) died during round $r"
@@ -210,10 +236,19 @@ felt_run() {
 # Run metadata (machine, versions, command) for the summary.
 # ---------------------------------------------------------------------------------------------
 ((WAIT_QUIET > 0)) && wait_quiet
+LOAD_PID=
+if [[ $HOST == saturated ]]; then
+  "$BENCH_BIN/host_load" --spin-per-cpu 2 --wakers 8 >"$RUN_DIR/host_load.out" &
+  LOAD_PID=$!; TARGET_PIDS+=("$LOAD_PID")
+  for ((i = 0; i < 100; i++)); do grep -q ready "$RUN_DIR/host_load.out" 2>/dev/null && break; sleep 0.05; done
+  grep -q ready "$RUN_DIR/host_load.out" || die "host_load never printed ready"
+  log "host load: $(head -1 "$RUN_DIR/host_load.out") (spinning threads, waking threads)"
+fi
 START_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 {
-  printf 'command=%s\n' "bench/run_snapshot_bench.sh --rounds $ROUNDS --gdb-rounds $GDB_ROUNDS --felt-seconds $FELT_SECONDS --wait-quiet $WAIT_QUIET"
+  printf 'command=%s\n' "bench/run_snapshot_bench.sh --host $HOST --rounds $ROUNDS --gdb-rounds $GDB_ROUNDS --felt-seconds $FELT_SECONDS --wait-quiet $WAIT_QUIET"
+  printf 'host=%s\ncpp_busy=%s\n' "$HOST" "$CPP_BUSY"
   printf 'rounds=%s\ngdb_rounds=%s\nfloor_rounds=%s\nfelt_seconds=%s\n' "$ROUNDS" "$GDB_ROUNDS" "$FLOOR_ROUNDS" "$FELT_SECONDS"
   printf 'hiccup_threads=%s\nhiccup_depth=%s\ncpp_threads=%s\n' "$HICCUP_THREADS" "$HICCUP_DEPTH" "$CPP_THREADS"
   printf 'start=%s\nload_start=%s\n' "$START_DATE" "$LOAD_START"
@@ -249,9 +284,9 @@ log "  hiccup felt: $(cat "$RUN_DIR/hiccup.json")"
 # ---------------------------------------------------------------------------------------------
 # 3b. Target B: cpp_target 20 (waits for its "ready": all threads parked).
 # ---------------------------------------------------------------------------------------------
-log "target B: cpp_target $CPP_THREADS"
+log "target B: cpp_target $CPP_THREADS $CPP_BUSY"
 cpu_mark MB0
-"$CPP_TARGET" "$CPP_THREADS" >"$RUN_DIR/cpp_target.out" &
+"$CPP_TARGET" "$CPP_THREADS" "$CPP_BUSY" >"$RUN_DIR/cpp_target.out" &
 CPID=$!; TARGET_PIDS+=("$CPID")
 for ((i = 0; i < 100; i++)); do grep -q ready "$RUN_DIR/cpp_target.out" 2>/dev/null && break; sleep 0.05; done
 grep -q ready "$RUN_DIR/cpp_target.out" || die "cpp_target never printed ready"
@@ -277,7 +312,11 @@ fi
 # ---------------------------------------------------------------------------------------------
 # 4+5. Aggregate, judge the goals, write BENCHMARKS.md.
 # ---------------------------------------------------------------------------------------------
-SUMMARY_ARGS=("$RUN_DIR")
+if [[ -n $LOAD_PID ]]; then
+  kill "$LOAD_PID" 2>/dev/null; wait "$LOAD_PID" 2>/dev/null || true
+  log "host load: $(tail -1 "$RUN_DIR/host_load.out") (wake-ups the waking threads managed)"
+fi
+SUMMARY_ARGS=("$RUN_DIR" --host "$HOST")
 ((WRITE)) && SUMMARY_ARGS+=(--benchmarks-md "$REPO/BENCHMARKS.md")
 python3 "$REPO/bench/summarize.py" "${SUMMARY_ARGS[@]}"
 log "raw data: $RUN_DIR"

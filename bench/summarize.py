@@ -26,8 +26,11 @@ import statistics
 import sys
 from bench_common import load_meta, median, pct
 
-BEGIN = "<!-- snapshot-pause-bench:begin (written by bench/summarize.py; do not edit by hand) -->"
-END = "<!-- snapshot-pause-bench:end -->"
+# One section per host kind: the idle host's and the saturated host's (--host).
+def markers(host):
+    name = "snapshot-pause-bench" if host == "idle" else "snapshot-pause-saturated-bench"
+    return (f"<!-- {name}:begin (written by bench/summarize.py; do not edit by hand) -->",
+            f"<!-- {name}:end -->")
 
 INTRO = """# Benchmarks
 
@@ -263,12 +266,16 @@ def g(agg, target, tool, *path):
 # ----------------------------------------------------------------------------------------------
 # goals
 # ----------------------------------------------------------------------------------------------
-def goals(agg, runs, targets):
+def goals(agg, runs, targets, host="idle"):
     res = []
 
     def add(name, target, value, limit, ok, detail, counts=True):
         res.append({"goal": name, "target": target, "value": value, "limit": limit,
                     "pass": bool(ok) if ok is not None else None, "detail": detail, "counts": counts})
+
+    if host == "saturated":
+        saturated_goals(agg, targets, add)
+        return res
 
     for t in targets:
         w = g(agg, t, "worker_none", "worker", "pause_median_us")
@@ -325,6 +332,33 @@ def goals(agg, runs, targets):
     return res
 
 
+def saturated_goals(agg, targets, add):
+    """Issue #19's goals for a busy host: median pause within 2x the floor's, mean under half of
+    eu-stack's, on both targets; what the normal-class worker gets is shown beside them."""
+    for t in targets:
+        w = g(agg, t, "worker_none", "worker", "pause_median_us")
+        f = g(agg, t, "floor", "floor", "median_us")
+        r = ratio(w, f)
+        add("median thread pause ≤ 2× floor median (saturated host)", t, rx(r), "2.00×",
+            None if r is None else r <= 2.0,
+            f"dbg-worker pause_us median {us(w)} vs floor median {us(f)}; normal-class window "
+            f"(`--capture-priority normal`): {us(g(agg, t, 'worker_normal', 'worker', 'pause_median_us'))}, "
+            f"{rx(ratio(g(agg, t, 'worker_normal', 'worker', 'pause_median_us'), f))} of the floor")
+        wm = g(agg, t, "worker_none", "clock", "mean_us")
+        em = g(agg, t, "eu_stack", "clock", "mean_us")
+        r = ratio(wm, em)
+        add("mean thread pause ≤ 0.5× eu-stack's (saturated host)", t, rx(r), "0.50×",
+            None if r is None else r <= 0.5,
+            f"ptrace_clock mean: dbg-worker {us(wm)} vs eu-stack {us(em)}; normal-class window "
+            f"{us(g(agg, t, 'worker_normal', 'clock', 'mean_us'))} "
+            f"({rx(ratio(g(agg, t, 'worker_normal', 'clock', 'mean_us'), em))} of eu-stack's)")
+        ww = g(agg, t, "worker_none", "clock", "worst_us")
+        ew = g(agg, t, "eu_stack", "clock", "worst_us")
+        add("worst thread pause < eu-stack's worst (saturated host, shown, not a goal)", t, us(ww), us(ew),
+            None if ww is None or ew is None else ww < ew,
+            f"ptrace_clock worst over all runs: dbg-worker {us(ww)} vs eu-stack {us(ew)}", False)
+
+
 # ----------------------------------------------------------------------------------------------
 # markdown
 # ----------------------------------------------------------------------------------------------
@@ -333,12 +367,15 @@ TOOL_LABEL = {
     "floor1": "floor, one cold pass (`ptrace_floor PID 1`)",
     "worker_none": "dbg-worker `--source none`",
     "worker_all": "dbg-worker `--source all`",
+    "worker_normal": "dbg-worker `--source none --capture-priority normal` (window in the normal class)",
     "eu_stack": "eu-stack `-p PID`",
     "base_none": "dbg-worker of the compared build (`--compare-worker`), `--source none`",
     "gdb": "gdb `-batch -ex 'thread apply all bt'`",
 }
-TOOLS = ["floor", "floor1", "worker_none", "worker_all", "base_none", "eu_stack", "gdb"]
+TOOLS = ["floor", "floor1", "worker_none", "worker_all", "worker_normal", "base_none", "eu_stack", "gdb"]
 TARGET_LABEL = {"hiccup": "A: `hiccup 8 SECONDS 20`", "cpp_target": "B: `cpp_target 20`"}
+SATURATED_TARGET_LABEL = {"hiccup": "A: `hiccup 8 SECONDS 20`",
+                          "cpp_target": "B: `cpp_target 18 2` (18 parked threads, 2 spinning)"}
 
 
 def load_cpu(run_dir):
@@ -356,13 +393,20 @@ def load_cpu(run_dir):
 
 def render(meta, agg, gres, felt, hiccup_main, targets, cpu):
     L = []
-    L.append(f"## Snapshot pause benchmark — run of {meta.get('start', '?')}")
+    saturated = meta.get("host") == "saturated"
+    labels = SATURATED_TARGET_LABEL if saturated else TARGET_LABEL
+    L.append(f"## Snapshot pause benchmark{', saturated host' if saturated else ''} — run of {meta.get('start', '?')}")
     L.append("")
     L.append(f"Command: `{meta.get('command', 'bench/run_snapshot_bench.sh')}` (as root).")
     L.append("")
     L.append(f"Machine: {meta.get('nproc', '?')} CPUs ({meta.get('cpu', '?')}), {meta.get('kernel', '?')}; "
              f"load average {meta.get('load_start', '?')} at start, {meta.get('load_end', '?')} at end; "
              f"run {meta.get('start', '?')} → {meta.get('end', '?')} (UTC).")
+    if saturated:
+        L.append("Host load, for the whole run: `bench/host_load --spin-per-cpu 2 --wakers 8` (2 threads that never "
+                 "sleep per CPU, 8 threads that sleep 100 µs and wake again, in a loop); target B has 2 spinning "
+                 "threads of its own. `worker_normal` is our worker with its capture window in the normal "
+                 "scheduling class, as before issue #19.")
     L.append(f"Tools: dbg-worker at `{meta.get('worker_rev', '?')}` ({meta.get('build_type', '?')}), "
              f"{meta.get('eu_stack', 'eu-stack ?')}, {meta.get('gdb', 'gdb ?')}, {meta.get('gcc', 'gcc ?')}.")
     L.append("")
@@ -384,7 +428,7 @@ def render(meta, agg, gres, felt, hiccup_main, targets, cpu):
         L.append("")
 
     for t in targets:
-        L.append(f"### Target {TARGET_LABEL.get(t, t)}")
+        L.append(f"### Target {labels.get(t, t)}")
         L.append("")
         L.append("Thread pauses as timed by `ptrace_clock.so` inside each tool (floor: its own timing). "
                  "*median* = median of the per-run means (floor: of the per-run medians); *mean* = over every "
@@ -490,7 +534,8 @@ def render(meta, agg, gres, felt, hiccup_main, targets, cpu):
     return "\n".join(L)
 
 
-def write_benchmarks_md(path, section):
+def write_benchmarks_md(path, section, host):
+    BEGIN, END = markers(host)
     block = f"{BEGIN}\n{section}\n{END}\n"
     if os.path.exists(path):
         with open(path) as f:
@@ -513,6 +558,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("run_dir")
     ap.add_argument("--benchmarks-md", help="write/replace the section in this markdown file")
+    ap.add_argument("--host", choices=("idle", "saturated"), default="idle",
+                    help="which section the run belongs to (run_snapshot_bench.sh --host)")
     args = ap.parse_args()
 
     meta = load_meta(args.run_dir)
@@ -528,7 +575,7 @@ def main():
         d = read_json_line(os.path.join(args.run_dir, f"felt.{label}.json"))
         if d:
             felt[label] = d
-    gres = goals(agg, runs, targets)
+    gres = goals(agg, runs, targets, args.host)
     cpu = load_cpu(args.run_dir)
     section = render(meta, agg, gres, felt, hiccup_main, targets, cpu)
 
@@ -542,7 +589,7 @@ def main():
                    "cpu": cpu,
                    "goals": gres}, f, indent=2)
     if args.benchmarks_md:
-        write_benchmarks_md(args.benchmarks_md, section)
+        write_benchmarks_md(args.benchmarks_md, section, args.host)
         print(f"summarize.py: wrote section to {args.benchmarks_md}", file=sys.stderr)
 
 

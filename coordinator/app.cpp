@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -68,6 +69,8 @@ int run(const Config& config) {
   log_options.directory = data_dir / "logs";
   logging::LoggerGuard logger(log_options);
   DBG_LOG_INFO("{}", auth::token_notice(token));
+  // Every worker and watcher this server starts inherits it (worker/capture/capture_priority.hpp).
+  ::setenv("DBG_CAPTURE_PRIORITY", config.realtime_capture ? "realtime" : "normal", 1);
   Services services(config, data_dir);
   auto router = build_router(services, token.token, started);
   if (config.list_routes) {

@@ -79,6 +79,9 @@ struct Config {
   // on|off, DBGCOORD_ANALYSIS_BACKGROUND). Off: groups are analysed when read only, and
   // GET /api/v1/errors?class=... sees the groups read since.
   bool analysis_background = true;
+  // Workers stop target threads inside a real-time scheduling class when permitted
+  // (--realtime-capture on|off, DBGCOORD_REALTIME_CAPTURE; worker/capture/capture_priority.hpp).
+  bool realtime_capture = true;
   // Archiving (coordinator/archive/): raw error events older than archive_after_s are folded
   // into one archive per error group and archive_window_s window, every archive_interval_s
   // (--archive-after 0..31536000, --archive-window 1..2592000, --archive-interval 1..86400;

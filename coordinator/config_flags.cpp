@@ -61,6 +61,11 @@ constexpr FlagSpec kFlags[] = {
      .value_name = "on|off", .field = &Config::analysis_background,
      .help = "analyse the error groups each ingested batch touched in the background (on), or only when a group "
              "is read (off: ingest does no analysis work at all)"},
+    {.name = "--realtime-capture", .env = "DBGCOORD_REALTIME_CAPTURE", .kind = FlagKind::on_off,
+     .value_name = "on|off", .field = &Config::realtime_capture,
+     .help = "workers hold a target's threads stopped inside SCHED_FIFO (priority 1, bounded by RLIMIT_RTTIME, "
+             "needs CAP_SYS_NICE, falls back to the normal class and says so in the JSON) so that a busy host "
+             "cannot stretch the pause (on), or in the normal class (off)"},
     // Only the name is checked here: a model file that does not load is logged at start and the
     // coordinator runs on with every class "unknown" (analysis/analysis_service.hpp).
     {.name = "--model-file", .env = "DBGCOORD_MODEL_FILE", .kind = FlagKind::path, .value_name = "FILE",

@@ -1,6 +1,7 @@
 // dbg-worker: the process that touches targets. Read-only ptrace, one job at a time.
 //   dbg-worker snapshot PID [--max-depth N] [--consistency thread|process] [--stack-bytes N]
 //                           [--source all|embedded|none] [--format json|text]
+//                           [--capture-priority realtime|normal]
 //   dbg-worker serve        JSON lines on stdin/stdout (the coordinator's protocol)
 //   dbg-worker watch        crash watch of many processes, JSON lines (watch_protocol.hpp)
 #include <sys/prctl.h>
@@ -12,6 +13,7 @@
 
 #include "dbg/protocol.hpp"
 #include "dbg/snapshot.hpp"
+#include "worker/capture/capture_priority.hpp"
 #include "worker/profile/profile_command.hpp"
 #include "worker/server/job_server.hpp"
 #include "worker/snapshot/snapshotter.hpp"
@@ -30,6 +32,9 @@ const char* kUsage =
     "                                      own DWARF and /usr/lib/debug (all, default), the\n"
     "                                      module's own DWARF only (embedded), or nowhere (none)\n"
     "      --format json|text              output format (default json)\n"
+    "      --capture-priority realtime|normal  scheduling class of the capture window: realtime\n"
+    "                                      (SCHED_FIFO while threads are stopped, when permitted;\n"
+    "                                      default) or normal. Env: DBG_CAPTURE_PRIORITY\n"
     "  dbg-worker profile PID [options]    sampling profile (dbg-worker profile --help)\n"
     "  dbg-worker serve                    speak the JSON-lines job protocol on stdin/stdout\n"
     "  dbg-worker watch                    crash-watch processes named on stdin (JSON lines)\n"
@@ -68,6 +73,11 @@ int run_snapshot(int argc, char** argv) {
     } else if (flag == "--format") {
       format = value;
       if (format != "json" && format != "text") return usage_error("--format is json or text");
+    } else if (flag == "--capture-priority") {
+      dbg::worker::CapturePolicy policy{};
+      if (!dbg::worker::parse_capture_policy(value, policy))
+        return usage_error(std::string("--capture-priority is realtime or normal, got ") + value);
+      dbg::worker::set_capture_policy(policy);
     } else {
       return usage_error("unknown option " + flag);
     }

@@ -100,11 +100,13 @@ void to_json(nlohmann::json& j, const Snapshot& s) {
        {"threads", s.threads},
        {"capture_us", s.capture_us},
        {"unwind_us", s.unwind_us},
+       {"capture_sched", s.capture_sched},
        {"cache",
         {{"module_hits", s.cache.module_hits},
          {"module_misses", s.cache.module_misses},
          {"symbol_hits", s.cache.symbol_hits},
          {"symbol_misses", s.cache.symbol_misses}}}};
+  if (!s.capture_sched_reason.empty()) j["capture_sched_reason"] = s.capture_sched_reason;
 }
 
 void from_json(const nlohmann::json& j, Snapshot& s) {
@@ -114,6 +116,8 @@ void from_json(const nlohmann::json& j, Snapshot& s) {
   s.threads = j.at("threads").get<std::vector<ThreadStack>>();
   s.capture_us = j.value("capture_us", 0.0);
   s.unwind_us = j.value("unwind_us", 0.0);
+  s.capture_sched = j.value("capture_sched", "normal");
+  s.capture_sched_reason = j.value("capture_sched_reason", "");
   if (auto it = j.find("cache"); it != j.end() && it->is_object()) {
     s.cache.module_hits = it->value("module_hits", 0ULL);
     s.cache.module_misses = it->value("module_misses", 0ULL);

@@ -291,6 +291,8 @@ class SnapshotReader {
         if (key_ == "consistency") return want_text(v, out_.consistency, "consistency");
         if (key_ == "capture_us") return want_double(v, out_.capture_us, "capture_us");
         if (key_ == "unwind_us") return want_double(v, out_.unwind_us, "unwind_us");
+        if (key_ == "capture_sched") return want_text(v, out_.capture_sched, "capture_sched");
+        if (key_ == "capture_sched_reason") return want_text(v, out_.capture_sched_reason, "capture_sched_reason");
         if (key_ == "threads") return fail("\"threads\" must be an array");
         return true;
       case Where::cache:
@@ -462,6 +464,12 @@ void append_snapshot_json(std::string& out, const Snapshot& s) {
   append_double(out, s.capture_us);
   out += ",\"unwind_us\":";
   append_double(out, s.unwind_us);
+  out += ",\"capture_sched\":";
+  append_json_string(out, s.capture_sched);
+  if (!s.capture_sched_reason.empty()) {
+    out += ",\"capture_sched_reason\":";
+    append_json_string(out, s.capture_sched_reason);
+  }
   out += ",\"cache\":{\"module_hits\":";
   append_int(out, s.cache.module_hits);
   out += ",\"module_misses\":";

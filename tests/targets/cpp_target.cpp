@@ -1,5 +1,7 @@
-// cpp_target THREADS: C++ call chains through namespaces, a class template, a lambda and
+// cpp_target THREADS [BUSY]: C++ call chains through namespaces, a class template, a lambda and
 // std::thread; every thread ends waiting on a condition variable. Prints "ready" when all wait.
+// BUSY (default 0) more threads never wait: they spin in app::engine::burn_cpu, the target of a
+// busy host (bench/run_snapshot_bench.sh --host saturated).
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -40,10 +42,21 @@ class Pipeline {
 
 }  // namespace app::engine
 
+namespace app::engine {
+
+__attribute__((noinline)) void burn_cpu() {
+  volatile unsigned long x = 0;
+  for (;;) x = x * 6364136223846793005ul + 1;
+}
+
+}  // namespace app::engine
+
 int main(int argc, char** argv) {
   int threads = argc > 1 ? std::atoi(argv[1]) : 4;
-  if (threads < 1 || threads > 1000) return 2;
+  int busy = argc > 2 ? std::atoi(argv[2]) : 0;
+  if (threads < 1 || threads > 1000 || busy < 0 || busy > 64) return 2;
   std::vector<std::thread> pool;
+  for (int i = 0; i < busy; ++i) std::thread(app::engine::burn_cpu).detach();
   for (int i = 0; i < threads - 1; ++i) {
     pool.emplace_back([i]() __attribute__((noinline)) {
       app::engine::Pipeline<int> pipeline(i);

@@ -21,6 +21,8 @@ Snapshot sample() {
   s.consistency = "process";
   s.capture_us = 123.456;
   s.unwind_us = 7;
+  s.capture_sched = "normal";
+  s.capture_sched_reason = "sched_setscheduler(SCHED_FIFO): Operation not permitted";
   s.cache = CacheStats{1, 2, 3, 4};
   ThreadStack t;
   t.tid = 4243;
@@ -75,6 +77,24 @@ BOOST_AUTO_TEST_CASE(reader_accepts_both_forms_and_round_trips) {
     BOOST_REQUIRE_MESSAGE(back.ok(), (back.ok() ? "" : back.error().message));
     BOOST_TEST(json(back.value()) == json(s));
   }
+}
+
+BOOST_AUTO_TEST_CASE(capture_sched_round_trips_and_an_empty_reason_is_left_out) {
+  Snapshot s = sample();
+  s.capture_sched = "realtime";
+  s.capture_sched_reason.clear();
+  std::string ours;
+  append_snapshot_json(ours, s);
+  BOOST_TEST(ours.find("capture_sched_reason") == std::string::npos);
+  BOOST_TEST(json::parse(ours).at("capture_sched") == "realtime");
+  auto back = parse_snapshot_json(ours);
+  BOOST_REQUIRE(back.ok());
+  BOOST_TEST(back.value().capture_sched == "realtime");
+  // Stored before the field existed: read as the normal class, no reason.
+  auto old = parse_snapshot_json(R"({"pid":1,"threads":[]})");
+  BOOST_REQUIRE(old.ok());
+  BOOST_TEST(old.value().capture_sched == "normal");
+  BOOST_TEST(old.value().capture_sched_reason == "");
 }
 
 BOOST_AUTO_TEST_CASE(wait_fields_agree_in_all_three_forms) {

@@ -171,11 +171,14 @@ void capture_all_at_once(std::vector<ThreadCapture>& threads, const CaptureOptio
 ThreadCapturer::ThreadCapturer(size_t stack_bytes) : reader_(std::make_unique<StackReader>(stack_bytes)) {}
 ThreadCapturer::~ThreadCapturer() = default;
 
-void ThreadCapturer::capture(std::vector<ThreadCapture>& threads, const CaptureOptions& options, double start_none_after_us) {
+CaptureSchedReport ThreadCapturer::capture(std::vector<ThreadCapture>& threads, const CaptureOptions& options,
+                                           double start_none_after_us) {
   release_lingering();
   SigchldBlock block_sigchld;
   static const size_t window = std::clamp<long>(::sysconf(_SC_NPROCESSORS_ONLN), 1, 8);
+  CapturePriority priority;
   capture_overlapped(threads, *reader_, options, window, start_none_after_us);
+  return priority.report();
 }
 
 Result<ProcessCapture> capture_process(pid_t pid, const CaptureOptions& options) {
@@ -206,6 +209,9 @@ Result<ProcessCapture> capture_process(pid_t pid, const CaptureOptions& options)
 
   release_lingering();
   SigchldBlock block_sigchld;
+  // The whole window, every thread: the class is switched twice per process, not per thread, and
+  // a busy host cannot take the CPU between one thread's release and the next one's interrupt.
+  std::optional<CapturePriority> priority(std::in_place);
   double begin = now_us();
   if (options.consistency == protocol::Consistency::kProcess) {
     std::vector<ThreadCapture> live;
@@ -223,6 +229,8 @@ Result<ProcessCapture> capture_process(pid_t pid, const CaptureOptions& options)
     }
   }
   capture.capture_us = now_us() - begin;
+  capture.sched = priority->report();
+  priority.reset();  // back to the normal class before anything that is not the capture
   // A thread that vanished, or did not stop in time, may be one that exec'd meanwhile.
   bool thread_went_away = std::any_of(capture.threads.begin(), capture.threads.end(), [](const ThreadCapture& t) {
     return t.error && (t.error->code == "thread_gone" || t.error->code == "stop_timeout");

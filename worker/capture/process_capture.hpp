@@ -15,6 +15,7 @@
 #include "dbg/error.hpp"
 #include "dbg/protocol.hpp"
 #include "dbg/snapshot.hpp"
+#include "worker/capture/capture_priority.hpp"
 
 namespace dbg::worker {
 
@@ -43,6 +44,7 @@ struct ProcessCapture {
   protocol::Consistency consistency = protocol::Consistency::kThread;
   std::vector<ThreadCapture> threads;
   double capture_us = 0;  // first interrupt -> last detach
+  CaptureSchedReport sched;  // the scheduling class the capture window ran in
 };
 
 struct CaptureOptions {
@@ -68,8 +70,8 @@ class ThreadCapturer {
   ThreadCapturer& operator=(const ThreadCapturer&) = delete;
   // Fills each thread's registers, stack copy, pause_us or error; tid must be set. After
   // `start_none_after_us` (CLOCK_MONOTONIC microseconds; 0: no limit) no further thread is
-  // stopped: the rest get the error "not_sampled".
-  void capture(std::vector<ThreadCapture>& threads, const CaptureOptions& options, double start_none_after_us = 0);
+  // stopped: the rest get the error "not_sampled". Returns the class the window ran in.
+  CaptureSchedReport capture(std::vector<ThreadCapture>& threads, const CaptureOptions& options, double start_none_after_us = 0);
 
  private:
   std::unique_ptr<StackReader> reader_;

@@ -147,6 +147,7 @@ class ProfileRun {
   double pause_us_max_ = 0, pause_us_total_ = 0, stop_wait_us_total_ = 0;
   std::string stop_reason_ = "duration";
   bool any_capture_ok_ = false;
+  CaptureSchedReport capture_sched_;  // of the last tick that stopped a thread
 };
 
 void ProfileRun::refresh_threads(double now) {
@@ -232,20 +233,23 @@ Result<void> ProfileRun::execute(double now, Plan& plan) {
     ++reused_;
   }
 
-  // The only part of the tick during which target threads are stopped, one at a time. What is
-  // charged to the budget is the time each thread was stopped; the wait for it to stop (it ran,
-  // or waited for a CPU, or was woken from a sleep) is reported apart.
+  // The only part of the tick during which target threads are stopped. What is charged to the
+  // budget is what each thread lost: for a thread that was running or runnable, the whole pause,
+  // interrupt to resume (until it stops it is not doing its own work: a running thread takes the
+  // interrupt, a queued one spends its next turn on the CPU stopping); for a sleeping one, only
+  // the time it was stopped (it would have slept through the wait for its stop anyway).
   double pause_s = 0;
   if (!plan.capture.empty()) {
     // A tick never runs past the profile's end: on a machine the target's own threads saturate,
     // waiting for each thread to stop can take long.
-    capturer_.capture(plan.capture, capture_options_, (start_ + options_.duration_s) * 1e6);
+    capture_sched_ = capturer_.capture(plan.capture, capture_options_, (start_ + options_.duration_s) * 1e6);
     for (const auto& t : plan.capture) {
-      double stopped_us = std::max(0.0, t.pause_us - t.stop_wait_us);
-      pause_s += stopped_us / 1e6;
-      pause_us_total_ += stopped_us;
+      const bool was_runnable = t.state == 'R';
+      double lost_us = was_runnable ? t.pause_us : std::max(0.0, t.pause_us - t.stop_wait_us);
+      pause_s += lost_us / 1e6;
+      pause_us_total_ += lost_us;
       stop_wait_us_total_ += t.stop_wait_us;
-      pause_us_max_ = std::max(pause_us_max_, stopped_us);
+      pause_us_max_ = std::max(pause_us_max_, lost_us);
     }
   }
   governor_.record_tick(now, pause_s, plan.capture.size(), plan.live);

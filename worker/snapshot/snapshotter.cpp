@@ -56,6 +56,8 @@ Snapshot Snapshotter::unwind_capture(const ProcessCapture& capture, const protoc
   snap.comm = capture.comm;
   snap.consistency = protocol::to_string(capture.consistency);
   snap.capture_us = capture.capture_us;
+  snap.capture_sched = capture.sched.sched_class;
+  snap.capture_sched_reason = capture.sched.reason;
 
   double unwind_begin = now_us();
   uint64_t module_hits = elf_cache_.hits(), module_misses = elf_cache_.misses();

@@ -67,6 +67,10 @@ struct Snapshot {
   std::vector<ThreadStack> threads;
   double capture_us = 0;  // wall time of the capture phase (all pauses inside it)
   double unwind_us = 0;   // wall time of offline unwind + symbolization
+  // The scheduling class the capture window ran in: "realtime" (SCHED_FIFO, held only for the
+  // window) or "normal"; the reason a realtime request fell back ("" when it did not).
+  std::string capture_sched = "normal";
+  std::string capture_sched_reason;
   CacheStats cache;
 };
 
