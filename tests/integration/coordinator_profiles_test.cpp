@@ -282,6 +282,7 @@ BOOST_AUTO_TEST_CASE(bad_profile_input_is_refused_with_400_and_stores_nothing) {
       {R"({"duration_s":0})", "duration_s must be"},
       {R"({"max_overhead_pct":0})", "max_overhead_pct"},
       {R"({"hz":99,"colour":"red"})", "unknown profile option \"colour\""},
+      {R"({"sampler":"dtrace"})", "sampler must be \"auto\", \"perf\" or \"ptrace\""},
   };
   for (const auto& c : cases) {
     auto r = server.request("POST", "/api/v1/sessions", R"({"kind":"profile",)" + pids + R"(,"options":)" + c.options + "}");
