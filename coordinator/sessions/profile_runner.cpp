@@ -33,14 +33,17 @@ bool ProfileRunner::start(TargetJob target, std::shared_ptr<JobSink> sink) {
 }
 
 void ProfileRunner::finish(int pid, Result<nlohmann::json> result, const std::shared_ptr<JobSink>& sink) {
+  // Only the ptrace sampler answers already_traced (perf_event_open needs no tracer, so a watched
+  // process is profiled by perf like any other).
   if (!result && result.error().code == "already_traced" && watched_pids_) {
     // Our own crash watch may be the other tracer: then say so, and what to do instead.
     watched_pids_([strand = strand_, sink, pid, error = result.error()](std::vector<int> pids) mutable {
       boost::asio::post(strand, [sink, pid, error = std::move(error), pids = std::move(pids)]() mutable {
         if (std::find(pids.begin(), pids.end(), pid) != pids.end()) {
           error.message = "process " + std::to_string(pid) +
-                          " is held by this server's crash watch (a thread has one tracer): it cannot be profiled "
-                          "while watched; snapshots of it are taken by the watcher. Remove the watch to profile it";
+                          " is held by this server's crash watch (a thread has one tracer): the ptrace sampler "
+                          "cannot profile it while watched; snapshots of it are taken by the watcher. Profile it "
+                          "with sampler \"perf\" (or \"auto\"), which does not trace it, or remove the watch";
         }
         sink->failed(std::move(error));
       });

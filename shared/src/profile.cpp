@@ -19,6 +19,15 @@ uint64_t parse_hex(const nlohmann::json& j) {
 
 }  // namespace
 
+const char* sampler_choice_name(SamplerChoice c) {
+  switch (c) {
+    case SamplerChoice::kPerf: return "perf";
+    case SamplerChoice::kPtrace: return "ptrace";
+    case SamplerChoice::kAuto: break;
+  }
+  return "auto";
+}
+
 Result<ProfileOptions> parse_profile_options(const nlohmann::json& options) {
   ProfileOptions out;
   if (!options.is_object()) return bad_request("options must be an object");
@@ -44,6 +53,12 @@ Result<ProfileOptions> parse_profile_options(const nlohmann::json& options) {
       if (!value.is_number_integer() || value.get<int64_t>() < static_cast<int64_t>(kMinProfileBytes))
         return bad_request("max_bytes must be an integer >= " + std::to_string(kMinProfileBytes));
       out.max_bytes = value.get<uint64_t>();
+    } else if (key == "sampler") {
+      const std::string v = value.is_string() ? value.get<std::string>() : "";
+      if (v == "auto") out.sampler = SamplerChoice::kAuto;
+      else if (v == "perf") out.sampler = SamplerChoice::kPerf;
+      else if (v == "ptrace") out.sampler = SamplerChoice::kPtrace;
+      else return bad_request("sampler must be \"auto\", \"perf\" or \"ptrace\"");
     } else if (key == "max_depth" || key == "stack_bytes" || key == "source") {
       snapshot_part[key] = value;
     } else {
@@ -97,6 +112,10 @@ void to_json(nlohmann::json& j, const Profile& p) {
        {"bytes_peak", p.bytes_peak},
        {"stop_reason", p.stop_reason},
        {"start_unix_ns", p.start_unix_ns},
+       {"sampler", p.sampler},
+       {"sampler_reason", p.sampler_reason},
+       {"samples_lost", p.samples_lost},
+       {"overhead_per_sample_us", p.overhead_per_sample_us},
        {"modules", std::move(modules)},
        {"frames", std::move(frames)},
        {"locations", std::move(locations)},
@@ -129,6 +148,10 @@ void from_json(const nlohmann::json& j, Profile& p) {
   p.bytes_peak = j.value("bytes_peak", uint64_t{0});
   p.stop_reason = j.value("stop_reason", "duration");
   p.start_unix_ns = j.value("start_unix_ns", int64_t{0});
+  p.sampler = j.value("sampler", "ptrace");
+  p.sampler_reason = j.value("sampler_reason", "");
+  p.samples_lost = j.value("samples_lost", uint64_t{0});
+  p.overhead_per_sample_us = j.value("overhead_per_sample_us", 0.0);
   p.modules.clear();
   for (const auto& m : j.at("modules"))
     p.modules.push_back({m.at("name"), m.value("path", ""), m.value("build_id", ""), parse_hex(m.at("start")), parse_hex(m.at("end"))});

@@ -154,7 +154,10 @@ BOOST_AUTO_TEST_CASE(a_profile_session_exports_folded_speedscope_and_pprof_with_
   EventClient events(server.c.port, server.token, "profile");
   auto created = server.request("POST", "/api/v1/sessions",
                                 R"({"kind":"profile","targets":{"pids":[)" + std::to_string(target.pid()) +
-                                    R"(]},"options":{"hz":99,"duration_s":2,"max_overhead_pct":2,"max_depth":128}})");
+                                    R"(]},"options":{"hz":99,"duration_s":2,"max_overhead_pct":2,"max_depth":128,)"
+                                    R"("sampler":"ptrace"}})");
+  // The ptrace sampler, by name: its idle threads have samples too (the perf sampler, which only
+  // samples CPU time, would leave the two sleeping threads out of the per-thread exports).
   BOOST_REQUIRE_MESSAGE(created.status == 202, created.body);
   std::string session_id = json::parse(created.body).at("id");
   auto done = server.wait_session(session_id);
@@ -185,6 +188,7 @@ BOOST_AUTO_TEST_CASE(a_profile_session_exports_folded_speedscope_and_pprof_with_
   BOOST_TEST(p.at("session_id") == session_id);
   BOOST_TEST(p.at("pid") == target.pid());
   BOOST_TEST(p.at("threads").size() == 3u);
+  BOOST_TEST(p.at("sampler") == "ptrace");  // the option reached the worker, the field the store
   BOOST_TEST(count_rows(data.path() / "dbgcoord.db", "SELECT count(*) FROM profiles WHERE id = " + std::to_string(profile_id) +
                                                           " AND samples = " + std::to_string(samples)) == 1);
 
@@ -282,6 +286,7 @@ BOOST_AUTO_TEST_CASE(bad_profile_input_is_refused_with_400_and_stores_nothing) {
       {R"({"duration_s":0})", "duration_s must be"},
       {R"({"max_overhead_pct":0})", "max_overhead_pct"},
       {R"({"hz":99,"colour":"red"})", "unknown profile option \"colour\""},
+      {R"({"sampler":"dtrace"})", "sampler must be \"auto\", \"perf\" or \"ptrace\""},
   };
   for (const auto& c : cases) {
     auto r = server.request("POST", "/api/v1/sessions", R"({"kind":"profile",)" + pids + R"(,"options":)" + c.options + "}");

@@ -310,17 +310,61 @@ BOOST_AUTO_TEST_CASE(a_watched_pid_is_snapshotted_by_the_watcher_and_a_profile_o
   BOOST_TEST(faults::tracer_of(other.pid()) == 0);
   BOOST_TEST(server.get_json("/api/v1/watches").at("watches").size() == 1u);
 
-  // A profile of it cannot be taken while it is watched: the error says why and what to do.
-  json profiled = server.run_session(
-      {{"kind", "profile"}, {"targets", {{"pids", {watched.pid()}}}}, {"options", {{"duration_s", 1}}}});
+  // A ptrace profile of it cannot be taken while it is watched (a thread has one tracer): the
+  // error says why and what to do.
+  json profiled = server.run_session({{"kind", "profile"},
+                                      {"targets", {{"pids", {watched.pid()}}}},
+                                      {"options", {{"duration_s", 1}, {"sampler", "ptrace"}}}});
   const json& failed = profiled.at("batches").at(0).at("targets").at(0);
   BOOST_TEST(failed.at("status") == "failed", failed.dump());
   BOOST_TEST(failed.at("error").at("code") == "already_traced", failed.dump());
   BOOST_TEST(failed.at("error").at("message").get<std::string>().find("held by this server's crash watch") !=
                  std::string::npos,
              failed.dump());
+  BOOST_TEST(failed.at("error").at("message").get<std::string>().find("sampler \"perf\"") != std::string::npos,
+             failed.dump());
   require_running(watched.pid());
   BOOST_TEST(faults::tracer_of(watched.pid()) == watcher);
+
+  // The default sampler (auto: perf here) needs no tracer: the profile goes through.
+  json by_perf = server.run_session(
+      {{"kind", "profile"}, {"targets", {{"pids", {watched.pid()}}}}, {"options", {{"duration_s", 0.5}}}});
+  const json& done = by_perf.at("batches").at(0).at("targets").at(0);
+  BOOST_REQUIRE_MESSAGE(done.at("status") == "done", done.dump());
+  json stored = server.get_json("/api/v1/profiles/" + std::to_string(done.at("profile_id").get<int64_t>()));
+  BOOST_TEST(stored.at("sampler") == "perf");
+  BOOST_TEST(stored.at("pid") == watched.pid());
+  require_running(watched.pid());
+  BOOST_TEST(faults::tracer_of(watched.pid()) == watcher);
+}
+
+BOOST_AUTO_TEST_CASE(a_busy_watched_process_is_profiled_by_perf_and_the_watch_goes_on) {
+  std::vector<std::string> argv{dbg::test::target_path("profile_hotcold"), "1", "0"};
+  dbg::test::ChildProcess target(argv);
+  BOOST_REQUIRE(target.wait_for_line("ready", 10s));
+  Server server({});
+  server.watch(target.pid());
+  const int watcher = server.get_json("/api/v1/watches").at("watcher_pid");
+  BOOST_REQUIRE_GT(watcher, 0);
+  BOOST_REQUIRE_EQUAL(faults::tracer_of(target.pid()), watcher);
+  json session = server.run_session({{"kind", "profile"},
+                                     {"targets", {{"pids", {target.pid()}}}},
+                                     {"options", {{"duration_s", 1.5}, {"hz", 99}, {"sampler", "perf"}}}});
+  const json& t = session.at("batches").at(0).at("targets").at(0);
+  BOOST_REQUIRE_MESSAGE(t.at("status") == "done", t.dump());
+  json p = server.get_json("/api/v1/profiles/" + std::to_string(t.at("profile_id").get<int64_t>()));
+  BOOST_TEST(p.at("sampler") == "perf");
+  BOOST_TEST(p.at("sampler_reason") == "");
+  BOOST_TEST(p.at("pause_us_total").get<double>() == 0.0);
+  BOOST_TEST(p.at("samples").get<uint64_t>() > 0u);
+  // The samples are of the busy function: the folded export names it.
+  auto folded = server.request("GET", "/api/v1/profiles/" + std::to_string(t.at("profile_id").get<int64_t>()) + "?format=folded");
+  BOOST_REQUIRE_EQUAL(folded.status, 200);
+  BOOST_TEST(folded.body.find(";profile_hot") != std::string::npos, folded.body);
+  // The watch was not disturbed: same tracer, the target runs.
+  require_running(target.pid());
+  BOOST_TEST(faults::tracer_of(target.pid()) == watcher);
+  BOOST_TEST(server.get_json("/api/v1/watches").at("watches").size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(stored_snapshots_keep_the_threads_wait_across_a_restart) {

@@ -1,58 +1,22 @@
 // The profiler in the worker, against real targets: a known hot and cold function, the overhead
 // budget on 64 threads, idle threads counted without a pause, the byte budget, progress and
-// cancel over the serve protocol, a target that exits mid-profile, bad arguments.
+// cancel over the serve protocol, a target that exits mid-profile, bad arguments. The cases
+// about pauses and idle threads name the ptrace sampler (the perf sampler never pauses and
+// samples CPU time only: tests/integration/worker_perf_profile_test.cpp); the others run the
+// default (auto: perf on this machine).
 #define BOOST_TEST_MODULE worker_profile
 #include <boost/test/unit_test.hpp>
 
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "test_support.hpp"
 #include "worker_fixture.hpp"
+#include "worker_profile_support.hpp"
 
 using namespace dbg::test;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-namespace {
-
-json profile_json(pid_t pid, const std::vector<std::string>& args) {
-  std::vector<std::string> argv{bin_path("dbg-worker"), "profile", std::to_string(pid)};
-  argv.insert(argv.end(), args.begin(), args.end());
-  auto r = run_command(argv);
-  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, "dbg-worker profile failed (" << r.exit_code << "): " << r.err);
-  return json::parse(r.out);
-}
-
-// Function names of a stack (all frames, inlined included), from the profile's tables.
-std::set<std::string> stack_functions(const json& p, size_t stack) {
-  std::set<std::string> names;
-  for (const auto& loc : p.at("stacks").at(stack)) {
-    for (const auto& f : p.at("locations").at(loc.get<size_t>()).at("frames")) {
-      const auto& frame = p.at("frames").at(f.get<size_t>());
-      if (!frame.at("function").is_null()) names.insert(frame.at("function").get<std::string>());
-    }
-  }
-  return names;
-}
-
-// Samples whose stack holds `function`, optionally of one thread (by tid).
-uint64_t inclusive(const json& p, const std::string& function, std::optional<int> tid = std::nullopt) {
-  uint64_t n = 0;
-  for (const auto& c : p.at("counts")) {
-    if (tid && p.at("threads").at(c.at(0).get<size_t>()).at("tid").get<int>() != *tid) continue;
-    if (stack_functions(p, c.at(1).get<size_t>()).count(function)) n += c.at(2).get<uint64_t>();
-  }
-  return n;
-}
-
-uint64_t total_samples(const json& p) {
-  uint64_t n = 0;
-  for (const auto& c : p.at("counts")) n += c.at(2).get<uint64_t>();
-  return n;
-}
-
-}  // namespace
 
 BOOST_AUTO_TEST_CASE(hot_function_holds_the_large_majority_and_cold_few) {
   auto target = start_target("profile_hotcold", {"1", "0"});
@@ -91,7 +55,7 @@ BOOST_AUTO_TEST_CASE(hot_function_holds_the_large_majority_and_cold_few) {
 
 BOOST_AUTO_TEST_CASE(overhead_budget_holds_on_64_threads_at_999_hz) {
   auto target = start_target("profile_many_threads", {"64", "busy"});
-  json p = profile_json(target.pid(), {"--hz", "999", "--duration", "2", "--max-overhead-pct", "1"});
+  json p = profile_json(target.pid(), {"--sampler", "ptrace", "--hz", "999", "--duration", "2", "--max-overhead-pct", "1"});
   BOOST_TEST_MESSAGE("64 threads at 999 Hz, budget 1 %: overhead_pct " << p["overhead_pct"] << " hz_effective "
                                                                       << p["hz_effective"] << " ticks " << p["ticks"]
                                                                       << " pauses " << p["samples_captured"]);
@@ -108,7 +72,7 @@ BOOST_AUTO_TEST_CASE(overhead_budget_holds_on_64_threads_at_999_hz) {
 
 BOOST_AUTO_TEST_CASE(sleeping_threads_are_counted_again_without_pausing_them) {
   auto target = start_target("profile_hotcold", {"1", "8"});
-  json p = profile_json(target.pid(), {"--hz", "99", "--duration", "1"});
+  json p = profile_json(target.pid(), {"--sampler", "ptrace", "--hz", "99", "--duration", "1"});
   uint64_t ticks = p.at("ticks");
   uint64_t reused = p.at("samples_reused");
   BOOST_TEST_MESSAGE("ticks " << ticks << " reused " << reused << " captured " << p["samples_captured"]);
@@ -124,7 +88,7 @@ BOOST_AUTO_TEST_CASE(sleeping_threads_are_counted_again_without_pausing_them) {
 
 BOOST_AUTO_TEST_CASE(exclude_idle_samples_only_running_threads) {
   auto target = start_target("profile_hotcold", {"1", "8"});
-  json p = profile_json(target.pid(), {"--hz", "99", "--duration", "1", "--exclude-idle"});
+  json p = profile_json(target.pid(), {"--sampler", "ptrace", "--hz", "99", "--duration", "1", "--exclude-idle"});
   BOOST_TEST(p.at("include_idle") == false);
   BOOST_TEST(inclusive(p, "sleep_forever") == 0u);
   BOOST_TEST(p.at("samples_reused") == 0u);
@@ -135,7 +99,7 @@ BOOST_AUTO_TEST_CASE(byte_budget_evicts_the_oldest_samples_and_counts_them) {
   // 100 sleeping threads: each tick adds 100 samples without pausing anyone, so even a slow
   // machine fills 64 KiB (about 4,000 samples) within the profile.
   auto target = start_target("profile_hotcold", {"0", "100"});
-  json p = profile_json(target.pid(), {"--hz", "500", "--duration", "2", "--max-bytes", "65536"});
+  json p = profile_json(target.pid(), {"--sampler", "ptrace", "--hz", "500", "--duration", "2", "--max-bytes", "65536"});
   uint64_t held = p.at("samples"), evicted = p.at("samples_evicted");
   BOOST_TEST_MESSAGE("held " << held << " evicted " << evicted << " peak " << p["bytes_peak"]);
   BOOST_TEST(evicted > 0u);
@@ -211,7 +175,9 @@ BOOST_AUTO_TEST_CASE(bad_arguments_are_refused_with_a_clear_message) {
                         {{"--duration", "0"}, "duration_s"},
                         {{"--max-overhead-pct", "-1"}, "max_overhead_pct"},
                         {{"--max-bytes", "10"}, "max_bytes"},
-                        {{"--format", "xml"}, "--format is json or folded"}};
+                        {{"--format", "xml"}, "--format is json or folded"},
+                        {{"--sampler", "bpf"}, "sampler must be \"auto\", \"perf\" or \"ptrace\""},
+                        {{"--sampler"}, "--sampler needs a value"}};
   for (const auto& c : cases) {
     std::vector<std::string> argv{bin_path("dbg-worker"), "profile", pid};
     argv.insert(argv.end(), c.args.begin(), c.args.end());

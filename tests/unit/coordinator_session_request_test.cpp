@@ -47,6 +47,15 @@ BOOST_AUTO_TEST_CASE(profile_requests_are_validated_with_clear_messages) {
   BOOST_TEST(ok->profile_options.duration_s == 10);
   BOOST_TEST(ok->profile_options.max_overhead_pct == 2);
   BOOST_TEST(ok->profile_options.include_idle);
+  BOOST_TEST((ok->profile_options.sampler == dbg::SamplerChoice::kAuto));
+  for (const auto& [name, choice] : {std::pair{"auto", dbg::SamplerChoice::kAuto}, std::pair{"perf", dbg::SamplerChoice::kPerf},
+                                     std::pair{"ptrace", dbg::SamplerChoice::kPtrace}}) {
+    auto chosen = sessions::parse_session_request(std::string(R"({"kind":"profile","targets":{"pids":[42]},"options":{"sampler":")") +
+                                                  name + R"("}})");
+    BOOST_REQUIRE(chosen.ok());
+    BOOST_TEST((chosen->profile_options.sampler == choice));
+    BOOST_TEST(dbg::sampler_choice_name(choice) == std::string(name));
+  }
   struct Case {
     const char* body;
     const char* says;
@@ -61,6 +70,9 @@ BOOST_AUTO_TEST_CASE(profile_requests_are_validated_with_clear_messages) {
       {R"({"kind":"profile","targets":{"all":true},"options":{"include_idle":"yes"}})", "include_idle"},
       {R"({"kind":"profile","targets":{"all":true},"options":{"max_bytes":100000000}})", "max_bytes"},
       {R"({"kind":"profile","targets":{"all":true},"options":{"consistency":"process"}})", "unknown profile option"},
+      {R"({"kind":"profile","targets":{"all":true},"options":{"sampler":"ebpf"}})", "sampler must be \"auto\", \"perf\" or \"ptrace\""},
+      {R"({"kind":"profile","targets":{"all":true},"options":{"sampler":1}})", "sampler must be"},
+      {R"({"kind":"profile","targets":{"all":true},"options":{"sampler":"Perf"}})", "sampler must be"},
       {R"({"kind":"snapshot","targets":{"all":true},"options":{"hz":99}})", "unknown snapshot option"},
       {R"({"kind":"flame","targets":{"all":true}})", "unknown kind"},
   };

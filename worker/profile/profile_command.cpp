@@ -16,7 +16,10 @@ const char* const kProfileUsage =
     "  dbg-worker profile PID [options]    sample every thread of PID, print the profile\n"
     "      --hz N                          samples per second, 1..1000 (default 99)\n"
     "      --duration S                    seconds (default 10); Ctrl-C stops early\n"
-    "      --max-overhead-pct P            pause share of the target's thread time (default 2)\n"
+    "      --max-overhead-pct P            share of the target's time the sampling may cost (default 2)\n"
+    "      --sampler auto|perf|ptrace      perf: perf_event_open, the target is never stopped; ptrace:\n"
+    "                                      each sample pauses a thread; auto (default): perf when\n"
+    "                                      permitted, else ptrace (the profile says why)\n"
     "      --exclude-idle                  only sample threads that are running\n"
     "      --max-bytes N                   sample buffer budget (default 50 MiB)\n"
     "      --max-depth N, --stack-bytes N, --source all|embedded|none   as for snapshot\n"
@@ -57,6 +60,10 @@ int run_profile_command(int argc, char** argv) {
     }
     if (flag == "--source") {
       options["source"] = value;
+      continue;
+    }
+    if (flag == "--sampler") {
+      options["sampler"] = value;  // checked by parse_profile_options
       continue;
     }
     static const std::pair<const char*, const char*> kNumeric[] = {

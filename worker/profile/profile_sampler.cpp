@@ -15,6 +15,8 @@
 #include "dbg/unique_fd.hpp"
 #include "worker/capture/process_capture.hpp"
 #include "worker/proc/proc_info.hpp"
+#include "worker/profile/perf_sampler.hpp"
+#include "worker/profile/profile_clock.hpp"
 #include "worker/profile/profile_governor.hpp"
 #include "worker/profile/profile_locations.hpp"
 #include "worker/profile/profile_samples.hpp"
@@ -30,18 +32,6 @@ constexpr double kListThreadsEvery = 0.1;  // s: new threads join within this, e
 constexpr double kCheckModulesEvery = 1.0;  // s: a dlopen()ed library gets symbols within this
 constexpr double kProgressEvery = 1.0;      // s
 constexpr double kPollStopEvery = 0.02;     // s
-
-double monotonic_s() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
-int64_t unix_ns() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
 
 void sleep_s(double s) {
   if (s <= 0) return;
@@ -351,18 +341,10 @@ Profile ProfileRun::result(double end) {
   p.bytes_peak = buffer_.bytes_peak();
   p.stop_reason = stop_reason_;
   p.start_unix_ns = start_unix_ns_;
+  p.sampler = "ptrace";
   locations_.export_to(p);
   p.threads = thread_table_;
-  // Stacks renumbered densely (the buffer's ids have holes where stacks were evicted).
-  std::map<const std::vector<uint32_t>*, uint32_t> stack_ids;
-  buffer_.for_each_count([&](uint32_t thread, const std::vector<uint32_t>& locs, const SampleBuffer::Count& c) {
-    auto [it, inserted] = stack_ids.try_emplace(&locs, static_cast<uint32_t>(p.stacks.size()));
-    if (inserted) p.stacks.push_back(locs);
-    p.counts.push_back(ProfileCount{thread, it->second, c.samples, c.cpu_ns});
-    p.threads[thread].samples += c.samples;
-  });
-  std::sort(p.counts.begin(), p.counts.end(),
-            [](const ProfileCount& a, const ProfileCount& b) { return a.thread != b.thread ? a.thread < b.thread : a.stack < b.stack; });
+  export_counts(buffer_, p);
   return p;
 }
 
@@ -415,8 +397,17 @@ ProfileSampler::ProfileSampler() {
 
 Result<Profile> ProfileSampler::run(pid_t pid, const ProfileOptions& options, const ProfileHooks& hooks) {
   CpuPriorityBoost boost;
+  std::string reason;
+  if (options.sampler != SamplerChoice::kPtrace) {
+    PerfProfileResult perf = run_perf_profile(pid, options, hooks, elf_cache_, symbolizer_);
+    // perf asked for by name: its refusal is the answer. auto: ptrace, saying why.
+    if (!perf.unavailable || options.sampler == SamplerChoice::kPerf) return std::move(perf.profile);
+    reason = perf.profile.error().message;
+  }
   ProfileRun run(pid, options, hooks, elf_cache_, symbolizer_);
-  return run.run();
+  auto profile = run.run();
+  if (profile) profile.value().sampler_reason = reason;
+  return profile;
 }
 
 }  // namespace dbg::worker

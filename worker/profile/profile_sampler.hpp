@@ -1,5 +1,5 @@
 #pragma once
-// ProfileSampler: a sampling profile of every thread of a process, with the snapshot's capture
+// ProfileSampler: a sampling profile of every thread of a process. The ptrace sampler, here: the snapshot's capture
 // path (pause, copy registers and stack, resume; unwind the copy while the target runs).
 //
 // Each tick: list the threads (every 100 ms), read each one's state and CPU time; a thread that
@@ -29,11 +29,15 @@ struct ProfileHooks {
   std::function<void(const nlohmann::json&)> on_progress;
 };
 
+// Runs the sampler options.sampler names: perf (perf_sampler.hpp, the target never stopped),
+// ptrace (below), or auto: perf when perf_event_open on the target's first thread succeeds,
+// else ptrace, with the reason in the profile's sampler_reason.
 class ProfileSampler {
  public:
   ProfileSampler();
   // Errors for the whole process: process_gone, zombie, kernel_thread, permission_denied,
-  // already_traced (when no thread could be paused at the first tick).
+  // already_traced (ptrace: when no thread could be paused at the first tick); perf asked for by
+  // name and refused: permission_denied or perf_failed, the message naming the errno.
   Result<Profile> run(pid_t pid, const ProfileOptions& options, const ProfileHooks& hooks = {});
 
  private:

@@ -1,6 +1,7 @@
 #include "worker/profile/profile_samples.hpp"
 
 #include <algorithm>
+#include <map>
 
 namespace dbg::worker {
 
@@ -68,6 +69,18 @@ void SampleBuffer::evict_oldest() {
     }
   }
   release(s.stack);
+}
+
+void export_counts(const SampleBuffer& buffer, Profile& p) {
+  std::map<const std::vector<uint32_t>*, uint32_t> stack_ids;
+  buffer.for_each_count([&](uint32_t thread, const std::vector<uint32_t>& locs, const SampleBuffer::Count& c) {
+    auto [it, inserted] = stack_ids.try_emplace(&locs, static_cast<uint32_t>(p.stacks.size()));
+    if (inserted) p.stacks.push_back(locs);
+    p.counts.push_back(ProfileCount{thread, it->second, c.samples, c.cpu_ns});
+    p.threads[thread].samples += c.samples;
+  });
+  std::sort(p.counts.begin(), p.counts.end(),
+            [](const ProfileCount& a, const ProfileCount& b) { return a.thread != b.thread ? a.thread < b.thread : a.stack < b.stack; });
 }
 
 }  // namespace dbg::worker

@@ -11,6 +11,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "dbg/profile.hpp"
+
 namespace dbg::worker {
 
 class SampleBuffer {
@@ -66,5 +68,10 @@ class SampleBuffer {
   std::unordered_map<std::string, uint32_t> index_;  // the locations' bytes -> stack id
   std::unordered_map<uint64_t, Count> counts_;        // thread << 32 | stack
 };
+
+// Moves the buffer's counts into p, whose threads are set: stacks renumbered densely (the
+// buffer's ids have holes where stacks were evicted), counts sorted by (thread, stack), and each
+// thread's samples summed.
+void export_counts(const SampleBuffer& buffer, Profile& p);
 
 }  // namespace dbg::worker

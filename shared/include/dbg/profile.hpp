@@ -10,7 +10,8 @@
 // JSON: {"pid","comm","hz_requested","hz_effective","duration_s","elapsed_s","max_overhead_pct",
 //   "overhead_pct","rate_limited","include_idle","ticks","samples","samples_captured",
 //   "samples_reused","samples_evicted","samples_failed","pause_us_total","pause_us_max","stop_wait_us_total",
-//   "max_bytes","bytes_peak","stop_reason","start_unix_ns","modules":[…],"frames":[…],
+//   "max_bytes","bytes_peak","stop_reason","start_unix_ns","sampler","sampler_reason","samples_lost",
+//   "overhead_per_sample_us","modules":[…],"frames":[…],
 //   "locations":[{"pc","module","frames"}],"stacks":[[…]],"threads":[{"tid","name","samples"}],
 //   "counts":[[thread,stack,samples,cpu_ns]]}
 #include <cstdint>
@@ -32,6 +33,13 @@ inline constexpr double kMaxProfileDurationS = 24 * 3600;
 inline constexpr uint64_t kMinProfileBytes = 64 * 1024;
 inline constexpr uint64_t kDefaultProfileBytes = 50ull << 20;
 
+// Which sampler takes the samples (issue #19). perf: perf_event_open, the kernel copies registers
+// and user stack at each sample and the target is never stopped; ptrace: each sample pauses a
+// thread (ProfileSampler's capture path). auto: perf when perf_event_open on the target is
+// permitted, else ptrace (the profile's sampler_reason says why).
+enum class SamplerChoice { kAuto, kPerf, kPtrace };
+const char* sampler_choice_name(SamplerChoice c);
+
 struct ProfileOptions {
   int hz = 99;
   double duration_s = 10;
@@ -41,11 +49,12 @@ struct ProfileOptions {
   int max_depth = 128;
   size_t stack_bytes = 64 * 1024;
   protocol::SourceMode source = protocol::SourceMode::kAll;
+  SamplerChoice sampler = SamplerChoice::kAuto;
 };
 
 // Validates profile options (unknown keys refused): hz 1..1000, duration_s (0, 86400],
 // max_overhead_pct (0, 100], include_idle bool, max_bytes >= 64 KiB, and the snapshot options
-// max_depth, stack_bytes, source.
+// max_depth, stack_bytes, source; sampler "auto" | "perf" | "ptrace".
 Result<ProfileOptions> parse_profile_options(const nlohmann::json& options);
 
 struct ProfileModule {
@@ -93,6 +102,14 @@ struct Profile {
   uint64_t max_bytes = 0, bytes_peak = 0;
   std::string stop_reason = "duration";  // duration, cancelled, process_exited
   int64_t start_unix_ns = 0;
+  // The sampler that ran ("perf" or "ptrace"; profiles stored before issue #19 were ptrace), and
+  // when auto chose ptrace, why perf was not usable ("" otherwise).
+  std::string sampler = "ptrace";
+  std::string sampler_reason;
+  uint64_t samples_lost = 0;  // perf: samples the kernel dropped (ring full); ptrace: 0
+  // perf: the measured cost of one sample to the sampled thread (interrupt, register and stack
+  // copy; overhead_pct is samples x this over the target's CPU time); ptrace: 0.
+  double overhead_per_sample_us = 0;
   std::vector<ProfileModule> modules;
   std::vector<Frame> frames;  // pc left 0: locations carry it
   std::vector<ProfileLocation> locations;
