@@ -45,6 +45,7 @@ END = "<!-- profile-bench:end -->"
 
 TICK_MS = 100        # the target's tick period
 TAIL_S = 0.2         # a profiler runs this much past the measured span (its shutdown is not measured)
+# ("settle_in", --settle-in: how long after a profiler is seen sampling its measured span starts)
 SETTLE_S = 0.3       # pause between windows, after the profiler has exited
 
 # Goals (issue #19, item 3 and 4): saturated host, ours in perf mode.
@@ -85,15 +86,55 @@ def sleep_until(t):
         time.sleep(min(left, 0.05))
 
 
-def run_ours(args, pid, sampler, hz, t0, span_end, out_path):
-    """dbg-worker profile for the whole window; returns the tool's figures from its JSON."""
-    duration = span_end + TAIL_S - t0
-    cmd = [args.worker, "profile", str(pid), "--hz", str(hz), "--duration", f"{duration:.2f}"]
+def sampling_seen(tool_pid, target_pid):
+    """True once a profiler samples the target: the target has a tracer (ptrace sampler, gdb),
+    or the profiler holds a perf event (perf sampler)."""
+    try:
+        with open(f"/proc/{target_pid}/status") as f:
+            if any(l.startswith("TracerPid:") and l.split()[1] != "0" for l in f):
+                return True
+        fd_dir = f"/proc/{tool_pid}/fd"
+        return any(os.readlink(os.path.join(fd_dir, fd)) == "anon_inode:[perf_event]" for fd in os.listdir(fd_dir))
+    except OSError:
+        return False
+
+
+def wait_started(proc, seen, timeout):
+    """Polls seen() every 5 ms until it holds (returns the time) or the tool exits / times out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if seen():
+            return time.monotonic()
+        time.sleep(0.005)
+    return None
+
+
+def stop_tool(proc, at):
+    """SIGINT at time `at` (both dbg-worker and perf record stop early on it and still write
+    what they collected), then wait for the exit."""
+    sleep_until(at)
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+    try:
+        return proc.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait()
+
+
+def run_ours(args, pid, sampler, hz, out_path):
+    """dbg-worker profile, started with a long --duration and stopped by SIGINT once the measured
+    span is over. The span starts when the worker is seen sampling (TracerPid / a perf event fd)."""
+    cmd = [args.worker, "profile", str(pid), "--hz", str(hz), "--duration", str(args.seconds + args.skip + 30)]
     if sampler != "default":
         cmd += ["--sampler", sampler]
     with open(out_path, "w") as out, open(out_path + ".err", "w") as err:
-        rc = subprocess.call(cmd, stdout=out, stderr=err)
-    info = {"rc": rc}
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
+        t_seen = wait_started(proc, lambda: sampling_seen(proc.pid, pid), args.skip + 5)
+        start = time.monotonic() + args.skip if t_seen is None else t_seen + args.settle_in
+        span = (start, start + args.seconds)
+        rc = stop_tool(proc, span[1] + TAIL_S)
+    info = {"rc": rc, "span": span, "started_after_s": None if t_seen is None else t_seen}
     try:
         with open(out_path) as f:
             p = json.load(f)
@@ -107,47 +148,83 @@ def run_ours(args, pid, sampler, hz, t0, span_end, out_path):
     return info
 
 
-def run_perf(args, pid, hz, t0, span_end, out_path):
-    duration = span_end + TAIL_S - t0
+def run_perf(args, pid, hz, out_path):
+    """perf record, started with its events disabled (-D -1) and enabled through its control
+    FIFO: the measured span starts when perf acknowledges the enable (its start-up, which
+    synthesizes the target's mappings, can take seconds on a busy host) and ends before SIGINT."""
     data = out_path + ".data"
+    ctl, ack = out_path + ".ctl", out_path + ".ack"
+    for fifo in (ctl, ack):
+        if os.path.exists(fifo):
+            os.unlink(fifo)
+        os.mkfifo(fifo)
+    # O_RDWR on our side never blocks on open, whichever end perf opens first.
+    ctl_fd = os.open(ctl, os.O_RDWR)
+    ack_fd = os.open(ack, os.O_RDWR | os.O_NONBLOCK)
     cmd = ["perf", "record", "-F", str(hz), "--call-graph", "dwarf", "-o", data, "-p", str(pid),
-           "--", "sleep", f"{duration:.2f}"]
+           "-D", "-1", "--control", f"fifo:{ctl},{ack}"]
+    t_seen = None
     with open(out_path, "w") as out:
-        rc = subprocess.call(cmd, stdout=subprocess.DEVNULL, stderr=out)
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=out)
+        os.write(ctl_fd, b"enable\n")
+        deadline = time.monotonic() + args.skip + 10
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                if b"ack" in os.read(ack_fd, 64):
+                    t_seen = time.monotonic()
+                    break
+            except BlockingIOError:
+                pass
+            time.sleep(0.005)
+        start = time.monotonic() + args.skip if t_seen is None else t_seen + args.settle_in
+        span = (start, start + args.seconds)
+        sleep_until(span[1])
+        os.write(ctl_fd, b"disable\n")  # sampling ends with the span; perf's write-out follows
+        rc = stop_tool(proc, span[1] + TAIL_S)
+    os.close(ctl_fd)
+    os.close(ack_fd)
+    for fifo in (ctl, ack):
+        os.unlink(fifo)
+    info = {"rc": 0 if rc in (0, -signal.SIGINT, 130) else rc, "span": span, "started_after_s": t_seen}
     try:
-        info = {"rc": rc, "data_bytes": os.path.getsize(data)}
+        info["data_bytes"] = os.path.getsize(data)
         os.unlink(data)  # up to ~8 MB a second at 999 Hz: only its counts are kept
     except OSError:
-        info = {"rc": rc}
+        pass
     text = open(out_path).read()
     m = re.search(r"\((\d+) samples\)", text)
     if m:
         info["samples"] = int(m.group(1))
-        info["hz_effective"] = info["samples"] / duration
+        info["hz_effective"] = info["samples"] / (span[1] - span[0] + TAIL_S)
+    elif "Captured and wrote" in text:
+        info["samples"] = 0
     lost = re.findall(r"lost (\d+) chunks|(\d+) samples? lost", text)
     if lost:
         info["samples_lost"] = sum(int(a or b) for a, b in lost)
     return info
 
 
-def run_gdb(args, pid, hz, t0, span_end, out_path):
-    """gdb-pmp: one `thread apply all bt` after another (HZ at most; 0 = back to back) until the
-    measured span ends."""
+def run_gdb(args, pid, hz, out_path):
+    """gdb-pmp: one `thread apply all bt` after another (HZ at most; 0 = back to back) from the
+    window's start until the measured span ends; gdb's start-up is part of every sample, so
+    nothing is skipped."""
     n, failed = 0, 0
     period = 1.0 / hz if hz > 0 else 0.0
+    t0 = time.monotonic()
+    span = (t0, t0 + args.seconds)
     with open(out_path, "w") as out:
         while True:
             start = time.monotonic()
-            if start >= span_end:
+            if start >= span[1]:
                 break
             rc = subprocess.call(["gdb", "-p", str(pid), "-batch", "-nx", "-ex", "set pagination off",
                                   "-ex", "thread apply all bt"], stdout=out, stderr=subprocess.STDOUT)
             n += 1
             failed += rc != 0
             if period:
-                sleep_until(min(start + period, span_end))
-    elapsed = time.monotonic() - t0
-    return {"rc": 1 if failed else 0, "samples": n, "failed": failed, "hz_effective": n / elapsed}
+                sleep_until(min(start + period, span[1]))
+    return {"rc": 1 if failed else 0, "span": span, "samples": n, "failed": failed,
+            "hz_effective": n / (time.monotonic() - t0)}
 
 
 def run_window(args, pid, config, raw_prefix):
@@ -161,20 +238,22 @@ def run_window(args, pid, config, raw_prefix):
     kind, sampler, hz = parse_config(config)
     cpu0 = children_cpu_s()
     t0 = time.monotonic()
-    span = (t0 + args.skip, t0 + args.skip + args.seconds)
-    info = {}
     if kind == "ours":
-        info = run_ours(args, pid, sampler, hz, t0, span[1], raw_prefix + ".json")
+        info = run_ours(args, pid, sampler, hz, raw_prefix + ".json")
     elif kind == "perf":
-        info = run_perf(args, pid, hz, t0, span[1], raw_prefix + ".perf.txt")
-    elif kind == "gdb":
-        info = run_gdb(args, pid, hz, t0, span[1], raw_prefix + ".gdb.txt")
+        info = run_perf(args, pid, hz, raw_prefix + ".perf.txt")
+    else:
+        info = run_gdb(args, pid, hz, raw_prefix + ".gdb.txt")
     t_exit = time.monotonic()
-    sleep_until(max(span[1] + TAIL_S, t_exit))
-    rec = {"on": True, "t0": t0, "span": span, "tool_exit": t_exit,
-           "tool_cpu_s": children_cpu_s() - cpu0, **info}
-    if kind in ("ours", "perf") and t_exit < span[1]:
-        rec["early_exit"] = True  # the profiler ended before the measured span did: not valid
+    if info.get("started_after_s") is not None:
+        info["started_after_s"] -= t0
+    elif kind != "gdb":
+        info["start_not_seen"] = True  # measured from t0 + skip instead
+    rec = {"on": True, "t0": t0, "tool_exit": t_exit, "tool_cpu_s": children_cpu_s() - cpu0, **info}
+    if kind == "ours" and rec.get("stop_reason") not in (None, "cancelled"):
+        rec["early_exit"] = rec["stop_reason"]  # SIGINT gives "cancelled": it ended otherwise
+    if kind != "gdb" and t_exit < rec["span"][1]:
+        rec["early_exit"] = "exited before the span ended"
     # Whatever the profiler left behind (page cache, its exit) settles before the next baseline.
     time.sleep(SETTLE_S)
     return rec
@@ -342,7 +421,7 @@ def summarize_config(config, host_windows, ticks):
     losses, cpu_losses, work_losses, on_thr, off_thr, off_cpu = [], [], [], [], [], []
     tool = {"samples": [], "hz_effective": [], "overhead_pct": [], "samples_lost": [],
             "overhead_per_sample_us": [], "tool_cpu_s": [], "sampler": set(), "invalid": 0,
-            "data_bytes": []}
+            "data_bytes": [], "started_after_s": []}
     for on in (w for w in host_windows if w["config"] == config):
         base = [rates[q] for q in (on["seq"] - 1, on["seq"] + 1)
                 if q in by_seq and by_seq[q]["config"] is None and rates[q][0]]
@@ -365,7 +444,9 @@ def summarize_config(config, host_windows, ticks):
             if k in on:
                 tool[k].append(on[k])
         if "tool_cpu_s" in on:
-            tool["tool_cpu_s"].append(on["tool_cpu_s"] / (on["span"][1] - on["t0"] + TAIL_S))
+            tool["tool_cpu_s"].append(on["tool_cpu_s"] / (on["tool_exit"] - on["t0"]))
+        if "started_after_s" in on and on["started_after_s"] is not None:
+            tool["started_after_s"].append(on["started_after_s"])
         if "sampler" in on:
             tool["sampler"].add(on["sampler"])
     ci = median_ci(losses)
@@ -388,6 +469,7 @@ def summarize_config(config, host_windows, ticks):
         "samples_lost": sum(tool["samples_lost"]) if tool["samples_lost"] else None,
         "overhead_per_sample_us": median(tool["overhead_per_sample_us"]),
         "tool_cpu_share": median(tool["tool_cpu_s"]),
+        "started_after_s": median(tool["started_after_s"]),
         "sampler_reported": sorted(tool["sampler"]),
     }
     s["ci_ok"] = bool(ci and ci[2] >= 0.95)   # enough windows for a 95 % interval
@@ -514,9 +596,12 @@ def summarize(args):
         "sequence of windows against it, every profiler window between two baseline windows without a "
         f"profiler; each round runs every profiler once, in a shuffled order: {meta.get('ROUNDS_IDLE', '?')} rounds on the idle host, "
         f"{meta.get('ROUNDS_SATURATED', '?')} on the saturated one. "
-        f"A window measures {meta.get('SECONDS', '?')} s of throughput; a profiler window starts measuring "
-        f"{meta.get('SKIP', '?')} s after the profiler was started (its start-up is left out, and so is its "
-        "shutdown). A window's loss is 1 − (units/s in it) ÷ (mean units/s of its two baselines), which "
+        f"A window measures {meta.get('SECONDS', '?')} s of throughput. A profiler window measures from "
+        f"{meta.get('SETTLE_IN', '0.1')} s after the profiler is seen sampling (dbg-worker: the target has a "
+        "tracer or the worker holds a perf event; perf record: it acknowledged the `enable` sent to its "
+        "`--control` FIFO, having started with `-D -1`) to the end of the span, then stops the profiler "
+        "(SIGINT): start-up and shutdown are not measured, the time spent sampling is. gdb-pmp is measured "
+        "from its first invocation: each `bt` is a start-up. A window's loss is 1 − (units/s in it) ÷ (mean units/s of its two baselines), which "
         "cancels a steady drift of the host's load. The `none` row is a profiler window with no profiler: "
         "its spread is the noise floor of one window's loss. A loss is above the noise when its 95 % "
         "confidence interval of the median (order statistics, distribution-free) lies above zero. "
@@ -549,6 +634,11 @@ def summarize(args):
             extra.append(f"host_load reported {meta[f'HOST_LOAD_{host.upper()}']}")
         if extra:
             md += ["Unprofiled, " + "; ".join(extra) + ".", ""]
+        starts = [f"{label(c, meta)} {stats[c]['started_after_s']:.2f} s" for c in configs
+                  if stats[c].get("started_after_s") is not None]
+        if starts:
+            md += ["Seen sampling after (median from its launch; its measured span starts "
+                   f"{meta.get('SETTLE_IN', '0.1')} s later): " + "; ".join(starts) + ".", ""]
         md += host_table(host, configs, stats, meta)
         if none and none["loss_ci"]:
             md += ["", f"Noise floor (`none`): median {fpct(none['loss_pct'])}, IQR {fpct(none['loss_p25'])} .. "
@@ -591,6 +681,7 @@ def main():
     m.add_argument("--seconds", type=float, required=True)
     m.add_argument("--skip", type=float, required=True)
     m.add_argument("--rounds", type=int, required=True)
+    m.add_argument("--settle-in", type=float, default=0.1)
     m.add_argument("--seed", type=int, default=19)
     s = sub.add_parser("summarize")
     s.add_argument("run_dir")

@@ -16,8 +16,11 @@
 # between two baseline windows without a profiler (profilers shuffled per round). The loss of a
 # window is 1 - its units/s / the mean of its two baselines' (a steady drift cancels); the table
 # shows the median loss with its IQR and a distribution-free 95 % confidence interval, and the
-# `none` row (a profiler window with no profiler) shows what a loss of zero looks like. The first
-# --skip seconds of a profiler window (its start-up) and its shutdown are not measured.
+# `none` row (a profiler window with no profiler) shows what a loss of zero looks like. A profiler
+# window is measured from 0.1 s after the profiler is seen sampling (the target has a tracer, the
+# worker holds a perf event fd, perf record (started with -D -1) acknowledged the enable sent to
+# its --control FIFO) for --seconds, then the profiler gets SIGINT: start-up (perf record's can
+# take seconds on a busy host) and shutdown are not measured.
 #
 # The target and the load run at normal priority and in this script's session (one autogroup,
 # so they compete thread against thread): on a saturated host the target competes for the CPU as
@@ -36,7 +39,7 @@ usage() {
   cat <<'EOF'
 usage: bench/run_profile_bench.sh [options]   (as root, after a build; about 13 minutes by default)
   --seconds S        measured seconds per window (default 2)
-  --skip S           seconds of each window left out for the profiler's start-up (default 0.5)
+  --skip S           when a profiler's start cannot be seen, measure from S s after its launch (0.5)
   --rounds N         windows per profiler on the saturated host (default 12)
   --idle-rounds N    windows per profiler on the idle host (default: half of --rounds, at least 2;
                      an idle host is far less noisy)
@@ -158,6 +161,7 @@ others_ms() { python3 "$REPO/bench/cpumark.py" $$ | awk '{print $2}'; }
   echo "ROUNDS_SATURATED=$ROUNDS"
   echo "SECONDS=$SECONDS_PER_WINDOW"
   echo "SKIP=$SKIP"
+  echo "SETTLE_IN=0.1"
   echo "HOST_LOAD_ARGS=--spin-per-cpu 2 --wakers 8"
 } >"$RUN_DIR/meta.env"
 
