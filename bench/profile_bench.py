@@ -129,7 +129,7 @@ def run_ours(args, pid, sampler, hz, out_path):
     if sampler != "default":
         cmd += ["--sampler", sampler]
     with open(out_path, "w") as out, open(out_path + ".err", "w") as err:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
+        proc = start_tool(cmd, stdout=out, stderr=err)
         t_seen = wait_started(proc, lambda: sampling_seen(proc.pid, pid), args.skip + 5)
         start = time.monotonic() + args.skip if t_seen is None else t_seen + args.settle_in
         span = (start, start + args.seconds)
@@ -165,7 +165,7 @@ def run_perf(args, pid, hz, out_path):
            "-D", "-1", "--control", f"fifo:{ctl},{ack}"]
     t_seen = None
     with open(out_path, "w") as out:
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=out)
+        proc = start_tool(cmd, stdout=subprocess.DEVNULL, stderr=out)
         os.write(ctl_fd, b"enable\n")
         deadline = time.monotonic() + args.skip + 10
         while time.monotonic() < deadline and proc.poll() is None:
@@ -268,11 +268,26 @@ def last_tick_s(path):
     return last
 
 
+RUNNING = []  # the profiler process of the window under way, for the cleanup after a failure
+
+
+def start_tool(cmd, **kw):
+    proc = subprocess.Popen(cmd, **kw)
+    RUNNING.append(proc)
+    return proc
+
+
+def on_sigterm(signum, frame):
+    raise SystemExit(f"profile_bench.py: stopped by signal {signum}")
+
+
 def measure(args):
     """Windows in the sequence  base, c1, base, c2, base, ... cK, base, c1', base, ...  where each
     round runs every config once in a shuffled order: every profiler window lies between two
     baseline windows, and its loss is measured against their mean (which cancels a steady drift
     of the host's load), the same way for "none" (a profiler window with no profiler)."""
+    # SIGTERM (the shell's trap) must still reach the finally below, which stops the target.
+    signal.signal(signal.SIGTERM, on_sigterm)
     os.makedirs(os.path.join(args.run_dir, "raw"), exist_ok=True)
     configs = args.configs.split(",")
     for c in configs:
@@ -323,6 +338,10 @@ def measure(args):
         while (last_tick_s(target_out) or 0) <= end and time.monotonic() < end + 10:
             time.sleep(0.05)
     finally:
+        for proc in RUNNING:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
         if target.poll() is None:
             target.send_signal(signal.SIGTERM)
             target.wait()

@@ -139,7 +139,11 @@ stop_load() {
   fi
 }
 cleanup() {
-  [[ -n $MEASURE_PID ]] && kill -TERM "$MEASURE_PID" 2>/dev/null && wait "$MEASURE_PID" 2>/dev/null
+  # no `set -e` surprises here: every step runs whatever the one before it returned
+  if [[ -n $MEASURE_PID ]]; then
+    kill -TERM "$MEASURE_PID" 2>/dev/null || true
+    wait "$MEASURE_PID" 2>/dev/null || true
+  fi
   stop_load
 }
 trap cleanup EXIT
