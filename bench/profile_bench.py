@@ -299,6 +299,8 @@ def measure(args):
     # saturated host the target competes thread against thread with the load, as the issue's
     # "2 busy threads per core besides the target" means, and the profilers compete the same way.
     target = subprocess.Popen([args.target, "1", "0", "0", str(TICK_MS)], stdout=out, stderr=subprocess.STDOUT)
+    if args.pin:
+        os.sched_setaffinity(target.pid, {0})
     windows = open(os.path.join(args.run_dir, "windows.jsonl"), "a")
     seq = 0
 
@@ -630,7 +632,9 @@ def summarize(args):
         "caches); the loss is about their sum, and the second is free of the scheduler's noise. \"Profiler's own CPU\" is the CPU time of its "
         "processes per second of its window. The saturated host is `bench/host_load "
         f"{meta.get('HOST_LOAD_ARGS', '')}` for the whole phase; it, the target and the profilers run at "
-        "normal priority in one session (one autogroup), so they compete thread against thread.",
+        "normal priority in one session (one autogroup), so they compete thread against thread"
+        + ("; the target is pinned to CPU 0 and host_load's threads round-robin to all CPUs (`--pin`), "
+           "the profilers are not." if meta.get("PIN") == "1" else "; nothing is pinned."),
         "",
     ]
     summary = {"meta": meta, "hosts": {}}
@@ -701,6 +705,7 @@ def main():
     m.add_argument("--skip", type=float, required=True)
     m.add_argument("--rounds", type=int, required=True)
     m.add_argument("--settle-in", type=float, default=0.1)
+    m.add_argument("--pin", action="store_true", help="pin the target to CPU 0")
     m.add_argument("--seed", type=int, default=19)
     s = sub.add_parser("summarize")
     s.add_argument("run_dir")

@@ -45,8 +45,11 @@ usage: bench/run_profile_bench.sh [options]   (as root, after a build; about 13 
                      an idle host is far less noisy)
   --hosts LIST       idle, saturated or both, comma-separated (default idle,saturated)
   --rates LIST       sampling rates for ours and perf record (default 99,999)
-  --profilers LIST   any of ours,perf,gdb (default all three; none always runs)
+  --profilers LIST   any of ours,perf,gdb, or none alone (default ours,perf,gdb; none always runs)
   --gdb-hz H         gdb-pmp invocations per second at most; 0 = back to back (default 1)
+  --pin              pin the target to CPU 0 and host_load's threads round-robin to all CPUs (the
+                     profilers stay free): the target's CPU share no longer moves with the load
+                     balancer; off by default (hosts are not pinned)
   --quick            --seconds 1 --skip 0.4 --rounds 4 (about 3 minutes; too few windows for a
                      95 % interval: a check that it all runs, not a measurement)
   --no-write         leave BENCHMARKS.md alone (the summary is still printed and kept)
@@ -57,12 +60,13 @@ EOF
 die() { echo "run_profile_bench.sh: $*" >&2; echo "try: bench/run_profile_bench.sh --help" >&2; exit 2; }
 is_number() { [[ $1 =~ ^[0-9]+([.][0-9]+)?$ ]]; }
 
-SECONDS_PER_WINDOW=2 SKIP=0.5 ROUNDS=12 IDLE_ROUNDS= HOSTS=idle,saturated RATES=99,999 PROFILERS=ours,perf,gdb GDB_HZ=1 WRITE=1
+SECONDS_PER_WINDOW=2 SKIP=0.5 ROUNDS=12 IDLE_ROUNDS= HOSTS=idle,saturated RATES=99,999 PROFILERS=ours,perf,gdb GDB_HZ=1 WRITE=1 PIN=0
 while (($#)); do
   case $1 in
     -h|--help) usage; exit 0 ;;
     --quick) SECONDS_PER_WINDOW=1 SKIP=0.4 ROUNDS=4; shift; continue ;;
     --no-write) WRITE=0; shift; continue ;;
+    --pin) PIN=1; shift; continue ;;
     --seconds|--skip|--rounds|--idle-rounds|--hosts|--rates|--profilers|--gdb-hz)
       (($# >= 2)) || die "$1 needs a value" ;;
     *) die "unknown option: $1" ;;
@@ -75,7 +79,7 @@ while (($#)); do
     --hosts) [[ $2 =~ ^(idle|saturated)(,(idle|saturated))?$ ]] || die "--hosts is idle, saturated or idle,saturated, got '$2'"; HOSTS=$2 ;;
     --rates) [[ $2 =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || die "--rates wants comma-separated integers (Hz), got '$2'"; RATES=$2
       for r in ${RATES//,/ }; do ((r <= 1000)) || die "--rates: $r Hz is above dbg-worker's 1000 Hz limit"; done ;;
-    --profilers) [[ $2 =~ ^(ours|perf|gdb)(,(ours|perf|gdb))*$ ]] || die "--profilers wants a comma-separated list of ours, perf, gdb, got '$2'"; PROFILERS=$2 ;;
+    --profilers) [[ $2 =~ ^((ours|perf|gdb)(,(ours|perf|gdb))*|none)$ ]] || die "--profilers wants a comma-separated list of ours, perf, gdb (or none alone), got '$2'"; PROFILERS=$2 ;;
     --gdb-hz) is_number "$2" || die "--gdb-hz wants a number (0 = back to back), got '$2'"; GDB_HZ=$2 ;;
   esac
   shift 2
@@ -166,6 +170,7 @@ others_ms() { python3 "$REPO/bench/cpumark.py" $$ | awk '{print $2}'; }
   echo "SECONDS=$SECONDS_PER_WINDOW"
   echo "SKIP=$SKIP"
   echo "SETTLE_IN=0.1"
+  echo "PIN=$PIN"
   echo "HOST_LOAD_ARGS=--spin-per-cpu 2 --wakers 8"
 } >"$RUN_DIR/meta.env"
 
@@ -175,11 +180,19 @@ for host in ${HOSTS//,/ }; do
     LOAD_PID=$! load_t0=$(date +%s.%N)
     for _ in $(seq 100); do grep -q '^ready' "$RUN_DIR/host_load.out" && break; sleep 0.05; done
     grep -q '^ready' "$RUN_DIR/host_load.out" || die "host_load did not start (see $RUN_DIR/host_load.out)"
+    if ((PIN)); then
+      i=0
+      for tid in $(ls "/proc/$LOAD_PID/task"); do
+        [[ $tid == "$LOAD_PID" ]] && continue  # the main thread only waits for the signal
+        taskset -p -c $((i % $(nproc))) "$tid" >/dev/null
+        i=$((i + 1))
+      done
+    fi
     sleep 1  # let the load settle before the target starts
   fi
   t0=$(date +%s.%N) o0=$(others_ms)
   python3 "$REPO/bench/profile_bench.py" measure --host "$host" --run-dir "$RUN_DIR" --target "$TARGET" \
-    --worker "$WORKER" --configs "$CONFIGS" --seconds "$SECONDS_PER_WINDOW" --skip "$SKIP" --rounds "$(rounds_of "$host")" &
+    --worker "$WORKER" --configs "$CONFIGS" --seconds "$SECONDS_PER_WINDOW" --skip "$SKIP" --rounds "$(rounds_of "$host")" $( ((PIN)) && echo --pin ) &
   MEASURE_PID=$!
   wait "$MEASURE_PID" || die "the $host phase failed (raw data in $RUN_DIR)"
   MEASURE_PID=""
