@@ -156,8 +156,8 @@ int64_t insert_snapshot(StatementCache& sql, std::string_view session_id, int64_
   int64_t snapshot_id = 0;
   {
     auto insert = sql.get(
-        "INSERT INTO snapshots (session_id, pid, comm, consistency, taken_at, capture_us, unwind_us, thread_count, cache) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id");
+        "INSERT INTO snapshots (session_id, pid, comm, consistency, taken_at, capture_us, unwind_us, thread_count, cache, "
+        "capture_sched, capture_sched_reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id");
     insert->bind(1, session_id);
     insert->bind(2, s.pid);
     insert->bind(3, std::string_view(s.comm));
@@ -167,6 +167,8 @@ int64_t insert_snapshot(StatementCache& sql, std::string_view session_id, int64_
     insert->bind(7, s.unwind_us);
     insert->bind(8, static_cast<int64_t>(s.threads.size()));
     insert->bind(9, std::string_view(cache_text(s.cache)));
+    insert->bind(10, std::string_view(s.capture_sched));
+    insert->bind(11, std::string_view(s.capture_sched_reason));
     if (!insert->step()) throw StoreError("inserting a snapshot returned no id");
     snapshot_id = insert->column_int64(0);
   }
@@ -232,7 +234,8 @@ std::optional<StoredSnapshot> select_snapshot(StatementCache& sql, int64_t id) {
   StoredSnapshot out{id, {}, 0, {}};
   {
     auto select = sql.get(
-        "SELECT session_id, pid, comm, consistency, taken_at, capture_us, unwind_us, cache FROM snapshots WHERE id = ?1");
+        "SELECT session_id, pid, comm, consistency, taken_at, capture_us, unwind_us, cache, capture_sched, "
+        "capture_sched_reason FROM snapshots WHERE id = ?1");
     select->bind(1, id);
     if (!select->step()) return std::nullopt;
     out.session_id = select->column_text(0);
@@ -243,6 +246,8 @@ std::optional<StoredSnapshot> select_snapshot(StatementCache& sql, int64_t id) {
     out.snapshot.capture_us = select->column_double(5);
     out.snapshot.unwind_us = select->column_double(6);
     out.snapshot.cache = parse_cache(select->column_text(7));
+    out.snapshot.capture_sched = select->column_text(8);
+    out.snapshot.capture_sched_reason = select->column_text(9);
   }
 
   std::unordered_map<int64_t, std::vector<dbg::Frame>> stacks;  // parsed once per load

@@ -114,6 +114,8 @@ void to_json(nlohmann::json& j, const Profile& p) {
        {"start_unix_ns", p.start_unix_ns},
        {"sampler", p.sampler},
        {"sampler_reason", p.sampler_reason},
+       {"capture_sched", p.capture_sched},
+       {"capture_sched_reason", p.capture_sched_reason},
        {"samples_lost", p.samples_lost},
        {"overhead_per_sample_us", p.overhead_per_sample_us},
        {"modules", std::move(modules)},
@@ -150,6 +152,8 @@ void from_json(const nlohmann::json& j, Profile& p) {
   p.start_unix_ns = j.value("start_unix_ns", int64_t{0});
   p.sampler = j.value("sampler", "ptrace");
   p.sampler_reason = j.value("sampler_reason", "");
+  p.capture_sched = j.value("capture_sched", "");
+  p.capture_sched_reason = j.value("capture_sched_reason", "");
   p.samples_lost = j.value("samples_lost", uint64_t{0});
   p.overhead_per_sample_us = j.value("overhead_per_sample_us", 0.0);
   p.modules.clear();

@@ -7,6 +7,8 @@
 #define BOOST_TEST_MODULE worker_profile
 #include <boost/test/unit_test.hpp>
 
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 
 #include "test_support.hpp"
@@ -61,6 +63,8 @@ BOOST_AUTO_TEST_CASE(overhead_budget_holds_on_64_threads_at_999_hz) {
                                                                       << " pauses " << p["samples_captured"]);
   BOOST_TEST(p.at("threads").size() >= 64u);
   BOOST_TEST(p.at("samples_captured").get<uint64_t>() > 0u);
+  // The ptrace sampler's windows run in the real-time class when permitted, as snapshots do.
+  BOOST_TEST(p.at("capture_sched").get<std::string>() == (::geteuid() == 0 ? "realtime" : "normal"));
   BOOST_TEST(p.at("overhead_pct").get<double>() < 1.0);
   BOOST_TEST(p.at("overhead_pct").get<double>() > 0.0);
   BOOST_TEST(p.at("hz_effective").get<double>() < 999.0);

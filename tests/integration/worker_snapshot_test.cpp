@@ -61,6 +61,27 @@ BOOST_AUTO_TEST_CASE(chain_every_thread_shows_the_known_chain_in_order) {
   BOOST_TEST(!any_thread_stopped(target.pid()));
 }
 
+BOOST_AUTO_TEST_CASE(capture_window_runs_realtime_when_permitted_and_says_so) {
+  auto target = start_target("chain", {"3"});
+  for (const char* consistency : {"thread", "process"}) {
+    auto snap = snapshot_json(target.pid(), {"--consistency", consistency, "--source", "none"});
+    if (::geteuid() == 0) {
+      BOOST_TEST(snap.at("capture_sched").get<std::string>() == "realtime");
+      BOOST_TEST(!snap.contains("capture_sched_reason"));
+    } else {
+      BOOST_TEST(snap.at("capture_sched").get<std::string>() == "normal");
+      BOOST_TEST(snap.at("capture_sched_reason").get<std::string>().find("sched_setscheduler") != std::string::npos);
+    }
+    BOOST_REQUIRE_EQUAL(snap.at("threads").size(), 3u);
+    for (const auto& t : snap.at("threads")) check_chain_thread(t, target.pid());
+  }
+  // Asked for the normal class: it says so, and why.
+  auto normal = snapshot_json(target.pid(), {"--capture-priority", "normal", "--source", "none"});
+  BOOST_TEST(normal.at("capture_sched").get<std::string>() == "normal");
+  BOOST_TEST(normal.at("capture_sched_reason").get<std::string>() == "configured");
+  BOOST_TEST(!any_thread_stopped(target.pid()));
+}
+
 BOOST_AUTO_TEST_CASE(process_consistency_captures_the_same_chains) {
   auto target = start_target("chain", {"4"});
   auto snap = snapshot_json(target.pid(), {"--consistency", "process"});

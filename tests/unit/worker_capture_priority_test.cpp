@@ -101,7 +101,7 @@ BOOST_AUTO_TEST_CASE(a_window_that_never_blocks_is_demoted_at_the_soft_limit) {
     // 2 s, would have killed us by then had the soft limit not acted).
     double start = thread_cpu_s();
     volatile unsigned long x = 0;
-    while ((::sched_getscheduler(0) & ~SCHED_RESET_ON_FORK) == SCHED_FIFO && thread_cpu_s() - start < 1.5) ++x;
+    while ((::sched_getscheduler(0) & ~SCHED_RESET_ON_FORK) == SCHED_FIFO && thread_cpu_s() - start < 1.5) x = x + 1;
     if ((::sched_getscheduler(0) & ~SCHED_RESET_ON_FORK) == SCHED_FIFO) return 21;
     if (window.report().reason.find("demoted") == std::string::npos) return 22;
     return 0;

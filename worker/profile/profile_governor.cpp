@@ -32,6 +32,11 @@ void OverheadGovernor::advance(double t, size_t threads) {
   threads_ = threads;
 }
 
+double OverheadGovernor::slack_s(double t, size_t threads) {
+  advance(t, threads);
+  return std::max(pause_estimate_, budget_ * thread_s_ - paused_s_);
+}
+
 void OverheadGovernor::record_tick(double t, double pause_s, size_t captures, size_t threads) {
   advance(t, threads);
   paused_s_ += pause_s;

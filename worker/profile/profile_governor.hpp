@@ -33,6 +33,11 @@ class OverheadGovernor {
   // The budget, not the requested rate, delayed a tick.
   void note_limited() { limited_ = true; }
 
+  // Pause time the budget still allows at `t` (seconds since start, accounted with `threads`
+  // live): what one tick may spend before it must stop pausing more threads. Never below one
+  // pause estimate, so that a tick can always take at least one sample.
+  double slack_s(double t, size_t threads);
+
   double overhead_pct() const { return thread_s_ > 0 ? 100.0 * paused_s_ / thread_s_ : 0; }
   bool limited() const { return limited_; }
 

@@ -229,11 +229,21 @@ Result<void> ProfileRun::execute(double now, Plan& plan) {
   // interrupt, a queued one spends its next turn on the CPU stopping); for a sleeping one, only
   // the time it was stopped (it would have slept through the wait for its stop anyway).
   double pause_s = 0;
+  size_t paused = 0;  // threads actually stopped (the budget may leave some for a later tick)
   if (!plan.capture.empty()) {
     // A tick never runs past the profile's end: on a machine the target's own threads saturate,
     // waiting for each thread to stop can take long.
-    capture_sched_ = capturer_.capture(plan.capture, capture_options_, (start_ + options_.duration_s) * 1e6);
+    // Nor past what the budget still allows: up to `window` threads are stopped at once, so a
+    // tick that lasts T charges up to window x T; once the slack is spent the remaining threads
+    // are left for a later tick ("not_sampled"). Without it one tick over many queued threads on
+    // a saturated host can spend a whole profile's budget (worker_profile_test, 64 threads).
+    static const double window = std::clamp<double>(static_cast<double>(::sysconf(_SC_NPROCESSORS_ONLN)), 1, 8);
+    const double budget_end_us = monotonic_s() * 1e6 + governor_.slack_s(now, plan.live) * 1e6 / window;
+    const double profile_end_us = (start_ + options_.duration_s) * 1e6;
+    capture_sched_ = capturer_.capture(plan.capture, capture_options_, std::min(budget_end_us, profile_end_us));
     for (const auto& t : plan.capture) {
+      if (t.error && t.error->code == "not_sampled") continue;
+      ++paused;
       const bool was_runnable = t.state == 'R';
       double lost_us = was_runnable ? t.pause_us : std::max(0.0, t.pause_us - t.stop_wait_us);
       pause_s += lost_us / 1e6;
@@ -242,7 +252,7 @@ Result<void> ProfileRun::execute(double now, Plan& plan) {
       pause_us_max_ = std::max(pause_us_max_, lost_us);
     }
   }
-  governor_.record_tick(now, pause_s, plan.capture.size(), plan.live);
+  governor_.record_tick(now, pause_s, paused, plan.live);
 
   // Unwinding and symbolization, on the copies, while the target runs.
   ProcessCapture tick_capture;
@@ -340,6 +350,8 @@ Profile ProfileRun::result(double end) {
   p.max_bytes = buffer_.max_bytes();
   p.bytes_peak = buffer_.bytes_peak();
   p.stop_reason = stop_reason_;
+  p.capture_sched = capture_sched_.sched_class;
+  p.capture_sched_reason = capture_sched_.reason;
   p.start_unix_ns = start_unix_ns_;
   p.sampler = "ptrace";
   locations_.export_to(p);

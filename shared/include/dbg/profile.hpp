@@ -10,7 +10,7 @@
 // JSON: {"pid","comm","hz_requested","hz_effective","duration_s","elapsed_s","max_overhead_pct",
 //   "overhead_pct","rate_limited","include_idle","ticks","samples","samples_captured",
 //   "samples_reused","samples_evicted","samples_failed","pause_us_total","pause_us_max","stop_wait_us_total",
-//   "max_bytes","bytes_peak","stop_reason","start_unix_ns","sampler","sampler_reason","samples_lost",
+//   "max_bytes","bytes_peak","stop_reason","start_unix_ns","sampler","sampler_reason","capture_sched","capture_sched_reason","samples_lost",
 //   "overhead_per_sample_us","modules":[…],"frames":[…],
 //   "locations":[{"pc","module","frames"}],"stacks":[[…]],"threads":[{"tid","name","samples"}],
 //   "counts":[[thread,stack,samples,cpu_ns]]}
@@ -106,6 +106,11 @@ struct Profile {
   // when auto chose ptrace, why perf was not usable ("" otherwise).
   std::string sampler = "ptrace";
   std::string sampler_reason;
+  // ptrace sampler only: the scheduling class its capture windows ran in ("realtime" or
+  // "normal", as a snapshot's capture_sched; "" for perf, which stops nothing) and why a
+  // realtime request fell back.
+  std::string capture_sched;
+  std::string capture_sched_reason;
   uint64_t samples_lost = 0;  // perf: samples the kernel dropped (ring full); ptrace: 0
   // perf: the measured cost of one sample to the sampled thread (interrupt, register and stack
   // copy; overhead_pct is samples x this over the target's CPU time); ptrace: 0.
