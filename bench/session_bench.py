@@ -168,7 +168,7 @@ def host_figures(sessions, loops):
     all_pauses = [p for r in sessions for p in r.get("pause_us", [])]
     return {
         "n": len(sessions), "cold": cold, "warm": warm, "head": head,
-        "head_label": f"median of the {len(warm)} warm sessions" if warm else "the one (cold) session",
+        "head_label": f"median of the {plural(len(warm), 'warm session')}" if warm else "the one (cold) session",
         "min": min((r["wall_ms"] for r in warm), default=None),
         "max": max((r["wall_ms"] for r in warm), default=None),
         "eu_med": eu_med, "eu_n": len(loops),
@@ -185,22 +185,38 @@ def host_figures(sessions, loops):
     }
 
 
-def cpu_rows_by_kind(cpu, host):
+def load_loads(run_dir):
+    """loads.tsv: phase, targets_ms, host_load_ms (the part of "ours" that is load, not tools)."""
+    rows = {}
+    try:
+        with open(os.path.join(run_dir, "loads.tsv")) as f:
+            next(f)
+            for line in f:
+                phase, t, hl = line.rstrip("\n").split("\t")
+                rows[phase] = (int(t), int(hl))
+    except OSError:
+        pass
+    return rows
+
+
+def cpu_rows_by_kind(cpu, loads, host):
     """cpu.tsv has one row per step ("HOST: session 2", "HOST: eu-stack loop 1", "HOST: whole phase");
-    sum them per kind of step."""
+    sum them per kind of step: [wall, nproc, others, ours, steal, steps, targets, host_load]."""
     kinds = {}
     for phase, wall, nproc, others, ours, steal in cpu:
         h, _, step = phase.partition(": ")
         if h != host:
             continue
         kind = "sessions" if step.startswith("session") else "eu-stack loops" if step.startswith("eu-stack") else step
-        k = kinds.setdefault(kind, [0, nproc, 0, 0, 0, 0])
-        k[0] += wall
-        k[2] += others
-        k[3] += ours
-        k[4] += steal
-        k[5] += 1
+        k = kinds.setdefault(kind, [0, nproc, 0, 0, 0, 0, 0, 0])
+        t, hl = loads.get(phase, (0, 0))
+        for i, v in ((0, wall), (2, others), (3, ours), (4, steal), (5, 1), (6, t), (7, hl)):
+            k[i] += v
     return kinds
+
+
+def plural(n, word):
+    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def summarize(run_dir):
@@ -209,6 +225,7 @@ def summarize(run_dir):
     loops = load_loops(run_dir)
     loads = load_host_load(run_dir)
     cpu = load_cpu(run_dir)
+    cpu_loads = load_loads(run_dir)
     hosts = [h for h in HOSTS if h in sessions or h in loops]
     figs = {h: host_figures(sessions.get(h, []), loops.get(h, [])) for h in hosts}
     ntargets, nthreads = meta.get("targets", "?"), meta.get("threads", "?")
@@ -222,12 +239,14 @@ def summarize(run_dir):
     L.append(f"Machine: {meta.get('nproc', '?')} CPUs ({meta.get('cpu', '?')}), {meta.get('kernel', '?')}; "
              f"load average {meta.get('load_start', '?')} at start, {meta.get('load_end', '?')} at end; "
              f"run {start} → {meta.get('end', '?')} (UTC).")
-    build = f"`{meta.get('rev', '?')}`"
-    if meta.get("build_rev"):
-        build = f"`{meta['build_rev']}` (build directory `{meta.get('build_dir', '?')}`; this script at {build})"
-    L.append(f"Software: dbgcoord and dbg-worker at {build} ({meta.get('build_type') or '?'}, binary of "
-             f"{meta.get('binary_date', '?')}), {meta.get('eu_stack', '?')}, {meta.get('gcc', '?')} (hiccup, host_load), "
-             f"Python {meta.get('python', '?')} (the benchmark's client).")
+    if meta.get("build_rev"):  # binaries of another checkout (BUILD_DIR)
+        build = (f"from `{meta.get('build_dir', '?')}`, built from `{meta.get('build_src', '?')}` at `{meta['build_rev']}` "
+                 f"({meta.get('build_type') or '?'}, binary of {meta.get('binary_date', '?')}; this script at "
+                 f"`{meta.get('rev', '?')}`)")
+    else:
+        build = f"at `{meta.get('rev', '?')}` ({meta.get('build_type') or '?'}, binary of {meta.get('binary_date', '?')})"
+    L.append(f"Software: dbgcoord and dbg-worker {build}, {meta.get('eu_stack', '?')}, "
+             f"{meta.get('gcc', '?')} (hiccup, host_load), Python {meta.get('python', '?')} (the benchmark's client).")
     L.append("")
     L.append(f"Targets: {ntargets} processes `hiccup {nthreads} {meta.get('target_seconds', '?')} {meta.get('depth', '?')}` "
              f"(shared bench/hiccup.c: {nthreads} threads each, {meta.get('depth', '?')} frames deep, every thread "
@@ -244,6 +263,13 @@ def summarize(run_dir):
              "worker processes on demand), and runs its sessions and eu-stack loops interleaved: session, loop, "
              "session, loop, …")
     L.append("")
+    if meta.get("harness_nice"):
+        L.append(f"The tools and the load (dbgcoord and its workers, each eu-stack, the targets, host_load) run at nice "
+                 f"{meta.get('nice', '?')}; the drivers, this script (which forks each eu-stack) and the session client "
+                 f"(which posts each session and reads its end), at nice {meta['harness_nice']}, so that the targets' "
+                 "run queues do not stretch the run's own steps (CPU accounting, starting the client) by tens of "
+                 "seconds each.")
+        L.append("")
     L.append("*ours*: one session `{\"source\":\"none\"}` timed from just before `POST /api/v1/sessions` is sent until "
              "its `session_done` event is read on the WebSocket `/api/v1/events?topics=session` (bench/api_bench.py's "
              "client); `GET /api/v1/sessions/{id}` must then show every target `done` with a `snapshot_id`, and every "
@@ -259,18 +285,21 @@ def summarize(run_dir):
 
     # ---- CPU accounting ----------------------------------------------------------------------
     if cpu:
-        L.append("CPU used by this benchmark (targets, coordinator, workers, eu-stack, client and, on the saturated "
-                 "host, host_load) and by *other* processes (`bench/cpumark.py`), summed over the steps of each kind; "
-                 "other load competes for the cores too.")
+        L.append("CPU used by this benchmark and by *other* processes (`bench/cpumark.py`), summed over the steps of "
+                 "each kind (a *whole phase* also holds the pauses between steps). *ours* splits into the targets, "
+                 "host_load (saturated host) and the tools: dbgcoord, its workers, eu-stack, the client and this "
+                 "script. Other load competes for the cores too.")
         L.append("")
-        L.append("| host | steps | wall | CPU capacity | ours | others | others, % of capacity | steal |")
-        L.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        L.append("| host | steps | wall | CPU capacity | ours | of it: targets | of it: host_load | of it: tools | "
+                 "others | others, % of capacity | steal |")
+        L.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         busy = []
         for h in hosts:
-            for kind, (wall, nproc, others, ours, steal, n) in cpu_rows_by_kind(cpu, h).items():
+            for kind, (wall, nproc, others, ours, steal, n, tgt, hl) in cpu_rows_by_kind(cpu, cpu_loads, h).items():
                 cap = wall * nproc
                 label = f"{kind} ({n})" if kind != "whole phase" else kind
                 L.append(f"| {h} | {label} | {wall / 1000:.1f} s | {cap / 1000:.1f} s | {ours / 1000:.1f} s | "
+                         f"{tgt / 1000:.1f} s | {hl / 1000:.1f} s | {max(0, ours - tgt - hl) / 1000:.1f} s | "
                          f"{others / 1000:.1f} s | {(100 * others / cap) if cap else 0:.0f}% | {steal / 1000:.1f} s |")
                 if kind == "whole phase" and cap and others > 0.15 * cap:
                     busy.append(h)
@@ -292,7 +321,8 @@ def summarize(run_dir):
     # ---- per host: every step in the order it ran --------------------------------------------
     for h in hosts:
         f = figs[h]
-        L.append(f"### {h.capitalize()} host: {f['n']} sessions and {f['eu_n']} eu-stack loops over {ntargets} processes × {nthreads} threads")
+        L.append(f"### {h.capitalize()} host: {plural(f['n'], 'session')} and {plural(f['eu_n'], 'eu-stack loop')} "
+                 f"over {ntargets} processes × {nthreads} threads")
         L.append("")
         L.append("| step | wall | POST answered (202) after | server `total_ms` | targets done with snapshot id | pause per thread: median / p99 / max | `capture_sched` |")
         L.append("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
@@ -353,7 +383,7 @@ def summarize(run_dir):
             shown = "" if h == "saturated" else " (shown; the issue's goal is the saturated host)"
             goals.append((f"{h} host: session over {ntargets} processes ≥ {GOAL_VS_EU_STACK:.0f}× faster than the eu-stack loop{shown}",
                           fx(f["ratio"]), fx(GOAL_VS_EU_STACK), f["ratio"] >= GOAL_VS_EU_STACK and f["eu_ok"],
-                          f"{f['head_label']} {fms(f['head'])} vs eu-stack loop median {fms(f['eu_med'])} ({f['eu_n']} loops"
+                          f"{f['head_label']} {fms(f['head'])} vs eu-stack loop median {fms(f['eu_med'])} ({plural(f['eu_n'], 'loop')}"
                           + ("" if f["eu_ok"] else "; some eu-stack runs failed") + f"); cold session {fx(f['ratio_cold'])}"))
         goals.append((f"{h} host: every session has all {ntargets} targets `done` with a stored snapshot",
                       f"{sum(r['done'] for r in sessions.get(h, []))}/{sum(r['targets'] for r in sessions.get(h, []))}",
