@@ -101,9 +101,11 @@ fi
 RUN_DIR=$BUILD/bench/run-profile-$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$RUN_DIR/raw"
 
-# The worker's samplers: a build with --sampler lists it in its usage text (printed when the PID
-# is missing), and then both modes run; an older build runs as it is (its only sampler, ptrace).
-if "$WORKER" profile 2>&1 | grep -q -- '--sampler'; then
+# The worker's samplers: a build with --sampler lists it in `profile --help`, and then both modes
+# run; an older build runs as it is (its only sampler, ptrace). Captured first: a pipe into
+# grep -q would fail under pipefail when the worker exits non-zero or gets SIGPIPE.
+WORKER_PROFILE_USAGE=$("$WORKER" profile --help 2>&1 || true)
+if [[ $WORKER_PROFILE_USAGE == *--sampler* ]]; then
   SAMPLERS=(perf ptrace) SAMPLER_NOTE="--sampler perf and --sampler ptrace"
 else
   SAMPLERS=(default) SAMPLER_NOTE="this build has no --sampler: its ptrace sampler only"

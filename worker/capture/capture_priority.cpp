@@ -10,6 +10,8 @@
 #include <cstring>
 #include <mutex>
 
+#include "worker/ptrace/thread_wait.hpp"
+
 namespace dbg::worker {
 
 namespace {
@@ -19,6 +21,8 @@ constexpr int kCapturePriority = 1;
 // RLIMIT_RTTIME, in microseconds of CPU used in a real-time class without blocking. A capture
 // blocks (sigtimedwait) at nearly every thread, so even a process of a thousand threads stays
 // far below the soft limit; only a runaway loop reaches it.
+// Poll a thread's stop this long before sleeping, inside a real-time window (thread_wait.hpp).
+constexpr std::chrono::microseconds kRealtimeStopSpin{20};
 constexpr rlim_t kRtSoftLimitUs = 200'000;
 constexpr rlim_t kRtHardLimitUs = 2'000'000;
 
@@ -114,6 +118,8 @@ CapturePriority::CapturePriority(CapturePolicy policy) {
     return;
   }
   raised_ = true;
+  old_spin_us_ = static_cast<int>(stop_spin().count());
+  set_stop_spin(kRealtimeStopSpin);
   demotions_at_start_ = demotions.load(std::memory_order_relaxed);
 }
 
@@ -122,6 +128,7 @@ CapturePriority::~CapturePriority() {
   sched_param old{};
   old.sched_priority = old_priority_;
   ::sched_setscheduler(0, old_policy_, &old);
+  set_stop_spin(std::chrono::microseconds(old_spin_us_));
 }
 
 CaptureSchedReport CapturePriority::report() const {

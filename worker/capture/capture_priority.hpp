@@ -57,6 +57,7 @@ class CapturePriority {
   int old_priority_ = 0;
   std::string reason_;
   unsigned demotions_at_start_ = 0;
+  int old_spin_us_ = 100;  // Tracee::wait_stop's polling before the window
 };
 
 }  // namespace dbg::worker

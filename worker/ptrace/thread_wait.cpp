@@ -5,7 +5,10 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
+#include <optional>
 
 namespace dbg::worker {
 
@@ -32,5 +35,24 @@ Waited wait_thread(pid_t tid, std::chrono::steady_clock::time_point deadline,
     ::sigtimedwait(&chld, nullptr, &ts);
   }
 }
+
+namespace {
+
+thread_local std::chrono::microseconds spin_of_this_thread{100};
+
+std::optional<std::chrono::microseconds> spin_from_env() {
+  static const std::optional<std::chrono::microseconds> spin = []() -> std::optional<std::chrono::microseconds> {
+    const char* v = std::getenv("DBG_CAPTURE_SPIN_US");
+    if (!v || !*v) return std::nullopt;
+    return std::chrono::microseconds(std::clamp(std::atol(v), 0L, 10'000L));
+  }();
+  return spin;
+}
+
+}  // namespace
+
+std::chrono::microseconds stop_spin() { return spin_from_env().value_or(spin_of_this_thread); }
+
+void set_stop_spin(std::chrono::microseconds spin) { spin_of_this_thread = spin; }
 
 }  // namespace dbg::worker

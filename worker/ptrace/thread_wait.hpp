@@ -29,4 +29,12 @@ struct Waited {
 Waited wait_thread(pid_t tid, std::chrono::steady_clock::time_point deadline,
                    std::chrono::steady_clock::time_point spin_until = {});
 
+// How long Tracee::wait_stop polls before it sleeps, for the calling thread: 100 µs in the
+// normal scheduling class; CapturePriority sets 20 µs for a real-time window (a real-time
+// spinner does not yield to normal tasks, so a thread queued on our CPU waits for the spin to
+// end: docs/capture-scheduling.md has the measurements behind both figures). The environment
+// variable DBG_CAPTURE_SPIN_US (0..10000) overrides both, for the benchmarks that compare them.
+std::chrono::microseconds stop_spin();
+void set_stop_spin(std::chrono::microseconds spin);
+
 }  // namespace dbg::worker

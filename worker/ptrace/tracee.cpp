@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
 #include <vector>
 
 #include "worker/proc/proc_info.hpp"
@@ -41,18 +40,6 @@ void interrupt_if_ours(pid_t pid) {
   // which release_lingering() turns into a detach.
   (void)::ptrace(PTRACE_INTERRUPT, pid, nullptr, nullptr);
   list.push_back({pid, pid});
-}
-
-// How long wait_stop polls (yielding) before it sleeps in sigtimedwait (thread_wait.hpp says
-// why it polls at all). DBG_CAPTURE_SPIN_US overrides it, for the benchmarks that compare
-// polling with blocking (docs/capture-scheduling.md).
-std::chrono::microseconds spin_before_sleeping() {
-  static const std::chrono::microseconds spin = [] {
-    long us = 100;
-    if (const char* v = std::getenv("DBG_CAPTURE_SPIN_US")) us = std::clamp(std::atol(v), 0L, 10'000L);
-    return std::chrono::microseconds(us);
-  }();
-  return spin;
 }
 
 bool is_job_control_stop(int sig) { return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU; }
@@ -100,7 +87,7 @@ Result<void> Tracee::interrupt() {
 Result<void> Tracee::wait_stop(std::chrono::microseconds timeout) {
   const auto start = std::chrono::steady_clock::now();
   for (;;) {
-    Waited w = wait_thread(tid_, start + timeout, start + spin_before_sleeping());
+    Waited w = wait_thread(tid_, start + timeout, start + stop_spin());
     if (w.outcome == Waited::kTimeout) {
       return Error{"stop_timeout", "thread " + std::to_string(tid_) + " did not stop within " +
                                        std::to_string(timeout.count() / 1000) + " ms (uninterruptible sleep?)"};
