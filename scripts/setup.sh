@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs exactly what dbgcoord needs on Debian 12 (idempotent), then configures and builds it.
 # usage: scripts/setup.sh [--no-build] [--sanitize] [--bench]
-#   --bench  also install the peers of bench/run_api_bench.sh (wrk, nginx-light)
+#   --bench  also install the benchmarks' peers: wrk, nginx-light (bench/run_api_bench.sh), linux-perf
+#            (perf record in bench/run_profile_bench.sh)
 # Env: BUILD_DIR (default build), BUILD_TYPE (default RelWithDebInfo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,7 +39,7 @@ packages=(
   # libFuzzer and its sanitizers for the fuzz targets (fuzz/, bench/fuzz; scripts/test.sh runs them)
   clang-14 libclang-rt-14-dev
 )
-((bench)) && packages+=(wrk nginx-light)
+((bench)) && packages+=(wrk nginx-light linux-perf)
 
 missing=()
 for p in "${packages[@]}"; do

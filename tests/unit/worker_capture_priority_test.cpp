@@ -14,9 +14,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <string>
 
 #include "worker/capture/capture_priority.hpp"
+#include "worker/ptrace/thread_wait.hpp"
 
 using dbg::worker::CapturePolicy;
 using dbg::worker::CapturePriority;
@@ -64,6 +66,21 @@ BOOST_AUTO_TEST_CASE(realtime_only_inside_the_window) {
     BOOST_TEST(rt.rlim_max != RLIM_INFINITY);
   }
   BOOST_TEST(::sched_getscheduler(0) == SCHED_OTHER);
+}
+
+BOOST_AUTO_TEST_CASE(a_realtime_window_polls_shorter_and_restores_the_poll) {
+  if (!running_as_root() || std::getenv("DBG_CAPTURE_SPIN_US")) return;  // the override wins
+  using std::chrono::microseconds;
+  BOOST_TEST(dbg::worker::stop_spin().count() == 100);
+  {
+    CapturePriority window(CapturePolicy::kRealtime);
+    BOOST_TEST(dbg::worker::stop_spin().count() == 20);
+  }
+  BOOST_TEST(dbg::worker::stop_spin().count() == 100);
+  {
+    CapturePriority window(CapturePolicy::kNormal);
+    BOOST_TEST(dbg::worker::stop_spin().count() == 100);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(normal_leaves_the_class_alone) {
