@@ -20,6 +20,7 @@
 #include "worker/profile/profile_locations.hpp"
 #include "worker/profile/profile_samples.hpp"
 #include "worker/profile/profile_thread_activity.hpp"
+#include "worker/profile/profile_unwinder.hpp"
 #include "worker/unwind/process_unwinder.hpp"
 
 namespace dbg::worker {
@@ -27,7 +28,6 @@ namespace dbg::worker {
 namespace {
 
 constexpr double kListThreadsEvery = 0.1;   // s: new threads are sampled within this
-constexpr double kCheckModulesEvery = 1.0;  // s: a dlopen()ed library gets symbols within this
 constexpr double kProgressEvery = 1.0;      // s: progress, and the budget check
 constexpr int kPollMs = 20;                 // should_stop is seen within this
 
@@ -41,7 +41,7 @@ std::string paranoid_level() {
 class PerfRun {
  public:
   PerfRun(pid_t pid, const ProfileOptions& options, const ProfileHooks& hooks, ElfCache& elf_cache, Symbolizer& symbolizer)
-      : pid_(pid), options_(options), hooks_(hooks), elf_cache_(elf_cache), locations_(symbolizer, options.source),
+      : pid_(pid), options_(options), hooks_(hooks), unwinder_(pid, elf_cache), locations_(symbolizer, options.source),
         buffer_(options.max_bytes) {}
 
   PerfProfileResult run();
@@ -51,7 +51,6 @@ class PerfRun {
   // Lists the threads (every kListThreadsEvery) and brings the events to them; false when no
   // live thread is left.
   bool refresh_threads(double now, bool force = false);
-  void refresh_unwinder(double now);
   void on_record(uint32_t type, const uint8_t* record, size_t size);
   double overhead_pct() const;
   // Lowers the sampling rate when the overhead estimate is above the budget.
@@ -62,11 +61,9 @@ class PerfRun {
   pid_t pid_;
   const ProfileOptions& options_;
   const ProfileHooks& hooks_;
-  ElfCache& elf_cache_;
+  ProfileUnwinder unwinder_;
   LocationTable locations_;
   SampleBuffer buffer_;
-  std::unique_ptr<ProcessUnwinder> unwinder_;
-  uint64_t maps_hash_ = 0;
   std::optional<PerfThreadSet> events_;
   PerfThreadSet::OnRecord record_sink_;
 
@@ -80,7 +77,7 @@ class PerfRun {
   uint64_t cpu_ns_ = 0;           // the sampled threads' CPU time, read at progress and at the end
   std::map<pid_t, uint32_t> rows_;  // tid -> thread table row
   std::vector<ProfileThread> thread_table_;
-  double listed_at_ = -1, modules_checked_at_ = -1, progress_at_ = 0;
+  double listed_at_ = -1, progress_at_ = 0;
   uint64_t received_ = 0, captured_ = 0, failed_ = 0;
   std::string stop_reason_ = "duration";
 
@@ -108,23 +105,11 @@ bool PerfRun::refresh_threads(double now, bool force) {
   return !live.empty();
 }
 
-void PerfRun::refresh_unwinder(double now) {
-  if (unwinder_ && now - modules_checked_at_ < kCheckModulesEvery) return;
-  modules_checked_at_ = now;
-  uint64_t hash = executable_maps_hash(pid_);
-  if (unwinder_ && hash == maps_hash_) return;
-  auto created = ProcessUnwinder::create(pid_, elf_cache_);
-  if (created) {
-    unwinder_ = std::move(created.value());
-    maps_hash_ = hash;
-  }
-}
-
 void PerfRun::on_record(uint32_t type, const uint8_t* record, size_t size) {
   if (type != PERF_RECORD_SAMPLE) return;  // LOST is summed by the ring; others are not asked for
   ++received_;
   ThreadCapture& t = capture_.threads[0];
-  if (!decode_perf_sample(record, size, sample_, t) || !unwinder_) {
+  if (!decode_perf_sample(record, size, sample_, t) || !unwinder_.get()) {
     ++failed_;
     return;
   }
@@ -133,13 +118,13 @@ void PerfRun::on_record(uint32_t type, const uint8_t* record, size_t size) {
     ++failed_;
     return;
   }
-  UnwoundThread unwound = unwinder_->unwind(capture_, t, options_.max_depth);
+  UnwoundThread unwound = unwinder_.get()->unwind(capture_, t, options_.max_depth);
   if (unwound.frames.empty()) {
     ++failed_;
     return;
   }
   stack_.clear();
-  for (const auto& f : unwound.frames) stack_.push_back(locations_.intern(unwinder_->dwfl(), pid_, f.pc, f.activation));
+  for (const auto& f : unwound.frames) stack_.push_back(locations_.intern(unwinder_.get()->dwfl(), pid_, f.pc, f.activation));
   // The period is the task-clock time since the previous sample: the CPU this sample stands for.
   buffer_.add(row->second, stack_, sample_.period);
   ++captured_;
@@ -259,7 +244,7 @@ PerfProfileResult PerfRun::run() {
   capture_.threads.resize(1);
   start_ = monotonic_s();
   start_unix_ns_ = unix_ns();
-  refresh_unwinder(0);
+  unwinder_.refresh(0);
   bool alive = refresh_threads(0, true);
   while (alive) {
     const double now = elapsed();
@@ -269,7 +254,7 @@ PerfProfileResult PerfRun::run() {
       break;
     }
     if (now - progress_at_ >= kProgressEvery) report_progress(now);
-    refresh_unwinder(now);
+    unwinder_.refresh(now);
     if (!(alive = refresh_threads(now))) {
       stop_reason_ = "process_exited";
       break;

@@ -21,6 +21,7 @@
 #include "worker/profile/profile_locations.hpp"
 #include "worker/profile/profile_samples.hpp"
 #include "worker/profile/profile_thread_activity.hpp"
+#include "worker/profile/profile_unwinder.hpp"
 #include "worker/ptrace/tracee.hpp"
 #include "worker/unwind/process_unwinder.hpp"
 
@@ -29,7 +30,6 @@ namespace dbg::worker {
 namespace {
 
 constexpr double kListThreadsEvery = 0.1;  // s: new threads join within this, exited ones leave
-constexpr double kCheckModulesEvery = 1.0;  // s: a dlopen()ed library gets symbols within this
 constexpr double kProgressEvery = 1.0;      // s
 constexpr double kPollStopEvery = 0.02;     // s
 
@@ -79,7 +79,7 @@ struct ThreadState {
 class ProfileRun {
  public:
   ProfileRun(pid_t pid, const ProfileOptions& options, const ProfileHooks& hooks, ElfCache& elf_cache, Symbolizer& symbolizer)
-      : pid_(pid), options_(options), hooks_(hooks), elf_cache_(elf_cache), activity_(pid),
+      : pid_(pid), options_(options), hooks_(hooks), unwinder_(pid, elf_cache), activity_(pid),
         capturer_(options.stack_bytes), governor_(options.hz, options.max_overhead_pct),
         locations_(symbolizer, options.source), buffer_(options.max_bytes) {
     capture_options_.stack_bytes = options.stack_bytes;
@@ -91,7 +91,6 @@ class ProfileRun {
  private:
   double elapsed() const { return monotonic_s() - start_; }
   void refresh_threads(double now);
-  void refresh_unwinder(double now);
   // What one tick will do: threads to count again without a pause, threads to pause.
   struct Plan {
     struct Reuse {
@@ -115,15 +114,13 @@ class ProfileRun {
   pid_t pid_;
   const ProfileOptions& options_;
   const ProfileHooks& hooks_;
-  ElfCache& elf_cache_;
+  ProfileUnwinder unwinder_;
   ThreadActivityReader activity_;
   ThreadCapturer capturer_;
   CaptureOptions capture_options_;
   OverheadGovernor governor_;
   LocationTable locations_;
   SampleBuffer buffer_;
-  std::unique_ptr<ProcessUnwinder> unwinder_;
-  uint64_t maps_hash_ = 0;
 
   std::string comm_;
   std::optional<uint64_t> start_time_;  // the process's, in clock ticks since boot
@@ -132,7 +129,7 @@ class ProfileRun {
   std::vector<pid_t> tids_;
   std::map<pid_t, ThreadState> threads_;
   std::vector<ProfileThread> thread_table_;
-  double listed_at_ = -1, modules_checked_at_ = -1, progress_at_ = 0;
+  double listed_at_ = -1, progress_at_ = 0;
   uint64_t ticks_ = 0, captured_ = 0, reused_ = 0, failed_ = 0;
   double pause_us_max_ = 0, pause_us_total_ = 0, stop_wait_us_total_ = 0;
   std::string stop_reason_ = "duration";
@@ -152,18 +149,6 @@ void ProfileRun::refresh_threads(double now) {
   activity_.retain(tids_);
   for (auto it = threads_.begin(); it != threads_.end();) {
     it = std::binary_search(tids_.begin(), tids_.end(), it->first) ? std::next(it) : threads_.erase(it);
-  }
-}
-
-void ProfileRun::refresh_unwinder(double now) {
-  if (unwinder_ && now - modules_checked_at_ < kCheckModulesEvery) return;
-  modules_checked_at_ = now;
-  uint64_t hash = executable_maps_hash(pid_);
-  if (unwinder_ && hash == maps_hash_) return;
-  auto created = ProcessUnwinder::create(pid_, elf_cache_);
-  if (created) {
-    unwinder_ = std::move(created.value());
-    maps_hash_ = hash;
   }
 }
 
@@ -214,7 +199,7 @@ ProfileRun::Plan ProfileRun::plan(double now) {
 }
 
 Result<void> ProfileRun::execute(double now, Plan& plan) {
-  refresh_unwinder(now);
+  unwinder_.refresh(now);
   ++ticks_;
   for (const auto& r : plan.reuse) {
     ThreadState& ts = threads_.at(r.tid);
@@ -265,7 +250,7 @@ Result<void> ProfileRun::execute(double now, Plan& plan) {
     const ThreadCapture& t = tick_capture.threads[i];
     auto it = threads_.find(t.tid);
     if (t.error && t.error->code == "not_sampled") continue;
-    if (!t.have_registers || !unwinder_) {
+    if (!t.have_registers || !unwinder_.get()) {
       ++failed_;
       if (t.error && !first_error) first_error = t.error;
       if (t.error && t.error->code == "thread_gone") {
@@ -275,13 +260,13 @@ Result<void> ProfileRun::execute(double now, Plan& plan) {
       continue;
     }
     any_capture_ok_ = true;
-    UnwoundThread unwound = unwinder_->unwind(tick_capture, t, options_.max_depth);
+    UnwoundThread unwound = unwinder_.get()->unwind(tick_capture, t, options_.max_depth);
     if (unwound.frames.empty() || it == threads_.end()) {
       ++failed_;
       continue;
     }
     stack.clear();
-    for (const auto& f : unwound.frames) stack.push_back(locations_.intern(unwinder_->dwfl(), pid_, f.pc, f.activation));
+    for (const auto& f : unwound.frames) stack.push_back(locations_.intern(unwinder_.get()->dwfl(), pid_, f.pc, f.activation));
     ThreadState& ts = it->second;
     buffer_.add(ts.index, stack, plan.capture_cpu[i] - std::min(plan.capture_cpu[i], ts.cpu_at_last_sample));
     ts.cpu_at_last_sample = plan.capture_cpu[i];
