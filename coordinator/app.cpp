@@ -93,6 +93,7 @@ int run(const Config& config) {
 
   StopOnSignal stop_on_signal(services, listener);
 
+  services.processes.start();
   services.watches.start();
   services.watched_scan.start();
   services.archiver.start();

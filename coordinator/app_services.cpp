@@ -87,9 +87,24 @@ budget::ShedActions shed_actions(errors::ErrorService& error_service, store::Sto
   return out;
 }
 
-watch::WatchManagerConfig watch_config(const std::string& worker) {
+watch::WatchManagerConfig watch_config(const std::string& worker, ranking::ProcessTable& processes) {
   watch::WatchManagerConfig out;
   out.watcher_executable = worker;
+  // The match watches' scans read the process table, not /proc.
+  out.list_processes = [&processes] {
+    auto snap = processes.current();
+    std::vector<procfs::ProcessSample> all;
+    all.reserve(snap->size());
+    for (const auto& e : snap->by_rank()) all.push_back(e->ranked.process);
+    return all;
+  };
+  return out;
+}
+
+ranking::ProcessTableConfig process_table_config(const Config& config) {
+  ranking::ProcessTableConfig out;
+  out.proc_events = config.proc_events;
+  out.min_refresh = std::chrono::milliseconds(config.process_refresh_ms);
   return out;
 }
 
@@ -122,13 +137,13 @@ Services::Services(const Config& config, const std::filesystem::path& data_dir)
       archiver(*store, hub, ioc.get_executor(), archive_config(config),
                [this](store::StatementCache& sql) { error_service.forget_cached_groups(sql); }),
       budget(ioc.get_executor(), budget_config(config), hub, shed_actions(error_service, *store)),
-      watches(ioc, blocking.get_executor(), watch_config(worker), policy, *store, *hub,
+      processes(process_table_config(config), std::move(rules)),
+      watches(ioc, blocking.get_executor(), watch_config(worker, processes), policy, *store, *hub,
               [record = error_service.recorder()](errors::ErrorEvent e) {
                 DBG_LOG_INFO("watch {} of {} ({}): {}: {}", e.kind, e.pid, e.comm, e.type, e.message);
                 record(std::move(e));
               }),
-      ranker(std::move(rules)),
-      resolver(ranker, policy),
+      resolver(processes, policy),
       detector(ioc.get_executor(), blocking.get_executor(), pool, error_service.recorder()),
       watched_scan(
           ioc.get_executor(), std::chrono::seconds(config.detect_interval_s), detector,

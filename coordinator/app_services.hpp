@@ -21,7 +21,7 @@
 #include "coordinator/events/hub.hpp"
 #include "coordinator/policy/target_policy.hpp"
 #include "coordinator/pool/worker_pool.hpp"
-#include "coordinator/ranking/ranker.hpp"
+#include "coordinator/ranking/process_table.hpp"
 #include "coordinator/sessions/scheduler.hpp"
 #include "coordinator/sessions/target_resolver.hpp"
 #include "coordinator/store/store.hpp"
@@ -60,10 +60,13 @@ struct Services {
   archive::Archiver archiver;
   // The coordinator's own budget.
   budget::BudgetMonitor budget;
+  // The host's processes, kept current in the background (ranking/process_table.hpp): read by
+  // GET /api/v1/processes, session resolution and the match watches; before the watch
+  // manager, whose scans read it. Started by app.cpp.
+  ranking::ProcessTable processes;
   // Crash watches: one `dbg-worker watch` process for all of them; every crash and non-zero
   // exit becomes an event of the error groups.
   watch::WatchManager watches;
-  ranking::Ranker ranker;
   sessions::TargetResolver resolver;
   // Deadlock / busy-hang checks (sessions with options.detect): snapshots through the pool,
   // findings into the error groups like crashes.

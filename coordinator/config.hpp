@@ -96,6 +96,13 @@ struct Config {
   // percent of one core (--budget-rss-mb 1..1048576, --budget-cpu-percent (0, 6400];
   // env DBGCOORD_BUDGET_RSS_MB, DBGCOORD_BUDGET_CPU_PERCENT).
   std::size_t budget_rss_mb = 50;
+  // The process table (ranking/process_table.hpp): learn process births, execs and exits from
+  // the kernel's proc connector when permitted (--proc-events on|off, DBGCOORD_PROC_EVENTS;
+  // off: the periodic /proc scans alone, the fallback where netlink is refused), and scan /proc
+  // at most every process_refresh_ms (--process-refresh-ms 100..3600000,
+  // DBGCOORD_PROCESS_REFRESH_MS); the interval grows with the host's size to stay in budget.
+  bool proc_events = true;
+  std::size_t process_refresh_ms = 1000;
   double budget_cpu_percent = 5;
 
   static constexpr std::size_t kMaxWorkers = 32;

@@ -99,6 +99,15 @@ constexpr FlagSpec kFlags[] = {
      .help = "its CPU budget in percent of one core over the last minute, e.g. 5 or 2.5. Over budget it sheds "
              "load in this order: halves the sampling rate of new profile sessions, shrinks its caches, refuses "
              "new sessions (503 + Retry-After); it undoes that in reverse once back under budget"},
+    {.name = "--proc-events", .env = "DBGCOORD_PROC_EVENTS", .kind = FlagKind::on_off, .value_name = "on|off",
+     .field = &Config::proc_events,
+     .help = "learn new, exec'ed and exited processes from the kernel's proc connector (netlink; needs "
+             "CAP_NET_ADMIN, else the periodic /proc scans are used and GET /api/v1/processes says why), or "
+             "only from the periodic /proc scans (off)"},
+    {.name = "--process-refresh-ms", .env = "DBGCOORD_PROCESS_REFRESH_MS", .kind = FlagKind::integer,
+     .value_name = "MS", .unit = "milliseconds", .min = 100, .max = 3600000, .field = &Config::process_refresh_ms,
+     .help = "shortest interval between /proc scans of the process table (CPU and memory rates, the periodic "
+             "truth); on a big host the interval grows so the scans cost at most 0.4 % of one core"},
     {.name = "--list-routes", .kind = FlagKind::toggle, .field = &Config::list_routes,
      .help = "print every HTTP route (METHOD PATTERN, one per line; the WebSocket endpoint marked \"websocket\") "
              "and exit; opens DIR like a normal start"},

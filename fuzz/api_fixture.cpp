@@ -16,7 +16,7 @@
 #include "coordinator/pool/worker_pool.hpp"
 #include "coordinator/profiles/profile_routes.hpp"
 #include "coordinator/profiles/profile_store.hpp"
-#include "coordinator/ranking/ranker.hpp"
+#include "coordinator/ranking/process_table.hpp"
 #include "coordinator/sessions/scheduler.hpp"
 #include "coordinator/sessions/target_resolver.hpp"
 #include "coordinator/store/store.hpp"
@@ -118,8 +118,10 @@ struct ApiFixture {
 
   net::thread_pool blocking{1};  // /proc reads, as in dbgcoord
   policy::TargetPolicy policy = refuse_everything();
-  ranking::Ranker ranker;
-  sessions::TargetResolver resolver{ranker, policy};
+  // One scan at start, then idle: no events, scans an hour apart (the fuzzer's answers come
+  // from that first version).
+  ranking::ProcessTable processes{ranking::ProcessTableConfig{.proc_events = false, .min_refresh = std::chrono::hours(1)}, {}};
+  sessions::TargetResolver resolver{processes, policy};
   pool::WorkerPool pool;
   watch::WatchManager watches;
   sessions::Scheduler scheduler;
@@ -128,6 +130,7 @@ struct ApiFixture {
 std::shared_ptr<ApiFixture> add_untraced_api_routes(http::Router& router, net::io_context& ioc, store::Store& store,
                                                     events::Hub& hub, errors::ErrorRecorder recorder) {
   auto f = std::make_shared<ApiFixture>(ioc, store, hub, std::move(recorder));
+  f->processes.start();
   f->watches.start();
   api::add_api_routes(router, api::ApiContext{f->scheduler, f->resolver, store, f->blocking.get_executor(), nullptr});
   watch::add_watch_routes(router, f->watches);

@@ -28,6 +28,8 @@ void error_event_one_input(const uint8_t* data, size_t size);
 // Registers and a stack copy built from the bytes, unwound offline against this process's
 // real module map.
 void unwind_one_input(const uint8_t* data, size_t size);
+// The head of an ELF core (header, program headers, notes) through the crash handler's parser.
+void core_notes_one_input(const uint8_t* data, size_t size);
 
 struct Target {
   std::string_view name;  // also the corpus directory: fuzz/corpus/<name>/
@@ -42,6 +44,7 @@ inline constexpr Target kTargets[] = {
     {"function_name", function_name_one_input},
     {"error_event", error_event_one_input},
     {"unwind", unwind_one_input},
+    {"core_notes", core_notes_one_input},
 };
 
 // abort()s with a message when cond is false: a broken invariant is a finding like a crash.

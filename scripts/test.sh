@@ -6,6 +6,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+# Crash-capture tests change the host-global core_pattern; each restores it (CorePatternGuard), and
+# a test that died leaves the original in this file, written back here whatever happens.
+restore_core_pattern() {
+  local saved=/run/dbgcoord-test-core_pattern.saved
+  if [[ -f $saved ]]; then cat "$saved" >/proc/sys/kernel/core_pattern && rm -f "$saved"; fi
+}
+trap restore_core_pattern EXIT
 cd "${BUILD_DIR:-build}"
 # Integration tests start targets and servers of their own; run them one at a time on 2 cores
 # so timing-sensitive captures are not starved.

@@ -14,6 +14,6 @@ foreach(t ${worker_integration_tests})
 endforeach()
 
 # Worker features register their own tests.
-foreach(part profile watch detect ptrace)
+foreach(part profile watch detect ptrace core core_chain)
   include(${CMAKE_CURRENT_SOURCE_DIR}/worker_${part}_tests.cmake OPTIONAL)
 endforeach()

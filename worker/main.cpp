@@ -4,16 +4,19 @@
 //                           [--capture-priority realtime|normal]
 //   dbg-worker serve        JSON lines on stdin/stdout (the coordinator's protocol)
 //   dbg-worker watch        crash watch of many processes, JSON lines (watch_protocol.hpp)
+//   dbg-worker core DIR …   the crash handler core_pattern runs (core/core_handler.hpp)
 #include <sys/prctl.h>
 
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "dbg/protocol.hpp"
 #include "dbg/snapshot.hpp"
 #include "worker/capture/capture_priority.hpp"
+#include "worker/core/core_handler.hpp"
 #include "worker/profile/profile_command.hpp"
 #include "worker/server/job_server.hpp"
 #include "worker/snapshot/snapshotter.hpp"
@@ -21,8 +24,8 @@
 
 namespace {
 
-const char* kUsage =
-    "usage:\n"
+const std::string kUsage =
+    std::string("usage:\n"
     "  dbg-worker snapshot PID [options]   print every thread's stack of PID\n"
     "      --max-depth N                   frames per thread, 1..1024 (default 128)\n"
     "      --consistency thread|process    thread: pause one thread at a time (default);\n"
@@ -37,8 +40,8 @@ const char* kUsage =
     "                                      default) or normal. Env: DBG_CAPTURE_PRIORITY\n"
     "  dbg-worker profile PID [options]    sampling profile (dbg-worker profile --help)\n"
     "  dbg-worker serve                    speak the JSON-lines job protocol on stdin/stdout\n"
-    "  dbg-worker watch                    crash-watch processes named on stdin (JSON lines)\n"
-    "  dbg-worker --help\n";
+    "  dbg-worker watch                    crash-watch processes named on stdin (JSON lines)\n") +
+    dbg::worker::core::kCoreUsage + "  dbg-worker --help\n";
 
 int usage_error(const std::string& message) {
   std::cerr << "dbg-worker: " << message << "\n" << kUsage;
@@ -122,6 +125,7 @@ int main(int argc, char** argv) {
     dbg::worker::Snapshotter snapshotter;
     return dbg::worker::serve(std::cin, std::cout, snapshotter);
   }
+  if (command == "core") return dbg::worker::core::run_core_handler(std::vector<std::string>(argv, argv + argc));
   if (command == "watch") {
     if (argc > 2) return usage_error("watch takes no arguments");
     // Its own name in ps/top and /proc/PID/comm: the watcher is long-lived and holds targets,

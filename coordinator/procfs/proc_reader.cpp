@@ -175,6 +175,32 @@ std::vector<ProcessSample> read_processes(const std::vector<int>& pids, const st
   return out;
 }
 
+std::vector<int> list_process_ids(const std::string& proc_root) { return list_pids(proc_root); }
+
+bool refresh_from_stat(ProcessSample& sample, const std::string& proc_root) {
+  auto text = read_file(proc_root + "/" + std::to_string(sample.pid) + "/stat");
+  if (!text) return false;
+  auto stat = parse_stat(*text);
+  if (!stat || stat->pid != sample.pid || stat->start_time != sample.start_time_ticks) return false;
+  sample.ppid = stat->ppid;
+  sample.state = stat->state;
+  sample.utime_ticks = stat->utime;
+  sample.stime_ticks = stat->stime;
+  sample.rss_bytes = stat->rss_pages * page_size();
+  sample.threads = stat->threads;
+  if (!stat->comm.empty()) sample.comm = std::move(stat->comm);
+  return true;
+}
+
+std::optional<std::uint64_t> read_start_time(int pid, const std::string& proc_root) {
+  if (pid <= 0) return std::nullopt;
+  auto text = read_file(proc_root + "/" + std::to_string(pid) + "/stat");
+  if (!text) return std::nullopt;
+  auto stat = parse_stat(*text);
+  if (!stat || stat->pid != pid) return std::nullopt;
+  return stat->start_time;
+}
+
 std::vector<ProcessSample> read_all_processes(const std::string& proc_root) {
   std::vector<ProcessSample> out = read_pids(list_pids(proc_root), proc_root, nullptr);
   sort_by_pid(out);

@@ -47,4 +47,17 @@ std::vector<ProcessSample> read_processes(const std::vector<int>& pids, const st
 // and treating it as one would let a caller aim at a thread of the coordinator itself).
 std::optional<ProcessSample> read_process(int pid, const std::string& proc_root = "/proc");
 
+// The pids under proc_root (one directory listing: which processes exist, nothing about them).
+std::vector<int> list_process_ids(const std::string& proc_root = "/proc");
+
+// The cheap refresh of a known process: only /proc/PID/stat (state, CPU ticks, RSS, threads,
+// ppid, comm), not cmdline and status, which change only at an exec, a setuid or a
+// setproctitle. False when the process is gone, or its start time differs from the sample's (the
+// pid was reused: the caller reads the new process whole); the sample is unchanged then.
+bool refresh_from_stat(ProcessSample& sample, const std::string& proc_root = "/proc");
+
+// The start time (clock ticks since boot, stat field 22) of process `pid`, nullopt when gone:
+// with the pid, which process it is (pids are reused).
+std::optional<std::uint64_t> read_start_time(int pid, const std::string& proc_root = "/proc");
+
 }  // namespace dbg::coord::procfs

@@ -4,6 +4,7 @@
 
 #include "coordinator/events/hub.hpp"
 #include "coordinator/logging/log.hpp"
+#include "coordinator/procfs/proc_reader.hpp"
 #include "coordinator/sessions/scheduler_state.hpp"
 #include "coordinator/store/session_rows.hpp"
 #include "coordinator/store/store.hpp"
@@ -83,7 +84,8 @@ void Scheduler::State::admit(SessionRequest request, std::vector<ResolvedTarget>
   for (size_t i = 0; i < targets.size(); ++i) {
     if (i % config.batch_size == 0) s.batches.push_back(SessionBatch{static_cast<int>(s.batches.size()), Status::queued, {}, {}});
     s.batches.back().targets.push_back(
-        SessionTarget{targets[i].pid, targets[i].comm, targets[i].score, Status::queued, {}, {}, {}, nullptr, nullptr});
+        SessionTarget{targets[i].pid, targets[i].comm, targets[i].score, Status::queued, targets[i].start_time, {}, {}, {},
+                      nullptr, nullptr});
   }
   live->request = std::move(request);
   live->started = std::chrono::steady_clock::now();
@@ -154,12 +156,39 @@ void Scheduler::State::dispatch_next_batch(const LivePtr& live) {
   live->batch_started[b] = std::chrono::steady_clock::now();
   live->capturing = batch.targets.size();
   nlohmann::json pids = nlohmann::json::array();
-  for (const auto& t : batch.targets) pids.push_back(t.pid);
+  std::vector<std::pair<int, std::uint64_t>> identities;
+  for (const auto& t : batch.targets) {
+    pids.push_back(t.pid);
+    identities.emplace_back(t.pid, t.start_time);
+  }
   hub.publish("batch", "batch_dispatched", {{"session_id", s.id}, {"index", batch.index}, {"pids", std::move(pids)}});
+  for (auto& t : batch.targets) t.status = Status::running;
+  // Pids are reused: a target resolved seconds ago (a session over thousands of processes is
+  // dispatched over tens of seconds) is checked against its start time now, on the blocking
+  // pool (/proc reads), just before its job goes out.
+  boost::asio::post(blocking, [self = shared_from_this(), live, b, identities = std::move(identities)] {
+    std::vector<std::optional<std::uint64_t>> now;
+    now.reserve(identities.size());
+    for (const auto& [pid, start] : identities) now.push_back(start == 0 ? std::optional<std::uint64_t>(0) : procfs::read_start_time(pid));
+    self->on_strand([self, live, b, now = std::move(now)] { self->start_batch_jobs(live, b, now); });
+  });
+}
+
+void Scheduler::State::start_batch_jobs(const LivePtr& live, size_t b, const std::vector<std::optional<std::uint64_t>>& start_now) {
+  Session& s = live->session;
+  SessionBatch& batch = s.batches[b];
   JobRunner& runner = runner_for(live->request);
   for (size_t i = 0; i < batch.targets.size(); ++i) {
     SessionTarget& t = batch.targets[i];
-    t.status = Status::running;
+    if (t.status != Status::running) continue;  // failed by a stop in between
+    if (t.start_time != 0 && start_now[i] != t.start_time) {
+      job_failed(live, b, i,
+                 start_now[i] ? Error{"pid_reused", "pid " + std::to_string(t.pid) + " is another process now (start time " +
+                                                        std::to_string(*start_now[i]) + ", resolved with " +
+                                                        std::to_string(t.start_time) + "); not captured"}
+                              : Error{"process_gone", "process " + std::to_string(t.pid) + " exited before its batch"});
+      continue;
+    }
     pool::Job job;
     job.kind = s.kind;
     job.pid = t.pid;
@@ -199,7 +228,11 @@ void Scheduler::State::target_finished(const LivePtr& live, size_t b) {
     finish(live, Status::done);
     return;
   }
-  if (auto now = std::chrono::steady_clock::now(); now - live->last_persisted >= kProgressPersistInterval) {
+  // The rewrite costs in proportion to the targets (~1.5 MB of JSON at 10,000): its interval
+  // grows with them, 1 s at 10,000, so a big session spends the same share of CPU and WAL on it.
+  const auto interval = std::max<std::chrono::steady_clock::duration>(
+      kProgressPersistInterval, std::chrono::microseconds(100) * s.target_count());
+  if (auto now = std::chrono::steady_clock::now(); now - live->last_persisted >= interval) {
     live->last_persisted = now;
     persist(live);
   }

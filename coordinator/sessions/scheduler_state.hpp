@@ -11,6 +11,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -97,6 +98,9 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
   // Batches not yet dispatched are cancelled (they and their targets); none is dispatched after.
   void drop_undispatched(Live& live);
   void dispatch_next_batch(const LivePtr& live);
+  // The jobs of batch b, once its targets' start times were read again (start_now[i], nullopt:
+  // the process is gone): a target whose process changed fails instead of being captured.
+  void start_batch_jobs(const LivePtr& live, size_t b, const std::vector<std::optional<std::uint64_t>>& start_now);
   JobRunner& runner_for(const SessionRequest& request);
   void target_captured(const LivePtr& live, size_t b);
   void target_finished(const LivePtr& live, size_t b);

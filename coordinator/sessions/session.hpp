@@ -20,6 +20,9 @@ struct SessionTarget {
   std::string comm;
   double score = 0;
   TargetStatus status = TargetStatus::queued;
+  // The process's start time when the session was resolved (0: unknown, not checked): the
+  // target is refused ("pid_reused") if its pid names another process when its batch goes out.
+  std::uint64_t start_time = 0;
   std::optional<int64_t> snapshot_id;
   std::optional<Error> error;
   std::optional<int64_t> profile_id;  // kind "profile"

@@ -1,6 +1,7 @@
 #pragma once
 // TargetSource: where a session's targets come from, in rank order. TargetResolver
-// (target_resolver.hpp) reads /proc; the scheduler's tests use a fixed list.
+// (target_resolver.hpp) reads the process table; the scheduler's tests use a fixed list.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,9 @@ struct ResolvedTarget {
   int pid = 0;
   std::string comm;
   double score = 0;
+  // The process's start time (clock ticks since boot) when it was resolved; 0 when unknown.
+  // Checked again before the target's job is dispatched: a pid reused since then is refused.
+  std::uint64_t start_time = 0;
 };
 
 class TargetSource {

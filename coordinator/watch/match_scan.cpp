@@ -1,6 +1,8 @@
-// Match watches (watch_manager_impl.hpp): every scan_interval_ms, /proc is read on the blocking
-// pool and each allowed process whose comm or cmdline matches an active match watch, and that
-// is neither watched nor refused already, is attached.
+// Match watches (watch_manager_impl.hpp): every scan_interval_ms, the process table (or /proc,
+// without one) is read on the blocking pool and each allowed process whose comm or cmdline
+// matches an active match watch, and that is neither watched nor refused already, is attached.
+// The table may be a moment old and pids are reused: a candidate's start time is read again
+// from /proc before it is attached, and one that changed waits for the next scan.
 #include <set>
 
 #include <boost/asio/post.hpp>
@@ -25,13 +27,15 @@ struct Candidate {
 // On the blocking pool: the allowed processes matching a pattern (the first pattern that
 // matches wins), and every pid seen alive.
 std::vector<Candidate> find_candidates(const std::vector<std::pair<std::string, std::regex>>& patterns,
-                                       const policy::TargetPolicy& policy, std::set<int>& alive) {
+                                       const policy::TargetPolicy& policy, const WatchManagerConfig& config,
+                                       std::set<int>& alive) {
   std::vector<Candidate> found;
-  for (const auto& p : procfs::read_all_processes()) {
+  for (const auto& p : config.list_processes ? config.list_processes() : procfs::read_all_processes()) {
     alive.insert(p.pid);
     for (const auto& [id, re] : patterns) {
       if (!procfs::matches_comm_or_cmdline(re, p)) continue;
-      if (policy.check(p).allowed) found.push_back({p.pid, p.start_time_ticks, id});
+      if (policy.check(p).allowed && procfs::read_start_time(p.pid) == p.start_time_ticks)
+        found.push_back({p.pid, p.start_time_ticks, id});
       break;
     }
   }
@@ -59,7 +63,7 @@ void WatchManager::Impl::scan_now() {
   auto self = shared_from_this();
   asio::post(blocking, [self, patterns = std::move(patterns)] {
     std::set<int> alive;
-    auto found = find_candidates(patterns, self->policy, alive);
+    auto found = find_candidates(patterns, self->policy, self->config, alive);
     asio::post(self->strand, [self, found = std::move(found), alive = std::move(alive)] {
       self->scanning = false;
       // A refusal is remembered only while its process lives.

@@ -27,6 +27,7 @@
 #include <nlohmann/json.hpp>
 
 #include "coordinator/errors/error_event.hpp"
+#include "coordinator/procfs/proc_reader.hpp"
 #include "coordinator/watch/watch_request.hpp"
 #include "dbg/error.hpp"
 #include "dbg/snapshot.hpp"
@@ -53,6 +54,9 @@ struct WatchManagerConfig {
   std::string watcher_executable;  // dbg-worker
   int scan_interval_ms = 500;      // match watches see a new process within this (+ the scan)
   int restart_delay_ms = 200;      // between a watcher's death and its replacement
+  // Where the match scans find processes (called on the blocking pool): the coordinator's
+  // process table; unset, /proc is read at each scan.
+  std::function<std::vector<procfs::ProcessSample>()> list_processes;
 };
 
 class WatchManager {

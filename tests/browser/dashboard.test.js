@@ -104,10 +104,13 @@ test('the process list shows the targets ranked, with the terms of their scores'
   const hotRow = page.locator(`tr[data-pid="${hotcold.pid}"]`);
   // profile_hotcold burns a CPU: its score has a "cpu" term, and it outranks the idle chains.
   await hotRow.locator('.terms li', { hasText: 'cpu' }).first().waitFor();
+  await page.locator('table.processes[data-complete]').waitFor();
   const order = await page.locator('table.processes tbody tr').evaluateAll((rows) => rows.map((r) => Number(r.dataset.pid)));
   assert.ok(order.indexOf(hotcold.pid) < order.indexOf(chains[0].pid), 'the busy target ranks above the idle one');
   await screenshot(page, 'processes', { docs: true });
   await page.locator('#process-filter').fill('targets/chain');
+  // The server filters: the rows change once its answer is in.
+  await page.locator('table.processes[data-complete] caption', { hasText: 'Matching processes' }).waitFor();
   const pids = await page.locator('table.processes tbody tr').evaluateAll((rows) => rows.map((r) => Number(r.dataset.pid)));
   for (const p of chains) assert.ok(pids.includes(p.pid), `chain ${p.pid} listed`);
   assert.ok(!pids.includes(hotcold.pid), 'the filter hides other processes');
@@ -118,6 +121,7 @@ test('a snapshot started from the UI shows live batch progress, then the folded 
   const page = await open('snapshot', { docs: true, permissions: ['clipboard-read', 'clipboard-write'] });
   await mark(page);
   await page.locator('#process-filter').fill('targets/chain');
+  await page.locator('table.processes caption', { hasText: 'Matching processes' }).waitFor();
   for (const p of chains) await page.locator(`tr[data-pid="${p.pid}"]`).waitFor();
   await page.getByRole('checkbox', { name: 'select every shown process that can be traced' }).check();
   await page.getByText('3 processes selected').waitFor();

@@ -13,10 +13,12 @@ namespace {
 constexpr uint64_t kRedZone = 128;  // x86-64 SysV: leaf functions may use 128 bytes below sp
 constexpr uint64_t kPage = 4096;
 
-// One process_vm_readv of the stack, from just below sp upward. The remote range is cut at
-// page boundaries so that the read stops cleanly at the first unmapped page (the top of the
-// stack mapping) instead of failing as a whole: the kernel does not split one iovec element.
-size_t copy_stack(StackReader& reader, pid_t tid, uint64_t start) {
+}  // namespace
+
+// One process_vm_readv of the stack. The remote range is cut at page boundaries so that the
+// read stops cleanly at the first unmapped page (the top of the stack mapping) instead of
+// failing as a whole: the kernel does not split one iovec element.
+size_t copy_stack_at(StackReader& reader, pid_t memory_of, uint64_t start) {
   size_t budget = reader.buffer.size();
   reader.remote.clear();
   uint64_t addr = start, end = start + budget;
@@ -32,7 +34,7 @@ size_t copy_stack(StackReader& reader, pid_t tid, uint64_t start) {
     size_t want = 0;
     for (size_t k = i; k < i + n; ++k) want += reader.remote[k].iov_len;
     iovec local{reader.buffer.data() + copied, want};
-    ssize_t got = ::process_vm_readv(tid, &local, 1, &reader.remote[i], n, 0);
+    ssize_t got = ::process_vm_readv(memory_of, &local, 1, &reader.remote[i], n, 0);
     if (got <= 0) break;
     copied += static_cast<size_t>(got);
     if (static_cast<size_t>(got) < want) break;
@@ -40,20 +42,27 @@ size_t copy_stack(StackReader& reader, pid_t tid, uint64_t start) {
   return copied;
 }
 
-}  // namespace
-
 // The vector zero-fills the buffer: every page is touched now, not inside the pause.
 StackReader::StackReader(size_t budget) : buffer(budget) { remote.reserve(budget / kPage + 2); }
 
-size_t read_stopped_thread(ThreadCapture& t, StackReader& reader) {
+bool read_stopped_registers(ThreadCapture& t) {
   if (auto r = ptrace_get_regset(t.tid, &t.regs, sizeof t.regs); !r) {
     t.error = r.error();
-    return 0;
+    return false;
   }
   t.have_registers = true;
   t.wait = futex_wait_from_registers(t.regs);
+  return true;
+}
+
+size_t copy_stack_from_sp(ThreadCapture& t, pid_t memory_of, StackReader& reader) {
   t.stack_start = t.regs.rsp > kRedZone ? t.regs.rsp - kRedZone : 0;
-  return copy_stack(reader, t.tid, t.stack_start);
+  return copy_stack_at(reader, memory_of, t.stack_start);
+}
+
+size_t read_stopped_thread(ThreadCapture& t, StackReader& reader) {
+  if (!read_stopped_registers(t)) return 0;
+  return copy_stack_from_sp(t, t.tid, reader);
 }
 
 void keep_stack(ThreadCapture& t, const StackReader& reader, size_t copied) {

@@ -29,6 +29,18 @@ struct StackReader {
 // t.error is set. Call keep_stack once the thread runs again.
 size_t read_stopped_thread(ThreadCapture& t, StackReader& reader);
 
+// The two halves of read_stopped_thread, for captures that get the registers elsewhere (the
+// core handler takes them from the core's notes). read_stopped_registers: PTRACE_GETREGSET and
+// the futex wait; false (t.error set) when the thread has none.
+bool read_stopped_registers(ThreadCapture& t);
+// The stack of a thread whose registers are known, from just below sp upward, read through
+// `memory_of`: the thread itself or any thread of its process (they share one address space).
+// Sets t.stack_start; returns the bytes copied into reader.buffer.
+size_t copy_stack_from_sp(ThreadCapture& t, pid_t memory_of, StackReader& reader);
+// One process_vm_readv of `memory_of` from `start` upward into reader.buffer, stopping cleanly at
+// the first unreadable page. Returns the bytes copied.
+size_t copy_stack_at(StackReader& reader, pid_t memory_of, uint64_t start);
+
 // Moves the copied bytes into t.stack (after the pause: the allocation is not in it).
 void keep_stack(ThreadCapture& t, const StackReader& reader, size_t copied);
 

@@ -12,6 +12,7 @@
 
 #include "dbg/clock.hpp"
 #include "dbg/proc_stat.hpp"
+#include "worker/capture/crash_stack.hpp"
 #include "worker/capture/monotonic_clock.hpp"
 #include "worker/capture/seized_capture.hpp"
 #include "worker/capture/stopped_thread.hpp"
@@ -27,7 +28,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr size_t kStackBytes = 64 * 1024;
 // How long the other threads of a crashing process get to stop for the capture. A thread in
 // uninterruptible sleep may not stop at all; its stack is then reported as stop_timeout.
 constexpr std::chrono::milliseconds kStopAllTimeout{500};
@@ -56,20 +56,12 @@ std::optional<unsigned long> event_message(pid_t tid) {
 // The signal to hand back when releasing or resuming a thread after this stop.
 int pending_signal(int status) { return (status >> 16) == 0 ? WSTOPSIG(status) : 0; }
 
-// Registers and one copy of the stack of a stopped thread, as every capture takes them
-// (stopped_thread.hpp), plus what only a crash needs: a stack overflow leaves sp at, or already
-// inside, the guard page below the stack; then the copy starts at the first readable page above
-// sp (the frames the unwinder needs are there).
+// Registers of a stopped thread, as every capture takes them (stopped_thread.hpp), and the stack
+// copy of a crashing process's thread (crash_stack.hpp, shared with the core handler).
 void copy_thread(ThreadCapture& t) {
-  StackReader reader(kStackBytes);
-  size_t n = read_stopped_thread(t, reader);
-  if (!t.have_registers) return;
-  const uint64_t sp = t.regs.rsp;
-  for (uint64_t page = 0; n == 0 && page < 16; ++page) {
-    t.stack_start = page == 0 ? sp : (sp / 4096 + page) * 4096;
-    n = read_remote(t.tid, t.stack_start, reader.buffer.data(), reader.buffer.size());
-  }
-  keep_stack(t, reader, n);
+  StackReader reader(kCrashStackBytes);
+  if (!read_stopped_registers(t)) return;
+  keep_stack(t, reader, copy_crash_stack(t, t.tid, reader));
 }
 
 }  // namespace

@@ -1,15 +1,37 @@
 // Processes: the live process list ranked by importance, each score's terms spelled out; a text
-// filter; select processes and snapshot, profile or watch them in one click.
-import { h, fill, clear, empty, notice } from '../dom.js';
+// filter; select processes and snapshot, profile or watch them in one click. A big host has
+// thousands of processes: the list is read a page at a time (GET /api/v1/processes with
+// limit, sort, order and the server's cursor), so the page costs the same at 100 or 10,000
+// processes; the filter and the column sorts run on the server.
+import { h, fill, clear, empty, notice, debounce } from '../dom.js';
 import { bytes, percent, num } from '../format.js';
 
 const REFRESH_MS = 10000;
+const PAGE_SIZE = 500;
+const FIRST_ROWS = 60;  // rendered before the first paint
+// Columns the server sorts by (sort=…), with the order of a first click.
+const SORTABLE = { score: 'desc', pid: 'asc', comm: 'asc', threads: 'desc', cpu: 'desc', rss: 'desc' };
+
+// The filter as the server's regex (searched in comm and cmdline): the text literally, letters
+// in either case, as the filter always matched.
+function filterRegex(text) {
+  return [...text].map((c) => {
+    if (/[a-z]/i.test(c)) return `[${c.toLowerCase()}${c.toUpperCase()}]`;
+    return /[\\^$.*+?()[\]{}|\/-]/.test(c) ? `\\${c}` : c;
+  }).join('');
+}
 
 export function mount(root, _params, { api, navigate }) {
-  const selected = new Set();  // pids, kept across refreshes
+  const selected = new Set();  // pids, kept across refreshes and pages
   let processes = [];
   let total = 0;
   let loadError = null;
+  let sort = 'score';
+  let order = 'desc';
+  let cursors = [null];  // cursors[k]: where page k starts (null: the first)
+  let nextCursor = null;
+  let loading = 0;       // answers still expected: only the newest request's is shown
+  let renders = 0;       // the newest render: a stale one does not add its remaining rows
 
   const filter = h('input', { id: 'process-filter', type: 'search', placeholder: 'name, command line or pid', autocomplete: 'off' });
   const hz = h('input', { id: 'profile-hz', type: 'number', min: 1, max: 1000, value: '99', class: 'narrow' });
@@ -25,7 +47,7 @@ export function mount(root, _params, { api, navigate }) {
     h('h1', {}, 'Processes'),
     h('div', { class: 'toolbar' },
       h('label', { for: 'process-filter' }, 'Filter'), filter,
-      h('button', { type: 'button', class: 'quiet', onclick: load }, 'Refresh')),
+      h('button', { type: 'button', class: 'quiet', onclick: () => load() }, 'Refresh')),
     h('div', { class: 'toolbar actions', role: 'group', 'aria-label': 'Actions on the selected processes' },
       count, snapshotButton,
       h('span', { class: 'field' }, profileButton,
@@ -36,12 +58,23 @@ export function mount(root, _params, { api, navigate }) {
     table,
   );
 
-  filter.addEventListener('input', renderTable);
+  // A new filter starts from the first page.
+  filter.addEventListener('input', debounce(() => { cursors = [null]; load(); }, 150));
 
-  function matches(p, text) {
-    if (!text) return true;
-    const t = text.toLowerCase();
-    return String(p.pid) === t || (p.comm || '').toLowerCase().includes(t) || (p.cmdline || '').toLowerCase().includes(t);
+  function sortBy(key) {
+    if (sort === key) order = order === 'asc' ? 'desc' : 'asc';
+    else { sort = key; order = SORTABLE[key]; }
+    cursors = [null];
+    load();
+  }
+
+  // A header cell; a button for the columns the server sorts by, marked with its order.
+  function header(label, key) {
+    if (!key) return h('th', { scope: 'col' }, label);
+    const active = sort === key;
+    return h('th', { scope: 'col', 'aria-sort': active ? (order === 'asc' ? 'ascending' : 'descending') : 'none' },
+      h('button', { type: 'button', class: 'sort', dataset: { sort: key }, onclick: () => sortBy(key) },
+        label, active ? (order === 'asc' ? ' ▲' : ' ▼') : ''));
   }
 
   function updateActions() {
@@ -81,9 +114,9 @@ export function mount(root, _params, { api, navigate }) {
   function renderTable() {
     clear(table);
     if (loadError) { table.append(notice('error', loadError)); return; }
-    const shown = processes.filter((p) => matches(p, filter.value.trim()));
+    const shown = processes;
     if (shown.length === 0) {
-      table.append(empty(processes.length === 0 ? 'No processes.' : 'No process matches the filter.'));
+      table.append(empty(filter.value.trim() ? 'No process matches the filter.' : 'No processes.'));
       updateActions();
       return;
     }
@@ -96,26 +129,73 @@ export function mount(root, _params, { api, navigate }) {
         renderTable();
       },
     });
+    const first = (cursors.length - 1) * PAGE_SIZE + 1;
+    const what = sort === 'score' && order === 'desc' ? 'most important first' : `by ${sort} ${order === 'asc' ? 'ascending' : 'descending'}`;
+    const pager = h('div', { class: 'toolbar pager', role: 'group', 'aria-label': 'Pages' },
+      h('button', { type: 'button', class: 'quiet', disabled: cursors.length === 1, onclick: previousPage }, 'Previous page'),
+      h('span', { class: 'page-range' }, `${first}–${first + shown.length - 1}`),
+      h('button', { type: 'button', class: 'quiet', disabled: !nextCursor, onclick: nextPage }, 'Next page'));
+    const tbody = h('tbody');
     table.append(h('table', { class: 'processes' },
-      h('caption', {}, `${shown.length} of ${total} processes, most important first`),
+      h('caption', {}, `${filter.value.trim() ? 'Matching processes' : 'Processes'} ${first}–${first + shown.length - 1} of ${total} on the host, ${what}`),
       h('thead', {}, h('tr', {},
-        h('th', { scope: 'col' }, all), h('th', { scope: 'col' }, 'Score'), h('th', { scope: 'col' }, 'PID'),
-        h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'State'), h('th', { scope: 'col' }, 'Threads'),
-        h('th', { scope: 'col' }, 'CPU'), h('th', { scope: 'col' }, 'RSS'), h('th', { scope: 'col' }, 'Why'),
-        h('th', { scope: 'col' }, 'Command line'))),
-      h('tbody', {}, shown.map(row))));
+        h('th', { scope: 'col' }, all), header('Score', 'score'), header('PID', 'pid'),
+        header('Name', 'comm'), header('State'), header('Threads', 'threads'),
+        header('CPU', 'cpu'), header('RSS', 'rss'), header('Why'),
+        header('Command line'))),
+      tbody), pager);
+    // The first rows at once, the rest of the page after the browser has painted them: a
+    // page of 500 rows (with their terms) takes a few hundred ms to lay out on a slow machine.
+    // data-complete marks the page as whole (tests wait for it).
+    const rendering = ++renders;
+    const tableEl = table.querySelector('table.processes');
+    tbody.append(...shown.slice(0, FIRST_ROWS).map(row));
+    if (shown.length > FIRST_ROWS) {
+      requestAnimationFrame(() => setTimeout(() => {
+        if (rendering !== renders) return;
+        tbody.append(...shown.slice(FIRST_ROWS).map(row));
+        tableEl.dataset.complete = '';
+      }, 0));
+    } else {
+      tableEl.dataset.complete = '';
+    }
     updateActions();
   }
 
+  function nextPage() {
+    if (!nextCursor) return;
+    cursors.push(nextCursor);
+    load();
+  }
+
+  function previousPage() {
+    if (cursors.length > 1) cursors.pop();
+    load();
+  }
+
   async function load() {
+    const ticket = ++loading;
+    const params = new URLSearchParams({ limit: String(PAGE_SIZE), sort, order });
+    const text = filter.value.trim();
+    if (text) params.set('match', filterRegex(text));
+    const cursor = cursors[cursors.length - 1];
+    if (cursor) params.set('cursor', cursor);
     try {
-      const body = await api.get('/api/v1/processes?limit=1000');
+      // Digits may be a pid: that process first (when it exists), then the text matches.
+      const byPid = /^\d{1,9}$/.test(text) && cursors.length === 1
+        ? api.get(`/api/v1/processes?pid=${text}`) : Promise.resolve({ processes: [] });
+      const [body, pidBody] = await Promise.all([api.get(`/api/v1/processes?${params}`), byPid]);
+      const exact = pidBody.processes || [];
+      if (exact.length) body.processes = [...exact, ...(body.processes || []).filter((p) => p.pid !== exact[0].pid)];
+      if (ticket !== loading) return;  // a newer request (typing, a click) supersedes this one
       processes = body.processes || [];
       total = body.total ?? processes.length;
+      nextCursor = body.next_cursor || null;
       loadError = null;
-      const live = new Set(processes.map((p) => p.pid));
-      for (const pid of [...selected]) if (!live.has(pid)) selected.delete(pid);
+      // A page past the end (processes exited): back to the first one.
+      if (processes.length === 0 && cursors.length > 1) { cursors = [null]; return load(); }
     } catch (e) {
+      if (ticket !== loading) return;
       if (e.status === 401) return;
       loadError = `Could not load processes: ${e.message}`;
     }

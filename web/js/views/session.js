@@ -1,7 +1,7 @@
 // One session: live progress per batch of targets (queued, running, done, failed), each
 // target's result (a link to its snapshot or profile) or error, a cancel button while it runs,
 // and the session's live events as they arrive over the WebSocket.
-import { h, fill, notice, debounce } from '../dom.js';
+import { h, fill, notice } from '../dom.js';
 import { clock, dateTime, millis, num } from '../format.js';
 import { countTargets, sessionTargets, progressBar, countList } from '../progress.js';
 
@@ -98,9 +98,12 @@ export function mount(root, { id }, { api, events }) {
     }));
   }
 
+  let targetCount = 0;  // of the last session read: how costly a refetch is
   async function load() {
     try {
-      render(await api.get(`/api/v1/sessions/${encodeURIComponent(id)}`));
+      const s = await api.get(`/api/v1/sessions/${encodeURIComponent(id)}`);
+      targetCount = sessionTargets(s).length;
+      render(s);
     } catch (e) {
       if (e.status !== 401) fill(header, h('h1', {}, `Session ${id}`), notice('error', e.status === 404 ? 'No such session.' : e.message));
     }
@@ -115,7 +118,17 @@ export function mount(root, { id }, { api, events }) {
     load();
   }
 
-  const reload = debounce(load, 150);
+  // Live events refetch the session, at most every 150 ms, and every 0.2 ms per target for a big
+  // one (2 s at 10,000 targets: its JSON is megabytes). Not a debounce: a session whose events
+  // never pause (thousands of targets) must still move on the screen while it runs.
+  let timer = null;
+  let lastLoad = 0;
+  const reload = () => {
+    if (timer) return;
+    const gap = Math.max(150, targetCount * 0.2);
+    timer = setTimeout(() => { timer = null; lastLoad = Date.now(); load(); }, Math.max(0, lastLoad + gap - Date.now()));
+  };
+  reload.cancel = () => { clearTimeout(timer); timer = null; };
   for (const e of events.recent) if (belongsTo(e, id)) logEvent(e);
   const off = events.on((e) => {
     if (!belongsTo(e, id)) return;
