@@ -41,8 +41,12 @@ struct Config {
   // Targets per batch (--batch-size, DBGCOORD_BATCH_SIZE).
   std::size_t batch_size = 8;
   // Targets admitted and not finished, across sessions (--max-queue, DBGCOORD_MAX_QUEUE); a
-  // session that would exceed it is refused with 503 and Retry-After.
-  std::size_t max_queue = 4096;
+  // session that would exceed it is refused with 503 and Retry-After. It bounds the memory that
+  // sessions waiting for workers hold (a target waiting costs a few hundred bytes, its answer
+  // until stored a few KiB), not the requests to workers: those go out one batch per session at
+  // a time. Default 32768, Linux's default pid_max: on such a host a session over "all" always
+  // fits (a process takes a pid), a 10,000-process host with room to spare.
+  std::size_t max_queue = 32768;
   // Open connections, HTTP and WebSocket together (--max-connections, DBGCOORD_MAX_CONNECTIONS,
   // 1..65536); one more gets 503. Each costs a file descriptor and at most a bounded send queue.
   std::size_t max_connections = 256;

@@ -2,7 +2,10 @@
 // ranked, each with its score's terms and whether the target policy lets us trace it, one page
 // at a time. Answered from the process table (ranking/process_table.hpp) in memory: the cost of
 // a request is its page, not the host. Each process's JSON is written once per version of it
-// and reused (TableEntry::json), so a page is mostly string concatenation.
+// and reused (TableEntry::json), so a page is mostly string concatenation. The pages of one
+// listing are cut from the table version its first page came from, kept for a while
+// (PinnedSnapshots in process_cursor.hpp), so values that move in between (score, cpu, rss)
+// neither repeat nor skip a process.
 #include <boost/asio/post.hpp>
 #include <regex>
 
@@ -87,8 +90,11 @@ void append_table_info(std::string& out, const ranking::TableInfo& info) {
   out += protocol::dump(j);
 }
 
+// How the page's table version was chosen: "latest" (no cursor), "kept" (the version the
+// cursor names) or "expired" (that version is no longer kept: the latest, by value and pid).
 http::HttpResponse page_response(const ranking::TableSnapshot& snap, const PageRequest& page,
-                                 const policy::TargetPolicy& policy) {
+                                 const policy::TargetPolicy& policy, const char* cursor_snapshot,
+                                 bool* handed_cursor) {
   std::vector<const ranking::TableEntry*> one;
   if (page.pid) {
     if (const auto* e = snap.find(*page.pid)) one.push_back(e);
@@ -119,11 +125,16 @@ http::HttpResponse page_response(const ranking::TableSnapshot& snap, const PageR
   body += "],\"total\":" + std::to_string(snap.size());
   body += ",\"sort\":\"" + std::string(ranking::to_string(page.key)) + "\",\"order\":\"" + ranking::to_string(page.order) + "\"";
   body += ",\"next_cursor\":";
-  if (last && i < list.size()) {
-    body += '"' + encode_cursor(ProcessCursor{page.key, page.order, ranking::sort_value(last->ranked, page.key), last->ranked.process.pid}) + '"';
+  *handed_cursor = last && i < list.size();
+  if (*handed_cursor) {
+    body += '"' +
+            encode_cursor(ProcessCursor{page.key, page.order, ranking::sort_value(last->ranked, page.key),
+                                        last->ranked.process.pid, snap.info().generation}) +
+            '"';
   } else {
     body += "null";
   }
+  body += ",\"cursor_snapshot\":\"" + std::string(cursor_snapshot) + "\"";
   body += ",\"table\":";
   append_table_info(body, snap.info());
   body += '}';
@@ -137,21 +148,34 @@ http::HttpResponse page_response(const ranking::TableSnapshot& snap, const PageR
 }  // namespace
 
 void add_process_routes(http::Router& router, ApiContext ctx) {
-  router.add_async("GET", "/api/v1/processes", [ctx](http::HttpRequest req, http::Reply reply) {
+  auto pinned = std::make_shared<PinnedSnapshots>();
+  router.add_async("GET", "/api/v1/processes", [ctx, pinned](http::HttpRequest req, http::Reply reply) {
     auto q = parse_query(req.query, {"limit", "match", "sort", "order", "cursor", "pid"});
     if (!q) return reply(error_response(q.error()));
     auto parsed = parse_page_request(q.value());
     if (!parsed) return reply(error_response(parsed.error()));
     auto page = std::make_shared<PageRequest>(std::move(parsed.value()));
+    // One page of one listing: answered from `snap`; a page that hands out a cursor keeps its
+    // version for the pages after it.
+    auto answer = [ctx, reply, page, pinned](std::shared_ptr<const ranking::TableSnapshot> snap, const char* how) {
+      auto respond = [ctx, reply, page, pinned, snap, how] {
+        bool handed_cursor = false;
+        auto r = page_response(*snap, *page, ctx.resolver.policy(), how, &handed_cursor);
+        if (handed_cursor) pinned->pin(snap);
+        reply(std::move(r));
+      };
+      if (page->limit <= kInlinePageLimit && !page->match) return respond();
+      // Long pages and regexes over every process: not on a network thread.
+      boost::asio::post(ctx.blocking, std::move(respond));
+    };
+    if (page->cursor && !page->pid && page->cursor->generation != 0) {
+      if (auto kept = pinned->find(page->cursor->generation)) return answer(std::move(kept), "kept");
+    }
+    const char* how = page->cursor && !page->pid ? "expired" : "latest";
     // Usually at once, from the latest version; after the queued process events otherwise, so
     // a process that was started before this request is in its answer.
-    ctx.resolver.table().when_current([ctx, reply, page](std::shared_ptr<const ranking::TableSnapshot> snap) {
-      if (page->limit <= kInlinePageLimit && !page->match) {
-        return reply(page_response(*snap, *page, ctx.resolver.policy()));
-      }
-      // Long pages and regexes over every process: not on a network thread.
-      boost::asio::post(ctx.blocking, [ctx, reply, page, snap] { reply(page_response(*snap, *page, ctx.resolver.policy())); });
-    });
+    ctx.resolver.table().when_current(
+        [answer, how](std::shared_ptr<const ranking::TableSnapshot> snap) { answer(std::move(snap), how); });
   });
 }
 

@@ -45,7 +45,7 @@ class TargetSource;
 
 struct SchedulerConfig {
   size_t batch_size = 8;
-  size_t max_pending_targets = 4096;  // across active sessions; beyond: "queue_full" (503)
+  size_t max_pending_targets = 32768;  // across active sessions; beyond: "queue_full" (503); Config::max_queue
   size_t max_sessions_in_memory = 1000;
   double max_profile_duration_s = 300;         // a longer profile is refused (400)
   uint64_t profile_memory_bytes = 50ull << 20;  // sample budget shared by running profile jobs

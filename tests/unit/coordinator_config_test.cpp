@@ -53,7 +53,7 @@ BOOST_AUTO_TEST_CASE(pool_and_ranking_flags) {
   BOOST_TEST(set.config.batch_size == 5u);
   BOOST_TEST(*set.config.rank_rules_file == "/etc/r.json");
   BOOST_TEST(set.config.allow_other_users);
-  BOOST_TEST(defaults.config.max_queue == 4096u);
+  BOOST_TEST(defaults.config.max_queue == 32768u);  // a session over every process of a default-pid_max host
   BOOST_TEST(parse({"--max-queue", "10"}).config.max_queue == 10u);
   auto env = parse({}, {{"DBGCOORD_WORKERS", "2"}, {"DBGCOORD_BATCH_SIZE", "4"}});
   BOOST_TEST(env.config.workers == 2u);

@@ -315,6 +315,22 @@ BOOST_FIXTURE_TEST_CASE(scheduler_refuses_a_session_beyond_its_pending_targets, 
   BOOST_TEST(log->of_type("session_created").size() == 1u);
 }
 
+BOOST_FIXTURE_TEST_CASE(scheduler_admits_a_session_over_10000_targets_on_its_defaults, Fixture) {
+  // Issue #23: a session over "all" on a 10,000-process host, the defaults untouched (it was 503).
+  make_scheduler(sessions::SchedulerConfig{});
+  set_targets(1000, 10000);
+  const std::string id = create_ok(kSnapshotBody);
+  BOOST_TEST(scheduler->pending_targets() == 10000u);
+  BOOST_TEST(get(id).at("progress").at("total") == 10000);
+  BOOST_TEST(queue.jobs.size() == 8u);  // still one batch at a time to the workers
+  set_targets(20000, 22768);            // up to the default's 32768 together
+  create_ok(kSnapshotBody);
+  set_targets(50000, 1);
+  auto refused = create(kSnapshotBody);
+  BOOST_REQUIRE(!refused.ok());
+  BOOST_TEST(refused.error().code == "queue_full");
+}
+
 BOOST_FIXTURE_TEST_CASE(scheduler_cancel_drops_queued_batches_and_keeps_the_one_in_flight, Fixture) {
   set_targets(600, 12);
   const std::string id = create_ok(kSnapshotBody);
