@@ -37,8 +37,13 @@ void add_session_routes(http::Router& router, ApiContext ctx) {
   });
   router.add_async("GET", "/api/v1/sessions/{id}", [ctx](http::HttpRequest req, http::Reply reply) {
     if (auto q = parse_query(req.query, {}); !q) return reply(error_response(q.error()));
-    ctx.scheduler.get(req.params.at("id"), [reply](Result<nlohmann::json> r) {
-      reply(r ? json_response(200, r.value()) : error_response(r.error()));
+    ctx.scheduler.get_text(req.params.at("id"), [reply](Result<std::string> r) {
+      if (!r) return reply(error_response(r.error()));
+      http::HttpResponse response;
+      response.status = 200;
+      response.content_type = "application/json";
+      response.body = std::move(r.value());
+      reply(std::move(response));
     });
   });
   router.add_async("DELETE", "/api/v1/sessions/{id}", [ctx](http::HttpRequest req, http::Reply reply) {

@@ -62,6 +62,24 @@ void Scheduler::get(std::string id, JsonDone done) {
   });
 }
 
+void Scheduler::get_text(std::string id, TextDone done) {
+  boost::asio::dispatch(state_->strand, [s = state_, id = std::move(id), done = std::move(done)]() mutable {
+    if (auto it = s->sessions.find(id); it != s->sessions.end()) {
+      done(State::visible_text(*it->second));
+      return;
+    }
+    s->store.load_session(id, [s, id, done = std::move(done)](std::optional<store::SessionRow> row) mutable {
+      s->on_strand([row = std::move(row), id, done = std::move(done)] {
+        if (row) {
+          done(row->body.dump());
+        } else {
+          done(Error{"not_found", "no session " + id});
+        }
+      });
+    });
+  });
+}
+
 void Scheduler::list(size_t limit, JsonDone done) {
   boost::asio::dispatch(state_->strand, [s = state_, limit, done = std::move(done)]() mutable {
     s->store.list_sessions(static_cast<int>(limit), [s, done = std::move(done)](std::vector<store::SessionRow> rows) mutable {

@@ -74,6 +74,10 @@ class Scheduler {
   // Error codes: bad_request, not_found, forbidden, queue_full, internal.
   void create(SessionRequest request, JsonDone done);
   void get(std::string id, JsonDone done);             // not_found
+  // The same as JSON text, written without building the tree (GET /api/v1/sessions/{id}: a
+  // client polls a session over 10,000 targets, ~1.5 MB, several times a second).
+  using TextDone = std::function<void(Result<std::string>)>;
+  void get_text(std::string id, TextDone done);
   void list(size_t limit, JsonDone done);              // {"sessions":[…]} newest first
   void cancel(std::string id, JsonDone done);          // not_found, conflict (already finished)
   size_t pending_targets() const;

@@ -38,6 +38,10 @@ nlohmann::json Scheduler::State::visible_json(const Live& live) {
   return j;
 }
 
+std::string Scheduler::State::visible_text(const Live& live) {
+  return to_json_text(live.session, live.session.finished() && !live.end_committed ? std::optional(Status::running) : std::nullopt);
+}
+
 double Scheduler::State::ms_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
 }
@@ -54,8 +58,8 @@ nlohmann::json Scheduler::State::progress(const Session& s) {
 
 void Scheduler::State::persist(const LivePtr& live, std::function<void(Result<void>)> done) {
   if (live->rejected) return;
-  store::SessionRow row{live->session.id, live->session.kind, std::string(to_string(live->session.status)),
-                        live->session.created_at_ms, to_json(live->session)};
+  store::SessionTextRow row{live->session.id, live->session.kind, std::string(to_string(live->session.status)),
+                            live->session.created_at_ms, store::JsonText{to_json_text(live->session)}};
   store.save_session(std::move(row), [self = shared_from_this(), done = std::move(done)](Result<void> r) {
     if (!r) DBG_LOG_ERROR("storing a session failed: {}", r.error().message);
     if (done) self->on_strand([done, r]() mutable { done(r); });

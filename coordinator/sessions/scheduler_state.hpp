@@ -89,6 +89,7 @@ struct Scheduler::State : std::enable_shared_from_this<Scheduler::State> {
   // scheduler_state.cpp
   // The session as the API may show it: what is committed, never more.
   static nlohmann::json visible_json(const Live& live);
+  static std::string visible_text(const Live& live);  // the same, as text (no tree)
   static double ms_since(std::chrono::steady_clock::time_point t);
   static std::string job_tag(const Session& s, size_t b, size_t i);
   static nlohmann::json progress(const Session& s);

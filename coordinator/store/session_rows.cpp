@@ -8,13 +8,21 @@ namespace {
 
 constexpr std::string_view kColumns = "id, kind, status, created_at, body";
 
+constexpr const char* kUpsert =
+    "INSERT INTO sessions (id, kind, status, created_at, updated_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+    "ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, status = excluded.status, "
+    "updated_at = excluded.updated_at, body = excluded.body";
+
 }  // namespace
 
 void upsert_session(StatementCache& sql, const SessionRow& row, int64_t now_ms) {
-  auto upsert = sql.get(
-      "INSERT INTO sessions (id, kind, status, created_at, updated_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-      "ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, status = excluded.status, "
-      "updated_at = excluded.updated_at, body = excluded.body");
+  auto upsert = sql.get(kUpsert);
+  bind_body_row(*upsert, row, now_ms);
+  upsert->run();
+}
+
+void upsert_session(StatementCache& sql, const SessionTextRow& row, int64_t now_ms) {
+  auto upsert = sql.get(kUpsert);
   bind_body_row(*upsert, row, now_ms);
   upsert->run();
 }

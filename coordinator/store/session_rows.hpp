@@ -15,6 +15,7 @@ class StatementCache;
 // Insert or replace kind, status and body; created_at is kept from the first insert, updated_at
 // becomes now_ms.
 void upsert_session(StatementCache& sql, const SessionRow& row, int64_t now_ms);
+void upsert_session(StatementCache& sql, const SessionTextRow& row, int64_t now_ms);
 
 std::optional<SessionRow> select_session(StatementCache& sql, std::string_view id);
 

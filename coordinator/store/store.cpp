@@ -261,6 +261,11 @@ void Store::save_session(SessionRow row, std::function<void(Result<void>)> done)
   write([updated_at, row = std::move(row)](StatementCache& sql) { upsert_session(sql, row, updated_at); }, std::move(done));
 }
 
+void Store::save_session(SessionTextRow row, std::function<void(Result<void>)> done) {
+  const int64_t updated_at = unix_time_ms();
+  write([updated_at, row = std::move(row)](StatementCache& sql) { upsert_session(sql, row, updated_at); }, std::move(done));
+}
+
 void Store::write(std::function<void(StatementCache&)> run, std::function<void(Result<void>)> done) {
   impl_->enqueue_write(std::move(run), [done = std::move(done)](std::optional<Error> error) {
     if (error) {

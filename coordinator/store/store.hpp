@@ -57,6 +57,7 @@ class Store {
 
   // Upsert by id: created_at is kept from the first save, updated_at is the time of this call.
   void save_session(SessionRow row, std::function<void(Result<void>)> done);
+  void save_session(SessionTextRow row, std::function<void(Result<void>)> done);
   void load_session(std::string id, std::function<void(std::optional<SessionRow>)> done);
   // Newest first (created_at, then save order); at most limit rows.
   void list_sessions(int limit, std::function<void(std::vector<SessionRow>)> done);

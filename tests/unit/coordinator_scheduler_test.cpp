@@ -17,9 +17,11 @@
 #include "coordinator/events/hub.hpp"
 #include "coordinator/pool/worker_pool.hpp"
 #include "coordinator/sessions/scheduler.hpp"
+#include "coordinator/sessions/session.hpp"
 #include "coordinator/sessions/session_request.hpp"
 #include "coordinator/sessions/target_source.hpp"
 #include "coordinator/store/store.hpp"
+#include "dbg/protocol.hpp"
 #include "dbg/snapshot.hpp"
 #include "dbg/snapshot_wire.hpp"
 #include "tests/integration/coordinator_test_client.hpp"
@@ -501,4 +503,45 @@ BOOST_FIXTURE_TEST_CASE(scheduler_marks_sessions_interrupted_by_a_previous_stop_
   BOOST_TEST(s.at("batches")[0].at("targets")[0].at("snapshot_id").is_number_integer());
   BOOST_TEST(s.at("batches")[0].at("targets")[1].at("error").at("code") == "interrupted");
   BOOST_TEST(s.at("batches")[0].at("status") == "failed");
+}
+
+BOOST_AUTO_TEST_CASE(session_text_is_the_json_tree_dumped_byte_for_byte) {
+  // to_json_text writes what to_json + dump wrote (GET /sessions/{id} and the stored row), for
+  // every kind of target: done with a snapshot, failed with an error, queued; profile and detect.
+  for (const std::string kind : {"snapshot", "profile", "detect"}) {
+    sessions::Session s;
+    s.id = "s-" + kind;
+    s.kind = kind == "profile" ? "profile" : "snapshot";
+    s.status = sessions::Status::running;
+    s.targets_spec = json{{"match", "^x\xff$"}};  // invalid UTF-8: replaced the same way
+    if (kind == "detect") s.options["detect"] = true;
+    s.created_at_ms = 1700000000000;
+    s.total_ms = 12.5;
+    for (int b = 0; b < 3; ++b) {
+      sessions::SessionBatch batch{b, b == 0 ? sessions::Status::done : sessions::Status::queued, {}, {}};
+      if (b == 0) batch.elapsed_ms = 3.25;
+      for (int i = 0; i < 4; ++i) {
+        sessions::SessionTarget t{100 + b * 10 + i, "comm\"" + std::to_string(i), 0.1 * i, sessions::Status::queued, 0, {}, {}, {},
+                                  nullptr, nullptr};
+        if (i == 1) {
+          t.status = sessions::Status::done;
+          t.snapshot_id = 77;
+          t.profile_id = 78;
+          t.progress = json{{"samples", 5}};
+          t.findings = json::array({json{{"kind", "deadlock"}}});
+        }
+        if (i == 2) {
+          t.status = sessions::Status::failed;
+          t.error = Error{"process_gone", "gone \xc3"};
+        }
+        batch.targets.push_back(t);
+      }
+      s.batches.push_back(batch);
+    }
+    BOOST_TEST_INFO(kind);
+    BOOST_TEST(sessions::to_json_text(s) == protocol::dump(sessions::to_json(s)));
+    json shown = sessions::to_json(s);
+    shown["status"] = sessions::Status::done;
+    BOOST_TEST(sessions::to_json_text(s, sessions::Status::done) == protocol::dump(shown));
+  }
 }
