@@ -3,8 +3,11 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <malloc.h>
+
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <string>
 #include <vector>
@@ -13,7 +16,30 @@
 #include "coordinator/config.hpp"
 #include "coordinator/logging/log.hpp"
 
+namespace {
+
+// glibc's malloc, set for a server that keeps a modest heap and passes big transient buffers
+// (issue #23: a session over 10,000 targets peaked at 54 MB RSS for a ~25 MB heap):
+//  - at most 2 arenas: each thread that allocates (HTTP, the store's writer, the process table,
+//    the blocking pool, the logger) otherwise gets an arena of its own, whose freed chunks stay
+//    resident for that thread alone;
+//  - blocks of 128 KiB and more mmap'ed, and returned to the kernel when freed: the session's
+//    ~1.5 MB JSON text, response bodies and SQLite's records of it would otherwise raise the
+//    dynamic threshold and leave the heap fragmented at its peak;
+//  - the top of the heap trimmed beyond 128 KiB free.
+// Measured (tests/targets/sleepers 10000, a session over them, source none): VmHWM 42.9 -> 33.9 MB,
+// wall time unchanged. An operator's own MALLOC_ARENA_MAX / GLIBC_TUNABLES win: then nothing is set.
+void tune_malloc() {
+  if (std::getenv("GLIBC_TUNABLES") || std::getenv("MALLOC_ARENA_MAX")) return;
+  mallopt(M_ARENA_MAX, 2);
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 128 * 1024);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  tune_malloc();  // before any thread
   using dbg::coord::CommandLine;
   std::vector<std::string> args(argv + 1, argv + argc);
   auto command_line = dbg::coord::parse_command_line(args, dbg::coord::process_env());

@@ -1,5 +1,7 @@
 // A session's life on the scheduler's strand: admission, batches, dispatch, progress, the end.
 #include <boost/asio/steady_timer.hpp>
+#include <malloc.h>
+
 #include <random>
 
 #include "coordinator/events/hub.hpp"
@@ -278,6 +280,8 @@ void Scheduler::State::persist_end(const LivePtr& live, std::function<void()> co
       self->finished_order.pop_front();
     }
     if (committed) committed();
+    // A big session's buffers are freed now: give the free heap back (a few ms, once a session).
+    malloc_trim(0);
   });
 }
 
