@@ -396,10 +396,81 @@ def threads_note(results, meta):
     return text
 
 
+SECTION_BEGIN = "<!-- scale-bench:begin (written by bench/scale_bench.py; do not edit by hand) -->"
+SECTION_END = "<!-- scale-bench:end -->"
+# Rows compared with the previous run's `this` columns: (title, lower is better).
+EARLIER_ROWS = [("GET p99 sequential, ms", True), ("wrk 32 clients, req/s", False), ("idle CPU, % of a core", True),
+                ("session wall, s", True), ("coordinator VmHWM after it, MB", True), ("database growth, MB", True),
+                ("dashboard first rows, ms", True)]
+
+
+def earlier_run():
+    """The `this` columns of the section now in BENCHMARKS.md: {"when", "sizes": {size: {row title: value}}}."""
+    try:
+        doc = read(os.path.join(REPO, "BENCHMARKS.md"))
+        section = doc[doc.index(SECTION_BEGIN):doc.index(SECTION_END)]
+    except (OSError, ValueError):
+        return None
+    m = re.search(r"run of (\S+)", section)
+    if not m or "| |" not in section:
+        return None
+    return {"when": m.group(1), **earlier_run_from_text(section)}
+
+
+def earlier_lines(text, earlier):
+    """'- SIZE: title A -> B (ratio)' for the rows of EARLIER_ROWS, this run's table against the earlier one's."""
+    now = earlier_run_from_text(text)
+    out = []
+    for size, values in sorted(now["sizes"].items()):
+        before = earlier["sizes"].get(size)
+        if not before:
+            continue
+        parts = []
+        for title, lower_better in EARLIER_ROWS:
+            a, b = before.get(title), values.get(title)
+            if a is None or b is None:
+                continue
+            gain = (a / b if lower_better else b / a) if a and b else None
+            parts.append(f"{title.split(',')[0]} {a:,g} -> {b:,g}" + (f" ({gain:,.2f}x)" if gain else ""))
+        if parts:
+            out.append(f"- {size:,}: " + "; ".join(parts))
+    if not out:
+        return ""
+    return (f"Against the previous run ({earlier['when']}, its `this` columns; above 1x is better now):\n\n"
+            + "\n".join(out) + "\n")
+
+
+def earlier_run_from_text(text):
+    rows = [l for l in text.splitlines() if l.startswith("| ")]
+    head = [c.strip() for c in rows[0].strip("|").split("|")]
+    cols = {i: int(re.match(r"([\d,]+)", h).group(1).replace(",", "")) for i, h in enumerate(head) if h.endswith(" this")}
+    sizes = {size: {} for size in cols.values()}
+    for line in rows[1:]:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        for i, size in cols.items():
+            try:
+                sizes[size][cells[0]] = float(cells[i].replace(",", ""))
+            except (ValueError, IndexError):
+                pass
+    return {"sizes": sizes}
+
+
+def with_earlier(text):
+    """The summary with the comparison against the run now in BENCHMARKS.md appended before the goals."""
+    earlier = earlier_run()
+    if not earlier:
+        return text
+    extra = earlier_lines(text, earlier)
+    if not extra:
+        return text
+    marker = "\nGoals at "
+    i = text.find(marker)
+    return text[:i + 1] + extra + "\n" + text[i + 1:] if i >= 0 else text + "\n" + extra
+
+
 def write_section(text):
     path = os.path.join(REPO, "BENCHMARKS.md")
-    begin = "<!-- scale-bench:begin (written by bench/scale_bench.py; do not edit by hand) -->"
-    end = "<!-- scale-bench:end -->"
+    begin, end = SECTION_BEGIN, SECTION_END
     doc = read(path)
     block = f"{begin}\n{text}\n{end}"
     if begin in doc:
@@ -429,7 +500,7 @@ def main():
         a = ap2.parse_args()
         with open(a.summarize) as f:
             saved = json.load(f)
-        text = markdown(saved["results"], saved["meta"])
+        text = with_earlier(markdown(saved["results"], saved["meta"]))
         print(text)
         if not a.no_write:
             write_section(text)
@@ -459,7 +530,7 @@ def main():
             stop(p, signal.SIGKILL, 5)
         shutil.rmtree(tmp, ignore_errors=True)
     meta["elapsed_s"] = time.time() - started
-    text = markdown(results, meta)
+    text = with_earlier(markdown(results, meta))
     print(text)
     if not args.no_write:
         write_section(text)
