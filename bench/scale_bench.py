@@ -365,10 +365,10 @@ def markdown(results, meta):
     lines += ["",
               "Notes:",
               threads_note(results, meta),
-              "- `main`'s idle CPU is measured right after its wrk run, and includes working off the requests wrk "
-              "left queued (each one a whole /proc scan on its one blocking thread): it is what the host pays after a "
-              "burst, not a quiet coordinator. `this` has no backlog; its figure is the table's scans and events "
-              "over one whole scan interval (a stat-only scan; every 10th reads every process whole and costs more).",
+              "- Idle CPU is measured right after the wrk run, over at least 10 s and, for `this`, one whole scan "
+              "interval of the table (a stat-only scan; every 10th reads every process whole and costs more). A "
+              "`main` without the process table (before issue #23) also works off the requests wrk left queued "
+              "then, each one a whole /proc scan.",
               "- VmHWM is the coordinator's peak, reached in the session (session state, its JSON, the store's queue "
               "and SQLite's records of it); the table's own share is the VmRSS before the session. This build writes "
               "the session's JSON as text instead of a tree (~7 MB at 10,000 targets, rebuilt for every stored row "
@@ -465,7 +465,7 @@ def with_earlier(text):
         return text
     marker = "\nGoals at "
     i = text.find(marker)
-    return text[:i + 1] + extra + "\n" + text[i + 1:] if i >= 0 else text + "\n" + extra
+    return text[:i + 1] + "\n" + extra + "\n" + text[i + 1:] if i >= 0 else text + "\n" + extra
 
 
 def write_section(text):
