@@ -133,4 +133,7 @@ nlohmann::json select_events(store::StatementCache& sql, int64_t group_id, int l
 // The latest events of all groups, oldest of them first (to warm the in-memory history).
 std::vector<EventSummary> select_recent_event_summaries(store::StatementCache& sql, int limit);
 
+// An event's ingest key (ErrorEvent::ingest_key) inserted; false when it is stored already.
+bool claim_ingest_key(store::StatementCache& sql, const std::string& key, int64_t received_at);
+
 }  // namespace dbg::coord::errors

@@ -79,7 +79,7 @@ struct ErrorService::State {
 
 void ErrorService::State::committed(const PreparedBatch& events, BatchOutcome& outcome) {
   auto& m = error_metrics();
-  m.events_recorded.inc(outcome.group_ids.size());
+  m.events_recorded.inc(outcome.group_ids.size() - outcome.skipped);
   m.groups_created.inc(outcome.groups_created);
   m.regressions.inc(outcome.regressions);
   publisher->add(outcome);
