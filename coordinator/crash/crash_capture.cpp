@@ -21,6 +21,9 @@ Result<void> CrashCapture::start() {
     std::lock_guard lock(mutex_);
     if (config_.host) {
       if (auto ok = apply_locked(); !ok) return ok;
+    } else if (installer_.adopt()) {
+      // Left by a killed run: kept if the resumed core watches want it, else restored then.
+      update_capture_state(true, 0, false);
     }
   }
   auto on_dropped = [this](std::vector<DroppedCount> counts) {

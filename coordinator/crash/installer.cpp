@@ -111,6 +111,19 @@ Result<void> Installer::install_locked(const std::vector<CoreWatchSpec>& watches
   return {};
 }
 
+bool Installer::adopt() {
+  std::lock_guard lock(mutex_);
+  if (installed_) return true;
+  auto ours = handler_pattern(config_.worker, config_.crash_dir);
+  auto current = read_core_pattern(config_.core_pattern_file);
+  if (!ours || !current || classify_pattern(current.value(), ours.value()) != PatternOwner::ours) return false;
+  ours_ = ours.value();
+  previous_ = saved_previous(config_.crash_dir);
+  installed_ = true;
+  spdlog::info("crash capture: core_pattern is still our handler from the last run (previous \"{}\")", previous_);
+  return true;
+}
+
 Result<void> Installer::apply(const std::vector<CoreWatchSpec>& watches) {
   if (watches.empty()) return uninstall();
   std::lock_guard lock(mutex_);

@@ -37,6 +37,9 @@ class Installer {
 
   // With watches: installed (if not yet) and handler.json written; without: uninstalled.
   Result<void> apply(const std::vector<CoreWatchSpec>& watches);
+  // At start without a host watch: if core_pattern is ours (a SIGKILL'ed run left it), takes it
+  // over with the saved previous value, so that the next apply() keeps or removes it. true if so.
+  bool adopt();
   // Writes the saved previous value back if core_pattern still is ours. Idempotent.
   Result<void> uninstall();
 

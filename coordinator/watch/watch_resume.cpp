@@ -53,10 +53,9 @@ void WatchManager::Impl::resume(std::vector<WatchRow> rows) {
       }
       spdlog::info("resumed {} watches", rows.size());
       // Core watches: the handler re-installed with them (a SIGKILL'ed run left it installed,
-      // and its saved previous core_pattern is kept).
-      bool any_core = false;
-      for (const auto& [id, w] : self->watches) any_core |= w.is_core() && w.status == "active";
-      if (any_core) self->sync_core_watches();
+      // and its saved previous core_pattern is kept); with none, a handler that run left is
+      // uninstalled (core_pattern restored).
+      self->sync_core_watches();
       self->loaded = true;
       for (auto& fn : std::exchange(self->deferred, {})) fn();
       self->scan_now();
