@@ -186,7 +186,7 @@ BOOST_AUTO_TEST_CASE(the_installer_refuses_a_socket_and_another_instance_changin
 
 BOOST_AUTO_TEST_CASE(a_report_becomes_the_event_a_ptrace_line_gives_with_the_same_signature) {
   auto r = crash::parse_core_report(sample_report().dump());
-  BOOST_REQUIRE_MESSAGE(r, r.error().message);
+  BOOST_REQUIRE_MESSAGE(r, (r ? std::string() : r.error().message));
   const auto& e = r.value().event;
   BOOST_TEST(r.value().id == "boot-4242-1700000000-4242");
   BOOST_TEST(r.value().watch_id == "w-1");
@@ -232,7 +232,7 @@ BOOST_AUTO_TEST_CASE(malformed_reports_are_refused_never_thrown) {
   BOOST_TEST(refused(with([](json& j) { j["context"]["threads"] = "x"; })));
   BOOST_TEST(refused(with([](json& j) { j["context"]["message"] = 5; })));
   BOOST_TEST(refused(with([](json& j) { j["context"]["threads"][0]["frames"] = 5; })));
-  BOOST_TEST(refused(with([](json& j) { j["context"]["threads"][0]["frames"][0]["pc"] = "zz"; })));
+  BOOST_TEST(refused(with([](json& j) { j["context"]["threads"][0]["frames"][0]["pc"] = json::array(); })));
   BOOST_TEST(refused(with([](json& j) { j["context"]["threads"][0]["frames"][0].erase("pc"); })));
   BOOST_TEST(refused(std::string(crash::kMaxReportBytes + 1, ' ')));
   // A minimal report (no stacks) is fine.
