@@ -301,6 +301,11 @@ BOOST_AUTO_TEST_CASE(a_malformed_report_goes_to_spool_bad_and_the_rest_are_inges
     out << "{\"v\":1,\"type\":\"crash\",\"id\":";
   }
   write_report(spool / "new", synthetic_report("synthetic-2", 102, "second_function"));
+  // Crashes a full spool could not hold, as the handler counts them.
+  {
+    std::ofstream out(spool / "counters.json");
+    out << R"({"v":1,"dropped":[{"exe":"/x/storm","comm":"storm","signal":11,"count":7,"first_ms":1,"last_ms":2}]})";
+  }
   Server s(data.path());
   auto groups = s.groups_when_total(2);
   BOOST_TEST(groups.size() == 2u);
@@ -314,7 +319,12 @@ BOOST_AUTO_TEST_CASE(a_malformed_report_goes_to_spool_bad_and_the_rest_are_inges
   BOOST_TEST(metrics.body.find("dbgcoord_crash_reports_ingested_total 3") != std::string::npos);
   BOOST_TEST(metrics.body.find("dbgcoord_crash_capture_mode{mode=\"off\"} 1") != std::string::npos);
   BOOST_TEST(metrics.body.find("dbgcoord_crash_spool_depth") != std::string::npos);
-  BOOST_TEST(metrics.body.find("dbgcoord_crash_dropped_total") != std::string::npos);
+  BOOST_TEST(metrics.body.find("dbgcoord_crash_dropped_total 7") != std::string::npos);
+  BOOST_TEST(!fs::exists(spool / "counters.json"));
+  auto cc = s.get("/api/v1/stats").at("crash_capture");
+  BOOST_TEST(cc.at("dropped_total") == 7);
+  BOOST_TEST(cc.at("dropped").at(0).at("exe") == "/x/storm");
+  BOOST_TEST(cc.at("dropped").at(0).at("signal") == 11);
   // The event's context says how it was caught.
   auto detail = s.get("/api/v1/errors/" + std::to_string(groups.at(0).at("id").get<int64_t>()));
   const auto& ctx = detail.at("events").at(0).at("context");
