@@ -94,6 +94,8 @@ int run(const Config& config) {
   StopOnSignal stop_on_signal(services, listener);
 
   services.processes.start();
+  // Before the watches: their resume re-installs the core watches on top of the host one.
+  if (auto ok = services.crash.start(); !ok) throw std::runtime_error("--crash-capture host: " + ok.error().message);
   services.watches.start();
   services.watched_scan.start();
   services.archiver.start();

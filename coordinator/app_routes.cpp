@@ -24,6 +24,7 @@ metrics::MetricsSources metrics_sources(Services& s, std::chrono::steady_clock::
   out.live_stats = [&s](nlohmann::json& stats) {
     s.archiver.add_stats(stats);
     s.budget.add_stats(stats);
+    stats["crash_capture"] = s.crash.status();
     auto scan = s.watched_scan.stats();
     stats["scheduled_checks"] = {{"interval_s", s.config.detect_interval_s}, {"rounds", scan.rounds},
                                  {"checks", scan.checks}, {"failed", scan.failed},

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <functional>
 
+#include "coordinator/crash/crash_metrics.hpp"
 #include "coordinator/logging/log.hpp"
 #include "coordinator/store/snapshot_rows.hpp"
 
@@ -87,6 +88,16 @@ budget::ShedActions shed_actions(errors::ErrorService& error_service, store::Sto
   return out;
 }
 
+crash::CrashCaptureConfig crash_config(const Config& config, const std::filesystem::path& data_dir,
+                                       const std::string& worker) {
+  crash::CrashCaptureConfig out;
+  out.host = config.crash_capture_host;
+  out.installer.worker = std::filesystem::absolute(worker).lexically_normal();
+  out.installer.crash_dir = std::filesystem::absolute(config.crash_dir ? *config.crash_dir : data_dir / "crash").lexically_normal();
+  out.installer.instance = std::filesystem::absolute(data_dir).lexically_normal().string();
+  return out;
+}
+
 watch::WatchManagerConfig watch_config(const std::string& worker, ranking::ProcessTable& processes) {
   watch::WatchManagerConfig out;
   out.watcher_executable = worker;
@@ -119,6 +130,24 @@ sessions::SchedulerConfig scheduler_config(const Config& config) {
 
 }  // namespace
 
+watch::WatchManagerConfig Services::core_hooks(watch::WatchManagerConfig out) {
+  out.check_core = [this] { return crash.check(); };
+  out.apply_core_watches = [this](std::vector<crash::CoreWatchSpec> specs) { return crash.set_core_watches(std::move(specs)); };
+  out.record_stored = [this](errors::ErrorEvent e, std::function<void(Result<int64_t>)> done) {
+    std::vector<errors::ErrorEvent> one;
+    one.push_back(std::move(e));
+    error_service.record_batch(std::move(one), [done = std::move(done)](Result<std::vector<int64_t>> r) {
+      if (!r) return done(r.error());
+      const int64_t group = r.value().empty() ? 0 : r.value().front();
+      if (group == 0) crash::crash_metrics().reports_duplicate.inc();
+      else crash::crash_metrics().reports_ingested.inc();
+      done(group);
+    });
+  };
+  out.crash_status = [this] { return crash.status(); };
+  return out;
+}
+
 Services::Services(const Config& config, const std::filesystem::path& data_dir)
     : config(config),
       rules(load_rank_rules(config.rank_rules_file)),
@@ -138,11 +167,12 @@ Services::Services(const Config& config, const std::filesystem::path& data_dir)
                [this](store::StatementCache& sql) { error_service.forget_cached_groups(sql); }),
       budget(ioc.get_executor(), budget_config(config), hub, shed_actions(error_service, *store)),
       processes(process_table_config(config), std::move(rules)),
-      watches(ioc, blocking.get_executor(), watch_config(worker, processes), policy, *store, *hub,
+      watches(ioc, blocking.get_executor(), core_hooks(watch_config(worker, processes)), policy, *store, *hub,
               [record = error_service.recorder()](errors::ErrorEvent e) {
                 DBG_LOG_INFO("watch {} of {} ({}): {}: {}", e.kind, e.pid, e.comm, e.type, e.message);
                 record(std::move(e));
               }),
+      crash(crash_config(config, data_dir, worker), *hub),
       resolver(processes, policy),
       detector(ioc.get_executor(), blocking.get_executor(), pool, error_service.recorder()),
       watched_scan(
@@ -156,6 +186,9 @@ Services::Services(const Config& config, const std::filesystem::path& data_dir)
       scheduler(ioc.get_executor(), blocking.get_executor(), scheduler_config(config), pool, *store, *hub, resolver,
                 &detector) {
   if (config.analysis_background) error_service.set_group_observer(analysis.observer());
+  crash.set_sink([this](crash::CoreReport report, crash::SpoolIngest::Done done) {
+    watches.ingest_core_report(std::move(report), std::move(done));
+  });
   // The watcher is a tracer like the workers: never a target.
   policy.set_worker_pids_provider([this] {
     auto pids = pool.worker_pids();

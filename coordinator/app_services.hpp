@@ -15,6 +15,7 @@
 #include "coordinator/archive/archiver.hpp"
 #include "coordinator/budget/budget_monitor.hpp"
 #include "coordinator/config.hpp"
+#include "coordinator/crash/crash_capture.hpp"
 #include "coordinator/detect/detector.hpp"
 #include "coordinator/detect/watched_scan.hpp"
 #include "coordinator/errors/error_service.hpp"
@@ -67,6 +68,11 @@ struct Services {
   // Crash watches: one `dbg-worker watch` process for all of them; every crash and non-zero
   // exit becomes an event of the error groups.
   watch::WatchManager watches;
+  // Core mode (coordinator/crash/): core_pattern, handler.json and the spool of crash reports.
+  // After the watch manager, which it hands reports to: destroyed first, its spool thread
+  // joined before the manager goes (the manager's hooks call it only while the io_context and
+  // the blocking pool run, both stopped before any member is destroyed).
+  crash::CrashCapture crash;
   sessions::TargetResolver resolver;
   // Deadlock / busy-hang checks (sessions with options.detect): snapshots through the pool,
   // findings into the error groups like crashes.
@@ -74,6 +80,11 @@ struct Services {
   // --detect-interval: the deadlock check over the crash-watched processes, on a timer.
   detect::WatchedScan watched_scan;
   sessions::Scheduler scheduler;
+
+ private:
+  // The watch manager's core-mode hooks (watch_manager.hpp), which call `crash` and
+  // `error_service` once running.
+  watch::WatchManagerConfig core_hooks(watch::WatchManagerConfig config);
 };
 
 }  // namespace dbg::coord

@@ -26,6 +26,8 @@ StopOnSignal::StopOnSignal(Services& s, http::Listener& listener)
     s.scheduler.shutdown([&ioc] { ioc.stop(); });
     s.pool.shutdown();
     s.watches.stop();
+    // The clean stop: core_pattern back to exactly the value saved at install.
+    s.crash.stop();
     s.watched_scan.stop();
     s.archiver.stop();
     s.budget.stop();

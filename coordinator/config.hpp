@@ -108,6 +108,12 @@ struct Config {
   bool proc_events = true;
   std::size_t process_refresh_ms = 1000;
   double budget_cpu_percent = 5;
+  // Host-wide crash capture through core_pattern (--crash-capture off|host,
+  // DBGCOORD_CRASH_CAPTURE; coordinator/crash/): a core-mode watch of every process while
+  // dbgcoord runs. Off by default for now: installing changes a host-global setting.
+  bool crash_capture_host = false;
+  // The handler's directory (--crash-dir, DBGCOORD_CRASH_DIR). Unset: DATA_DIR/crash.
+  std::optional<std::filesystem::path> crash_dir;
 
   static constexpr std::size_t kMaxWorkers = 32;
   static constexpr std::size_t kMaxIoThreads = 64;

@@ -108,6 +108,15 @@ constexpr FlagSpec kFlags[] = {
      .value_name = "MS", .unit = "milliseconds", .min = 100, .max = 3600000, .field = &Config::process_refresh_ms,
      .help = "shortest interval between /proc scans of the process table (CPU and memory rates, the periodic "
              "truth); on a big host the interval grows so the scans cost at most 0.4 % of one core"},
+    {.name = "--crash-capture", .env = "DBGCOORD_CRASH_CAPTURE", .kind = FlagKind::off_word, .value_name = "off|host",
+     .field = &Config::crash_capture_host,
+     .help = "host: catch every crash on the host through the kernel's core_pattern (a host-wide core-mode watch "
+             "that lives while dbgcoord runs; needs root; the previous core_pattern is chained to and restored at a "
+             "clean stop; docs/crash-capture.md); off: only the watches created through the API"},
+    {.name = "--crash-dir", .env = "DBGCOORD_CRASH_DIR", .kind = FlagKind::path, .value_name = "DIR",
+     .unit = "a directory", .field = &Config::crash_dir, .default_note = "DIR/crash (of --data-dir)",
+     .help = "the crash handler's directory (handler.json, the spool of crash reports); made absolute; the "
+             "handler's core_pattern must fit the kernel's 127 bytes"},
     {.name = "--list-routes", .kind = FlagKind::toggle, .field = &Config::list_routes,
      .help = "print every HTTP route (METHOD PATTERN, one per line; the WebSocket endpoint marked \"websocket\") "
              "and exit; opens DIR like a normal start"},
@@ -184,7 +193,8 @@ std::string default_text(const FlagSpec& spec) {
     std::string operator()(bool Config::*f) const { return c.*f ? "on" : ""; }
   };
   std::string shown = std::visit(Show{defaults}, spec.field);
-  if (spec.kind == FlagKind::on_off && shown.empty()) return "off";
+  if ((spec.kind == FlagKind::on_off || spec.kind == FlagKind::off_word) && shown.empty()) return "off";
+  if (spec.kind == FlagKind::off_word) return std::string(spec.value_name.substr(spec.value_name.find('|') + 1));
   return shown;
 }
 
@@ -194,6 +204,8 @@ std::string value_hint(const FlagSpec& spec) {
       return std::string(spec.value_name);
     case FlagKind::on_off:
       return "on or off";
+    case FlagKind::off_word:
+      return "off or " + std::string(spec.value_name.substr(spec.value_name.find('|') + 1));
     case FlagKind::integer:
       return spec.unit.empty() ? range_text(spec) : std::string(spec.unit) + ", " + range_text(spec);
     default:
@@ -233,6 +245,12 @@ std::optional<std::string> apply_flag(const FlagSpec& spec, std::string_view tex
       if (text != "on" && text != "off") return quoted + " is not on or off";
       field_of<bool>(spec, config) = text == "on";
       return std::nullopt;
+    case FlagKind::off_word: {
+      const std::string_view word = spec.value_name.substr(spec.value_name.find('|') + 1);
+      if (text != "off" && text != word) return quoted + " is not off or " + std::string(word);
+      field_of<bool>(spec, config) = text == word;
+      return std::nullopt;
+    }
     case FlagKind::toggle:
       field_of<bool>(spec, config) = true;
       return std::nullopt;

@@ -21,6 +21,7 @@ enum class FlagKind {
   integer,  // a whole number in [min, max]
   decimal,  // a plain decimal number in (min, max]: "5", "2.5"
   on_off,   // "on" or "off"
+  off_word, // "off" or the one word after "|" in value_name ("off|host"): a bool, true for the word
   toggle,   // no value: present means true
   help,     // --help: print the help and exit
   version,  // --version: print the version and exit

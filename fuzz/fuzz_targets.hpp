@@ -30,6 +30,9 @@ void error_event_one_input(const uint8_t* data, size_t size);
 void unwind_one_input(const uint8_t* data, size_t size);
 // The head of an ELF core (header, program headers, notes) through the crash handler's parser.
 void core_notes_one_input(const uint8_t* data, size_t size);
+// A crash handler's report (spool/new/<id>.json) through the coordinator's conversion to an
+// error event (coordinator/crash/crash_report.hpp), and the same bytes as spool/counters.json.
+void crash_report_one_input(const uint8_t* data, size_t size);
 
 struct Target {
   std::string_view name;  // also the corpus directory: fuzz/corpus/<name>/
@@ -45,6 +48,7 @@ inline constexpr Target kTargets[] = {
     {"error_event", error_event_one_input},
     {"unwind", unwind_one_input},
     {"core_notes", core_notes_one_input},
+    {"crash_report", crash_report_one_input},
 };
 
 // abort()s with a message when cond is false: a broken invariant is a finding like a crash.

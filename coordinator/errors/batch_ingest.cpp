@@ -39,6 +39,11 @@ void ingest_events(store::StatementCache& sql, GroupCache& cache, const Prepared
   out.touched.reserve(std::min<std::size_t>(events.size(), 1024));
   for (const auto& owner : events) {
     const PreparedEvent& p = *owner;
+    if (!p.event.ingest_key.empty() && !claim_ingest_key(sql, p.event.ingest_key, p.received_at)) {
+      out.group_ids.push_back(0);
+      ++out.skipped;
+      continue;
+    }
     const std::string& signature = p.signature;
     std::size_t at;
     if (auto it = index.find(signature); it != index.end()) {

@@ -34,8 +34,9 @@ struct TouchedGroup {
 };
 
 struct BatchOutcome {
-  std::vector<int64_t> group_ids;  // per event, in order
-  int64_t first_event_id = 0;      // the batch's events have consecutive ids from here
+  std::vector<int64_t> group_ids;  // per event, in order; 0 for an event skipped (known ingest_key)
+  std::size_t skipped = 0;         // events whose ingest_key was stored already
+  int64_t first_event_id = 0;      // the batch's stored events have consecutive ids from here
   std::vector<TouchedGroup> touched;
   std::size_t groups_created = 0, regressions = 0;  // of `touched`
   // Stacks whose error_stacks id this write learned (stack_id set): cleared again if it is

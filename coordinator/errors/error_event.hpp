@@ -29,6 +29,10 @@ struct ErrorEvent {
   // Everything else of the minimal context (fault address and class, registers, all threads,
   // key variables, exception), stored and served as-is.
   nlohmann::json context = nlohmann::json::object();
+  // Set by producers that may hand the same occurrence over twice (a core-mode crash report is
+  // re-read after a restart until its file is unlinked): an event whose key is already stored
+  // (migrations/0009_ingest_keys.sql) is skipped inside the transaction that would store it.
+  std::string ingest_key;
 };
 
 // Where producers hand events over. Called on any thread; must not block for long.

@@ -420,4 +420,21 @@ std::vector<EventSummary> select_recent_event_summaries(store::StatementCache& s
   return out;
 }
 
+// Inserts the key (migrations/0009_ingest_keys.sql); false when it was there already (that occurrence is stored: skip it). Inside
+// the batch's transaction, so the key and its event are committed, or rolled back, together.
+void prune_ingest_keys(store::StatementCache& sql, int64_t before_ms) {
+  auto del = sql.get("DELETE FROM error_ingest_keys WHERE received_at < ?1");
+  del->bind(1, before_ms);
+  del->run();
+}
+
+bool claim_ingest_key(store::StatementCache& sql, const std::string& key, int64_t received_at) {
+  auto insert = sql.get(
+      "INSERT INTO error_ingest_keys (key, received_at) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING RETURNING key");
+  insert->bind(1, std::string_view(key));
+  insert->bind(2, received_at);
+  return insert->step();
+}
+
+
 }  // namespace dbg::coord::errors

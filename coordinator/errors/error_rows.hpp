@@ -133,4 +133,10 @@ nlohmann::json select_events(store::StatementCache& sql, int64_t group_id, int l
 // The latest events of all groups, oldest of them first (to warm the in-memory history).
 std::vector<EventSummary> select_recent_event_summaries(store::StatementCache& sql, int limit);
 
+// An event's ingest key (ErrorEvent::ingest_key) inserted; false when it is stored already.
+bool claim_ingest_key(store::StatementCache& sql, const std::string& key, int64_t received_at);
+// Forgets the keys received before `before_ms`: their producers have long dropped them (a core
+// report's file is unlinked once its event is stored), so the table stays small.
+void prune_ingest_keys(store::StatementCache& sql, int64_t before_ms);
+
 }  // namespace dbg::coord::errors

@@ -79,7 +79,7 @@ struct ErrorService::State {
 
 void ErrorService::State::committed(const PreparedBatch& events, BatchOutcome& outcome) {
   auto& m = error_metrics();
-  m.events_recorded.inc(outcome.group_ids.size());
+  m.events_recorded.inc(outcome.group_ids.size() - outcome.skipped);
   m.groups_created.inc(outcome.groups_created);
   m.regressions.inc(outcome.regressions);
   publisher->add(outcome);
@@ -164,6 +164,8 @@ ErrorService::ErrorService(store::Store& store, std::shared_ptr<events::Hub> hub
       [weak](store::StatementCache& sql) {
         auto state = weak.lock();
         if (!state) return;
+        // Ingest keys older than 30 days: a report read again after that is not expected.
+        prune_ingest_keys(sql, unix_time_ms() - int64_t{30} * 24 * 3600 * 1000);
         state->cache->or_drop([&] {
           state->cache->warm(sql, static_cast<int>(state->config.cached_groups));
           state->history.assign(select_recent_event_summaries(sql, static_cast<int>(state->config.history_events)));

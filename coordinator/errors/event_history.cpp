@@ -16,9 +16,13 @@ void EventHistory::remember(const PreparedBatch& events, const BatchOutcome& out
   // these events.
   const std::size_t from = events.size() > capacity_ ? events.size() - capacity_ : 0;
   std::lock_guard lock(mutex_);
+  // Stored events have consecutive ids; skipped ones (group id 0: a known ingest key) have none.
+  int64_t next_id = outcome.first_event_id;
+  for (std::size_t i = 0; i < from; ++i) next_id += outcome.group_ids[i] != 0;
   for (std::size_t i = from; i < events.size(); ++i) {
     const PreparedEvent& p = *events[i];
-    events_.push_back(EventSummary{outcome.first_event_id + static_cast<int64_t>(i), outcome.group_ids[i], p.received_at,
+    if (outcome.group_ids[i] == 0) continue;
+    events_.push_back(EventSummary{next_id++, outcome.group_ids[i], p.received_at,
                                    p.event.timestamp_ms, p.event.source, p.event.kind, p.event.type, p.event.message,
                                    p.event.pid, p.event.comm});
     if (events_.size() > capacity_) events_.pop_front();

@@ -1,10 +1,13 @@
 #include "coordinator/watch/crash_event.hpp"
 
+#include "dbg/utf8.hpp"
+
 namespace dbg::coord::watch {
 
 namespace {
+// Never inside a UTF-8 sequence: the message is stored and published as JSON text.
 std::string cut(std::string s) {
-  if (s.size() > errors::kMaxMessageChars) s.resize(errors::kMaxMessageChars);
+  dbg::utf8_cut_bytes(s, errors::kMaxMessageChars);
   return s;
 }
 }  // namespace

@@ -56,7 +56,8 @@ void WatchManager::Impl::scan_now() {
   if (stopping || scanning) return;
   std::vector<std::pair<std::string, std::regex>> patterns;
   for (const auto& [id, w] : watches) {
-    if (w.pattern && w.status == "active") patterns.emplace_back(id, *w.pattern);
+    // Core watches are the kernel's handler's (coordinator/crash/): nothing to attach.
+    if (w.pattern && w.status == "active" && w.mode != "core") patterns.emplace_back(id, *w.pattern);
   }
   if (patterns.empty()) return schedule_scan();
   scanning = true;

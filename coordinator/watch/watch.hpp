@@ -22,6 +22,10 @@ struct Watch {
   std::optional<int> pid;            // a pid watch
   std::optional<std::string> match;  // a match watch, and its compiled pattern
   std::optional<std::regex> pattern;
+  // "ptrace" (the watcher seizes the processes) or "core" (the kernel's core_pattern handler
+  // reports their crashes: coordinator/crash/); a core watch has a match or `all`.
+  std::string mode = "ptrace";
+  bool all = false;
   nlohmann::json options = nlohmann::json::object();
   std::string status = "active";  // "active" or "ended"
   std::string ended_reason;
@@ -36,6 +40,7 @@ struct Watch {
   // The stored watch (its attached pids are not stored: empty). nullopt for a match watch whose
   // pattern no longer compiles.
   static std::optional<Watch> from_row(const WatchRow& row);
+  bool is_core() const { return mode == "core"; }
 };
 
 // Sortable and unique across restarts: creation time, then randomness.

@@ -1,5 +1,6 @@
 // Creating and deleting watches, as the API asks (watch_manager_impl.hpp).
 #include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
 
 #include "coordinator/events/hub.hpp"
 #include "coordinator/policy/target_policy.hpp"
@@ -79,11 +80,73 @@ void WatchManager::Impl::create_match_watch(WatchRequest req, JsonDone done) {
   });
 }
 
+std::vector<crash::CoreWatchSpec> WatchManager::Impl::core_specs() const {
+  std::vector<crash::CoreWatchSpec> out;
+  for (const auto& [id, w] : watches) {
+    if (w.is_core() && w.status == "active") out.push_back(crash::CoreWatchSpec{w.id, w.match, w.all, w.options});
+  }
+  return out;
+}
+
+void WatchManager::Impl::sync_core_watches() {
+  if (!config.apply_core_watches) return;
+  asio::post(blocking, [apply = config.apply_core_watches, specs = core_specs()]() mutable {
+    if (auto ok = apply(std::move(specs)); !ok)
+      spdlog::error("crash capture: applying the core watches failed: {}", ok.error().message);
+  });
+}
+
+// Core mode: checked and installed (handler.json written with the new watch) before anything is
+// stored, so a 403 or 409 changes nothing; then persisted like a match watch.
+void WatchManager::Impl::create_core_watch(WatchRequest req, JsonDone done) {
+  if (!config.apply_core_watches)
+    return done(Error{"forbidden", "core mode is not available in this coordinator (use mode ptrace)"});
+  Watch w;
+  w.id = new_watch_id();
+  w.mode = "core";
+  w.all = req.all;
+  if (req.match) {
+    auto pattern = procfs::compile_pattern(*req.match);
+    if (!pattern) return done(Error{"bad_request", pattern.error().message});
+    w.match = *req.match;
+    w.pattern = std::move(pattern.value());
+  }
+  w.options = req.options;
+  w.created_at_ms = dbg::unix_time_ms();
+  auto specs = core_specs();
+  specs.push_back(crash::CoreWatchSpec{w.id, w.match, w.all, w.options});
+  auto self = shared_from_this();
+  asio::post(blocking, [self, w = std::move(w), specs = std::move(specs), done = std::move(done)]() mutable {
+    Result<void> installed = self->config.check_core ? self->config.check_core() : Result<void>{};
+    if (installed) installed = self->config.apply_core_watches(std::move(specs));
+    asio::post(self->strand, [self, w = std::move(w), installed, done = std::move(done)]() mutable {
+      if (!installed) {
+        self->sync_core_watches();  // handler.json back to the watches that exist
+        return done(installed.error());
+      }
+      std::string id = w.id;
+      auto row_watch = w;
+      self->persist(row_watch, [self, w = std::move(w), id, done](Result<void> saved) mutable {
+        if (!saved) {
+          self->sync_core_watches();
+          return done(Error{"internal", "saving the watch failed: " + saved.error().message});
+        }
+        auto j = w.to_json();
+        self->watches[id] = std::move(w);
+        self->hub.publish(kTopic, "watch_created", j);
+        done(j);
+        self->sync_core_watches();  // with every watch created meanwhile too
+      });
+    });
+  });
+}
+
 void WatchManager::Impl::remove_watch(const std::string& id, JsonDone done) {
   auto it = watches.find(id);
   if (it == watches.end()) return done(Error{"not_found", "no watch " + id});
   Watch w = std::move(it->second);
   watches.erase(it);
+  if (w.is_core()) sync_core_watches();
   for (int pid : w.pids) {
     pid_owner.erase(pid);
     watcher->request("watch_remove", pid, nullptr, nullptr);

@@ -91,6 +91,7 @@ void WatchManager::create(WatchRequest request, JsonDone done) {
   asio::post(impl->strand, [impl, request = std::move(request), done = std::move(done)]() mutable {
     impl->when_loaded([impl, request = std::move(request), done = std::move(done)]() mutable {
       if (impl->stopping) return done(Error{"shutting_down", "the coordinator is stopping"});
+      if (request.mode == "core") return impl->create_core_watch(std::move(request), std::move(done));
       if (request.pid) return impl->create_pid_watch(std::move(request), std::move(done));
       impl->create_match_watch(std::move(request), std::move(done));
     });
@@ -102,7 +103,9 @@ void WatchManager::list(std::function<void(nlohmann::json)> done) {
   asio::post(impl->strand, [impl, done = std::move(done)]() mutable { impl->when_loaded([impl, done = std::move(done)] {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& [id, w] : impl->watches) list.push_back(w.to_json());
-    done({{"watches", std::move(list)}, {"watcher_pid", impl->watcher->pid()}});
+    nlohmann::json out = {{"watches", std::move(list)}, {"watcher_pid", impl->watcher->pid()}};
+    if (impl->config.crash_status) out["crash_capture"] = impl->config.crash_status();
+    done(std::move(out));
   }); });
 }
 
@@ -164,6 +167,15 @@ void WatchManager::capture(int pid, nlohmann::json options, std::chrono::millise
           f(Error{"worker_protocol_error", std::string("the watcher's snapshot: ") + e.what()});
         }
       });
+    });
+  });
+}
+
+void WatchManager::ingest_core_report(crash::CoreReport report, std::function<void(bool)> done) {
+  auto impl = impl_;
+  asio::post(impl->strand, [impl, report = std::move(report), done = std::move(done)]() mutable {
+    impl->when_loaded([impl, report = std::move(report), done = std::move(done)]() mutable {
+      impl->on_core_report(std::move(report), std::move(done));
     });
   });
 }

@@ -12,6 +12,9 @@
 //    the event "watcher_restarted" says how many.
 //  - Watches are persisted (migrations/0004_watches.sql) and resumed at start: a pid watch only
 //    if the same process (pid and start time) still runs.
+//  - Core-mode watches ({"mode":"core"}) attach nothing: the kernel runs our crash handler
+//    (coordinator/crash/), told about them through apply_core_watches whenever their list
+//    changes; its reports come back through ingest_core_report and count like ptrace crashes.
 //  - Each crash and non-zero exit becomes an errors::ErrorEvent handed to the recorder, and an
 //    event on the hub (topic "watch": watch_created, watch_attached, crash, exit, watch_ended,
 //    watch_deleted, watcher_restarted).
@@ -26,6 +29,8 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <nlohmann/json.hpp>
 
+#include "coordinator/crash/crash_report.hpp"
+#include "coordinator/crash/handler_json.hpp"
 #include "coordinator/errors/error_event.hpp"
 #include "coordinator/procfs/proc_reader.hpp"
 #include "coordinator/watch/watch_request.hpp"
@@ -57,6 +62,17 @@ struct WatchManagerConfig {
   // Where the match scans find processes (called on the blocking pool): the coordinator's
   // process table; unset, /proc is read at each scan.
   std::function<std::vector<procfs::ProcessSample>()> list_processes;
+
+  // Core mode (coordinator/crash/crash_capture.hpp); unset: core watches are refused (403).
+  // Called on the blocking pool. check_core: would installing work (forbidden, conflict)?
+  // apply_core_watches: the core watches now (installs, rewrites handler.json, uninstalls).
+  std::function<Result<void>()> check_core;
+  std::function<Result<void>(std::vector<crash::CoreWatchSpec>)> apply_core_watches;
+  // A core report's event, stored; done(group id, 0 when its ingest key was known already) after
+  // COMMIT, or the store's error. Unset: the recorder, and done(1) at once.
+  std::function<void(errors::ErrorEvent, std::function<void(Result<int64_t>)>)> record_stored;
+  // Added to GET /api/v1/watches as "crash_capture" (CrashCapture::status).
+  std::function<nlohmann::json()> crash_status;
 };
 
 class WatchManager {
@@ -95,6 +111,11 @@ class WatchManager {
   // answer came in time. done runs on the manager's strand.
   void capture(int pid, nlohmann::json options, std::chrono::milliseconds deadline,
                std::function<void(Result<Snapshot>)> done);
+
+  // A core-mode crash report (coordinator/crash/spool_ingest.hpp): stored as an error event,
+  // then counted in its watch and published ("crash" on topic "watch") unless its key was
+  // stored before. done(stored) on any thread; false: not stored, the spool retries.
+  void ingest_core_report(crash::CoreReport report, std::function<void(bool)> done);
 
   // The watcher's pid (0 while none runs). Thread-safe: the target policy asks it.
   int watcher_pid() const;

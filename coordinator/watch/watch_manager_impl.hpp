@@ -59,6 +59,11 @@ struct WatchManager::Impl : std::enable_shared_from_this<WatchManager::Impl> {
   void create_pid_watch(WatchRequest req, JsonDone done);
   void create_match_watch(WatchRequest req, JsonDone done);
   void remove_watch(const std::string& id, JsonDone done);
+  void create_core_watch(WatchRequest req, JsonDone done);
+  // The active core watches as the handler selects with them (handler.json).
+  std::vector<crash::CoreWatchSpec> core_specs() const;
+  // Tells the crash capture the core watches now (after a delete or a resume); errors logged.
+  void sync_core_watches();
 
   // watch_attach.cpp
   // Sends watch_add for pid on behalf of watch id; pid_owner holds the reservation meanwhile.
@@ -74,6 +79,8 @@ struct WatchManager::Impl : std::enable_shared_from_this<WatchManager::Impl> {
   void on_exit_event(const nlohmann::json& line);
   void on_watch_ended(const nlohmann::json& line);
   void record(errors::ErrorEvent event);
+  void on_core_report(crash::CoreReport report, std::function<void(bool)> done);
+  void count_core_crash(const crash::CoreReport& report, const nlohmann::json& context);
 
   // match_scan.cpp
   void schedule_scan();

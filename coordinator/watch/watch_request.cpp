@@ -45,6 +45,13 @@ Result<WatchRequest> parse_watch_request(std::string_view body) {
       auto compiled = procfs::compile_pattern(value.get<std::string>());
       if (!compiled) return Error{"bad_request", compiled.error().message};
       req.match = value.get<std::string>();
+    } else if (key == "mode") {
+      if (!value.is_string() || (value != "ptrace" && value != "core"))
+        return bad_request("mode must be \"ptrace\" or \"core\"");
+      req.mode = value.get<std::string>();
+    } else if (key == "all") {
+      if (!value.is_boolean()) return bad_request("all must be a boolean");
+      req.all = value.get<bool>();
     } else if (key == "options") {
       if (!value.is_object()) return bad_request("options must be an object");
       for (const auto& [k, v] : value.items()) {
@@ -52,9 +59,15 @@ Result<WatchRequest> parse_watch_request(std::string_view body) {
       }
       req.options = value;
     } else {
-      return bad_request("unknown field \"" + key + "\" (pid, match, options)");
+      return bad_request("unknown field \"" + key + "\" (pid, match, mode, all, options)");
     }
   }
+  if (req.mode == "core") {
+    if (req.pid) return bad_request("a core-mode watch selects processes by match or all, not by pid (use mode ptrace for a pid)");
+    if (req.all == req.match.has_value()) return bad_request("a core-mode watch needs exactly one of match and \"all\": true");
+    return req;
+  }
+  if (req.all) return bad_request("\"all\" is for core mode only (mode \"core\")");
   if (req.pid.has_value() == req.match.has_value()) return bad_request("give exactly one of pid and match");
   return req;
 }

@@ -52,6 +52,10 @@ void WatchManager::Impl::resume(std::vector<WatchRow> rows) {
         if (resume_pid) self->attach(*pid, id, nullptr);
       }
       spdlog::info("resumed {} watches", rows.size());
+      // Core watches: the handler re-installed with them (a SIGKILL'ed run left it installed,
+      // and its saved previous core_pattern is kept); with none, a handler that run left is
+      // uninstalled (core_pattern restored).
+      self->sync_core_watches();
       self->loaded = true;
       for (auto& fn : std::exchange(self->deferred, {})) fn();
       self->scan_now();

@@ -6,10 +6,11 @@ namespace dbg::coord::watch {
 
 void upsert_watch(store::StatementCache& sql, const WatchRow& row, int64_t now_ms) {
   auto upsert = sql.get(
-      "INSERT INTO watches (id, kind, status, created_at, updated_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+      "INSERT INTO watches (id, kind, status, created_at, updated_at, body, mode) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
       "ON CONFLICT (id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, "
       "body = excluded.body");
   store::bind_body_row(*upsert, row, now_ms);
+  upsert->bind(7, std::string_view(row.mode));
   upsert->run();
 }
 
@@ -21,8 +22,11 @@ void delete_watch(store::StatementCache& sql, const std::string& id) {
 
 std::vector<WatchRow> select_watches(store::StatementCache& sql) {
   std::vector<WatchRow> rows;
-  auto select = sql.get("SELECT id, kind, status, created_at, body FROM watches ORDER BY created_at, rowid");
-  while (select->step()) rows.push_back(store::read_body_row<WatchRow>(*select));
+  auto select = sql.get("SELECT id, kind, status, created_at, body, mode FROM watches ORDER BY created_at, rowid");
+  while (select->step()) {
+    rows.push_back(store::read_body_row<WatchRow>(*select));
+    rows.back().mode = select->column_text(5);
+  }
   return rows;
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// A watch as a row of the watches table (migrations/0004_watches.sql), and back. Runs on the
+// A watch as a row of the watches table (migrations/0004_watches.sql, 0010), and back. Runs on the
 // store's thread through Store::write/read; no transactions here.
 #include <cstdint>
 #include <string>
@@ -19,6 +19,7 @@ struct WatchRow {
   std::string status;  // "active", "ended"
   int64_t created_at_ms = 0;
   nlohmann::json body;  // the watch as the API shows it, plus what a restart needs
+  std::string mode = "ptrace";  // "ptrace" or "core" (migrations/0010_core_watches.sql)
 };
 
 void upsert_watch(store::StatementCache& sql, const WatchRow& row, int64_t now_ms);

@@ -74,6 +74,7 @@ test('empty lists are shown plainly', async () => {
   await page.getByRole('link', { name: 'Errors' }).click();
   await page.getByText('No open error groups.').waitFor();
   await page.getByText('No crash watches.').waitFor();
+  await page.getByText('Crash capture: off · spool depth 0').waitFor();
   await page.getByRole('link', { name: 'Processes' }).click();
   await page.locator('#process-filter').fill('no-such-process-anywhere');
   await page.getByText('No process matches the filter.').waitFor();

@@ -279,3 +279,17 @@ BOOST_AUTO_TEST_CASE(version_wins_over_bad_values_but_not_over_unknown_flags) {
   BOOST_TEST((parse({"--version", "--nope"}).action == Action::usage_error));
   BOOST_TEST((parse({"--allow-remote=yes"}).action == Action::usage_error));
 }
+
+BOOST_AUTO_TEST_CASE(crash_capture_is_off_or_host_and_the_crash_dir_a_path) {
+  BOOST_TEST(parse({}).config.crash_capture_host == false);
+  BOOST_TEST(parse({"--crash-capture", "host"}).config.crash_capture_host == true);
+  BOOST_TEST(parse({"--crash-capture=off"}).config.crash_capture_host == false);
+  BOOST_TEST(parse({}, {{"DBGCOORD_CRASH_CAPTURE", "host"}}).config.crash_capture_host == true);
+  auto bad = parse({"--crash-capture", "on"});
+  BOOST_TEST((bad.action == Action::usage_error));
+  BOOST_TEST(bad.error.find("is not off or host") != std::string::npos, bad.error);
+  BOOST_TEST(!parse({}).config.crash_dir.has_value());
+  BOOST_TEST(parse({"--crash-dir", "/var/lib/c"}).config.crash_dir->string() == "/var/lib/c");
+  BOOST_TEST((parse({"--crash-dir", ""}).action == Action::usage_error));
+  BOOST_TEST(dbg::coord::help_text().find("--crash-capture off|host") != std::string::npos);
+}

@@ -14,13 +14,16 @@ export function mount(root, _params, { api, events }) {
   const status = h('div');
   const list = h('div', { class: 'table-wrap' });
   const watches = h('div', { class: 'table-wrap' });
+  // Which crash capture runs: core mode (the kernel's core_pattern runs dbgcoord's handler) for
+  // the host or some watches, or off; and the reports waiting in its spool.
+  const capture = h('p', { id: 'crash-capture', class: 'meta' });
   const detailCache = new Map();  // group id -> {count, events}
 
   root.append(
     h('h1', {}, 'Errors'),
     h('div', { class: 'toolbar' }, h('label', { for: 'error-status' }, 'Status'), statusFilter),
     status, list,
-    h('h2', {}, 'Crash watches'), watches);
+    h('h2', {}, 'Crash watches'), capture, watches);
   statusFilter.addEventListener('change', loadGroups);
 
   async function recentEvents(g) {
@@ -86,16 +89,22 @@ export function mount(root, _params, { api, events }) {
       return;
     }
     const list = body.watches || [];
+    const cc = body.crash_capture;
+    capture.textContent = cc
+      ? `Crash capture: ${cc.line || cc.mode} · spool depth ${num(cc.spool_depth)}` +
+        (cc.dropped_total ? ` · ${num(cc.dropped_total)} crashes not spooled` : '')
+      : 'Crash capture: off';
     clear(watches);
     if (list.length === 0) {
       watches.append(empty('No crash watches. Select processes under Processes and choose "Watch for crashes".'));
       return;
     }
     watches.append(h('table', {},
-      h('thead', {}, h('tr', {}, ['Watch', 'Target', 'Status', 'Crashes', 'Exits', 'Since', ''].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', {}, h('tr', {}, ['Watch', 'Mode', 'Target', 'Status', 'Crashes', 'Exits', 'Since', ''].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, list.map((w) => h('tr', {},
         h('td', {}, w.id),
-        h('td', {}, w.pid != null ? `pid ${w.pid}` : `match ${w.match}`),
+        h('td', {}, w.mode || 'ptrace'),
+        h('td', {}, w.pid != null ? `pid ${w.pid}` : w.all ? 'all processes' : `match ${w.match}`),
         h('td', {}, h('span', { class: `badge ${w.status}` }, w.status), w.ended_reason ? ` ${w.ended_reason}` : ''),
         h('td', { class: 'num' }, num(w.crashes)), h('td', { class: 'num' }, num(w.exits)),
         h('td', {}, ago(w.created_at_ms)),
