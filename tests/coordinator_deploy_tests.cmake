@@ -5,3 +5,9 @@ dbg_add_test(coordinator_config_file_test
 dbg_add_test(coordinator_config_file_cli_test
   SOURCES integration/coordinator_config_file_cli_test.cpp)
 add_dependencies(coordinator_config_file_cli_test dbgcoord)
+# The man page: rendered by man-db without a groff warning, every flag in it.
+dbg_add_test(coordinator_man_page_test
+  SOURCES integration/coordinator_man_page_test.cpp
+  LIBS dbg_coordinator_core)
+target_compile_definitions(coordinator_man_page_test PRIVATE DBG_MAN_PAGE="${CMAKE_BINARY_DIR}/man/man1/dbgcoord.1")
+add_dependencies(coordinator_man_page_test dbgcoord_man)
