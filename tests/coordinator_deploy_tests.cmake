@@ -11,3 +11,12 @@ dbg_add_test(coordinator_man_page_test
   LIBS dbg_coordinator_core)
 target_compile_definitions(coordinator_man_page_test PRIVATE DBG_MAN_PAGE="${CMAKE_BINARY_DIR}/man/man1/dbgcoord.1")
 add_dependencies(coordinator_man_page_test dbgcoord_man)
+# sd_notify (Type=notify) and the systemd unit: systemd-analyze verify accepts it.
+dbg_add_test(coordinator_sd_notify_test
+  SOURCES integration/coordinator_sd_notify_test.cpp
+  LIBS dbg_coordinator_core)
+add_dependencies(coordinator_sd_notify_test dbgcoord)
+add_test(NAME coordinator_systemd_unit_test
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/deploy/systemd_unit_test.sh ${PROJECT_SOURCE_DIR} $<TARGET_FILE:dbgcoord>
+          ${CMAKE_BINARY_DIR}/man)
+set_tests_properties(coordinator_systemd_unit_test PROPERTIES TIMEOUT 60)
