@@ -20,3 +20,8 @@ add_test(NAME coordinator_systemd_unit_test
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/deploy/systemd_unit_test.sh ${PROJECT_SOURCE_DIR} $<TARGET_FILE:dbgcoord>
           ${CMAKE_BINARY_DIR}/man)
 set_tests_properties(coordinator_systemd_unit_test PROPERTIES TIMEOUT 60)
+# The Debian package (packaging/install.cmake, scripts/package.sh): built by cpack into a
+# temporary directory, its contents and control checked, its binary run from a temporary root.
+add_test(NAME coordinator_package_test
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/deploy/package_test.sh ${CMAKE_BINARY_DIR} ${PROJECT_VERSION})
+set_tests_properties(coordinator_package_test PROPERTIES TIMEOUT 120)
