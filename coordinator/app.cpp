@@ -20,6 +20,7 @@
 #include "coordinator/http/server_context.hpp"
 #include "coordinator/logging/log.hpp"
 #include "coordinator/logging/logger.hpp"
+#include "coordinator/sd_notify.hpp"
 #include "coordinator/store/data_dir.hpp"
 
 namespace dbg::coord {
@@ -118,6 +119,8 @@ int run(const Config& config) {
   // log files. A wildcard listen address is not something a browser can open: loopback then.
   std::printf("dashboard: %s\n", dashboard_url(bound, token.token).c_str());
   std::fflush(stdout);
+  // Type=notify (packaging/dbgcoord.service): serving from here on. Nothing without systemd.
+  sd_notify("READY=1");
 
   std::vector<std::thread> io_threads;
   for (std::size_t i = 1; i < config.io_threads; ++i) {

@@ -7,6 +7,7 @@
 #include "coordinator/app_services.hpp"
 #include "coordinator/http/listener.hpp"
 #include "coordinator/logging/log.hpp"
+#include "coordinator/sd_notify.hpp"
 
 namespace dbg::coord {
 
@@ -21,6 +22,7 @@ StopOnSignal::StopOnSignal(Services& s, http::Listener& listener)
   signals_.async_wait([this, &s, &listener](const boost::system::error_code& ec, int signal_number) {
     if (ec) return;
     DBG_LOG_INFO("received {}, stopping", ::strsignal(signal_number));
+    sd_notify("STOPPING=1");  // systemd: the stop has begun (nothing without NOTIFY_SOCKET)
     auto& ioc = s.ioc;
     listener.stop();
     s.scheduler.shutdown([&ioc] { ioc.stop(); });

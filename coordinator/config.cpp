@@ -5,8 +5,12 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <cerrno>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 #include <unistd.h>
 
 namespace dbg::coord {
@@ -120,7 +124,99 @@ const FlagSpec* find_flag(std::string_view arg, std::optional<std::string>* inli
 
 }  // namespace
 
+namespace {
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t' || text.front() == '\r')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) text.remove_suffix(1);
+  return text;
+}
+
+}  // namespace
+
+FileReader process_files() {
+  return [](const std::filesystem::path& path) {
+    FileRead out;
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) {
+      if (ec && ec != std::errc::no_such_file_or_directory) {
+        out.found = true;
+        out.error = ec.message();
+      }
+      return out;
+    }
+    out.found = true;
+    if (std::filesystem::is_directory(path, ec)) {
+      out.error = "is a directory";
+      return out;
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      out.error = std::strerror(errno);
+      return out;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    out.text = std::move(text).str();
+    return out;
+  };
+}
+
+ParsedConfigFile parse_config_file(std::string_view text, std::string_view name) {
+  ParsedConfigFile out;
+  const auto table = flag_table();
+  std::vector<std::size_t> seen_on(table.size(), 0);
+  Config scratch;  // each value is applied here only to check it
+  std::size_t line_number = 0;
+  while (!text.empty()) {
+    ++line_number;
+    const auto newline = text.find('\n');
+    std::string_view line = trim(text.substr(0, newline));
+    text.remove_prefix(newline == std::string_view::npos ? text.size() : newline + 1);
+    auto problem = [&](const std::string& message) {
+      out.problems.push_back(std::string(name) + ":" + std::to_string(line_number) + ": " + message);
+    };
+    if (line.empty() || line.front() == '#') continue;
+    const auto equals = line.find('=');
+    if (equals == std::string_view::npos) {
+      problem("expected \"key = value\", got \"" + std::string(line) + "\"");
+      continue;
+    }
+    const std::string_view key = trim(line.substr(0, equals));
+    const std::string_view value = trim(line.substr(equals + 1));
+    const FlagSpec* spec = nullptr;
+    for (const FlagSpec& candidate : table) {
+      if (candidate.name.size() > 2 && file_key(candidate) == key) spec = &candidate;
+    }
+    if (spec == nullptr) {
+      problem("unknown key \"" + std::string(key) + "\"");
+      continue;
+    }
+    if (!settable_in_file(*spec)) {
+      problem("\"" + std::string(key) + "\" can only be given on the command line (" + std::string(spec->name) + ")");
+      continue;
+    }
+    const auto index = static_cast<std::size_t>(spec - table.data());
+    if (seen_on[index] != 0) {
+      problem("duplicate key \"" + std::string(key) + "\" (first on line " + std::to_string(seen_on[index]) + ")");
+      continue;
+    }
+    seen_on[index] = line_number;
+    if (auto error = apply_file_value(*spec, value, scratch)) {
+      problem(std::string(key) + ": " + *error);
+      continue;
+    }
+    out.entries.push_back({index, std::string(value), line_number});
+  }
+  return out;
+}
+
 CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLookup& env) {
+  return parse_command_line(args, env, [](const std::filesystem::path&) { return FileRead{}; });
+}
+
+CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLookup& env,
+                               const FileReader& files) {
   CommandLine out;
   auto usage_error = [&](std::string message) {
     out.action = CommandLine::Action::usage_error;
@@ -151,8 +247,10 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
       if (arg.size() > 1 && arg[0] == '-') return usage_error("unknown flag '" + arg + "'");
       return usage_error("unexpected argument '" + arg + "'");
     }
-    if (spec->kind == FlagKind::version) {
-      out.action = CommandLine::Action::version;
+    if (spec->kind == FlagKind::version || spec->kind == FlagKind::help_man || spec->kind == FlagKind::help_config) {
+      out.action = spec->kind == FlagKind::version    ? CommandLine::Action::version
+                   : spec->kind == FlagKind::help_man ? CommandLine::Action::help_man
+                                                      : CommandLine::Action::help_config;
       continue;
     }
     if (takes_value(*spec) && !value) {
@@ -161,9 +259,45 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
     }
     given[static_cast<std::size_t>(spec - table.data())] = value ? std::move(value) : std::string();
   }
-  if (out.action == CommandLine::Action::version) return out;
+  if (out.action != CommandLine::Action::run) return out;
 
-  // Then each flag: its word, else its environment variable, else Config's default.
+  // The config file: --config, else DBGCOORD_CONFIG, else the default one if it exists.
+  std::vector<std::optional<ConfigFileEntry>> from_file(table.size());
+  std::vector<std::string> file_problems;
+  {
+    std::optional<std::string> named;
+    std::optional<std::string> env_name;
+    for (std::size_t i = 0; i < table.size(); ++i) {
+      if (table[i].field != ConfigField{&Config::config_file}) continue;
+      named = given[i];
+      if (!named) {
+        env_name = env(std::string(table[i].env));
+        if (env_name && env_name->empty()) env_name.reset();
+        named = env_name;
+      }
+    }
+    const bool explicit_name = named.has_value();
+    const std::filesystem::path path = named ? std::filesystem::path(*named) : std::filesystem::path(kDefaultConfigFile);
+    if (!path.empty()) {
+      FileRead read = files(path);
+      if (!read.found) {
+        if (explicit_name) {
+          file_problems.push_back(path.string() + ": cannot read the config file: No such file or directory" +
+                                  (env_name ? " (from DBGCOORD_CONFIG)" : ""));
+        }
+      } else if (!read.error.empty()) {
+        file_problems.push_back(path.string() + ": cannot read the config file: " + read.error);
+      } else {
+        out.config_file_read = path;
+        ParsedConfigFile parsed = parse_config_file(read.text, path.string());
+        file_problems = std::move(parsed.problems);
+        for (ConfigFileEntry& entry : parsed.entries) from_file[entry.flag] = std::move(entry);
+      }
+    }
+  }
+
+  // Then each flag: its word, else its environment variable, else the file, else Config's default.
+  std::vector<std::size_t> line_of(table.size(), 0);
   for (std::size_t i = 0; i < table.size(); ++i) {
     const FlagSpec& spec = table[i];
     std::optional<std::string> text = std::move(given[i]);
@@ -172,6 +306,12 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
       text = env(std::string(spec.env));
       if (text && text->empty()) text.reset();
       from_env = text.has_value();
+    }
+    if (!text && from_file[i]) {
+      // Checked by parse_config_file already.
+      (void)apply_file_value(spec, from_file[i]->value, out.config);
+      line_of[i] = from_file[i]->line;
+      continue;
     }
     if (!text) continue;
     if (auto error = apply_flag(spec, *text, out.config)) {
@@ -182,9 +322,29 @@ CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLo
   }
 
   if (!out.config.listen.is_loopback() && !out.config.allow_remote) {
-    return usage_error("refusing to listen on " + out.config.listen.to_string() +
-                       ": not a loopback address, and this API can read the memory of any process "
-                       "it may trace; add --allow-remote if that is intended");
+    std::string where;
+    for (std::size_t i = 0; i < table.size(); ++i) {
+      if (table[i].field == ConfigField{&Config::listen} && line_of[i] != 0 && out.config_file_read) {
+        where = out.config_file_read->string() + ":" + std::to_string(line_of[i]) + ": ";
+      }
+    }
+    std::string message = where + "refusing to listen on " + out.config.listen.to_string() +
+                          ": not a loopback address, and this API can read the memory of any process "
+                          "it may trace; add --allow-remote (allow-remote = on) if that is intended";
+    if (!out.config.check_config) return usage_error(std::move(message));
+    file_problems.push_back(std::move(message));
+  }
+  if (out.config.check_config) {
+    out.action = CommandLine::Action::check_config;
+    out.problems = std::move(file_problems);
+    return out;
+  }
+  if (!file_problems.empty()) {
+    std::string message = file_problems.front();
+    if (file_problems.size() > 1) {
+      message += " (and " + std::to_string(file_problems.size() - 1) + " more; dbgcoord --check-config lists them)";
+    }
+    return usage_error(std::move(message));
   }
   return out;
 }

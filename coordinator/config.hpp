@@ -114,6 +114,10 @@ struct Config {
   bool crash_capture_host = false;
   // The handler's directory (--crash-dir, DBGCOORD_CRASH_DIR). Unset: DATA_DIR/crash.
   std::optional<std::filesystem::path> crash_dir;
+  // The config file named by --config or DBGCOORD_CONFIG (unset: kDefaultConfigFile when it
+  // exists), and --check-config: check it all and exit.
+  std::optional<std::filesystem::path> config_file;
+  bool check_config = false;
 
   static constexpr std::size_t kMaxWorkers = 32;
   static constexpr std::size_t kMaxIoThreads = 64;
@@ -121,13 +125,45 @@ struct Config {
   static std::size_t default_io_threads();
 };
 
+// Read when neither --config nor DBGCOORD_CONFIG names a file, and only when it exists.
+inline constexpr std::string_view kDefaultConfigFile = "/etc/dbgcoord/dbgcoord.conf";
+
 // What the command line asked for.
 struct CommandLine {
-  enum class Action { run, help, version, usage_error };
+  enum class Action { run, help, version, help_man, help_config, check_config, usage_error };
   Action action = Action::run;
   Config config;
   std::string error;  // one line, set for usage_error
+  // check_config: every problem of the config file ("FILE:7: unknown key \"lisen\""), empty
+  // when all is well; config_file_read: the file that was read, if any.
+  std::vector<std::string> problems;
+  std::optional<std::filesystem::path> config_file_read;
 };
+
+// A config file's contents. found false: it does not exist; error set: it exists but could not
+// be read. Injected for tests.
+struct FileRead {
+  bool found = false;
+  std::string text;
+  std::string error;
+};
+using FileReader = std::function<FileRead(const std::filesystem::path& path)>;
+FileReader process_files();
+
+// One `key = value` line of a config file: the flag (index into flag_table()), its value, line.
+struct ConfigFileEntry {
+  std::size_t flag = 0;
+  std::string value;
+  std::size_t line = 0;
+};
+struct ParsedConfigFile {
+  std::vector<ConfigFileEntry> entries;
+  std::vector<std::string> problems;  // "NAME:LINE: message", in line order
+};
+// Parses a config file's text; name prefixes each problem. Every value is checked with the
+// flag's own validation (apply_file_value); unknown, command-line-only and duplicate keys and
+// lines without "=" are problems.
+ParsedConfigFile parse_config_file(std::string_view text, std::string_view name);
 
 // Returns the value of an environment variable, nullopt when unset. Injected for tests.
 using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
@@ -135,10 +171,17 @@ EnvLookup process_env();
 
 // args excludes argv[0]. Precedence: flag, then its environment variable (flag_table() in
 // config_flags.hpp names both), then default. An empty environment variable counts as unset.
+// This form reads no file: a --config or DBGCOORD_CONFIG file counts as missing.
 CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLookup& env);
+// With the config file: flag, then environment variable, then the file's key, then default.
+CommandLine parse_command_line(const std::vector<std::string>& args, const EnvLookup& env,
+                               const FileReader& files);
 
-// --help, generated from flag_table() (config_help.cpp).
+// --help, --help-man (roff) and --help-config (the commented default config file), all
+// generated from flag_table() (config_help.cpp).
 std::string help_text();
+std::string man_page();
+std::string config_file_template();
 std::string_view version();
 
 // Process exit codes, shared by main() and documented in --help.

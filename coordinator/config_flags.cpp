@@ -119,9 +119,25 @@ constexpr FlagSpec kFlags[] = {
              "handler's core_pattern must fit the kernel's 127 bytes"},
     {.name = "--list-routes", .kind = FlagKind::toggle, .field = &Config::list_routes,
      .help = "print every HTTP route (METHOD PATTERN, one per line; the WebSocket endpoint marked \"websocket\") "
-             "and exit; opens DIR like a normal start"},
+             "and exit; opens DIR like a normal start",
+     .cli_only = true},
+    // The file is read by parse_command_line through its FileReader (config.hpp).
+    {.name = "--config", .env = "DBGCOORD_CONFIG", .kind = FlagKind::path, .value_name = "FILE", .unit = "a file",
+     .field = &Config::config_file, .default_note = "/etc/dbgcoord/dbgcoord.conf if it exists",
+     .help = "config file: one \"key = value\" per line, the key a flag's name without \"--\" (listen = "
+             "127.0.0.1:7070), a toggle's value on or off; whole-line # comments and blank lines are ignored; "
+             "flags win over environment variables, those over the file",
+     .cli_only = true},
+    {.name = "--check-config", .kind = FlagKind::toggle, .field = &Config::check_config,
+     .help = "check the config file, the environment and the flags and exit: prints ok (exit 0) or every "
+             "problem with its file line (exit 2); starts nothing and changes nothing",
+     .cli_only = true},
     {.name = "--help", .alias = "-h", .kind = FlagKind::help, .help = "print this help and exit"},
     {.name = "--version", .kind = FlagKind::version, .help = "print the version and exit"},
+    {.name = "--help-man", .kind = FlagKind::help_man, .help = "print the man page dbgcoord(1), roff, and exit"},
+    {.name = "--help-config", .kind = FlagKind::help_config,
+     .help = "print a commented config file with every key and its default and exit "
+             "(packaging/dbgcoord.conf is its output)"},
 };
 
 // A whole number in [min, max]: plain decimal digits, nothing around them ("+1", "1h" fail).
@@ -162,7 +178,21 @@ T& field_of(const FlagSpec& spec, Config& config) {
 std::span<const FlagSpec> flag_table() { return kFlags; }
 
 bool takes_value(const FlagSpec& spec) {
-  return spec.kind != FlagKind::toggle && spec.kind != FlagKind::help && spec.kind != FlagKind::version;
+  return spec.kind != FlagKind::toggle && spec.kind != FlagKind::help && spec.kind != FlagKind::version &&
+         spec.kind != FlagKind::help_man && spec.kind != FlagKind::help_config;
+}
+
+bool settable_in_file(const FlagSpec& spec) {
+  return !spec.cli_only && (takes_value(spec) || spec.kind == FlagKind::toggle);
+}
+
+std::string_view file_key(const FlagSpec& spec) { return spec.name.substr(2); }
+
+std::optional<std::string> apply_file_value(const FlagSpec& spec, std::string_view text, Config& config) {
+  if (spec.kind != FlagKind::toggle) return apply_flag(spec, text, config);
+  if (text != "on" && text != "off") return "'" + std::string(text) + "' is not on or off";
+  field_of<bool>(spec, config) = text == "on";
+  return std::nullopt;
 }
 
 std::string range_text(const FlagSpec& spec) {
@@ -256,6 +286,8 @@ std::optional<std::string> apply_flag(const FlagSpec& spec, std::string_view tex
       return std::nullopt;
     case FlagKind::help:
     case FlagKind::version:
+    case FlagKind::help_man:
+    case FlagKind::help_config:
       break;
   }
   return std::nullopt;

@@ -25,6 +25,8 @@ enum class FlagKind {
   toggle,   // no value: present means true
   help,     // --help: print the help and exit
   version,  // --version: print the version and exit
+  help_man,     // --help-man: print the man page (roff) and exit
+  help_config,  // --help-config: print the commented default config file and exit
 };
 
 // The Config member a flag sets; monostate for --help and --version.
@@ -47,10 +49,20 @@ struct FlagSpec {
   // or empty: then default_text() prints Config{}'s value.
   std::string_view default_note = {};
   std::string_view help = {};  // one paragraph; help_text() wraps it and adds range, env and default
+  // Only on the command line (--config, --check-config, --list-routes): not a config file key.
+  bool cli_only = false;
 };
 
 // Every flag, in the order --help lists them.
 std::span<const FlagSpec> flag_table();
+
+// Whether the flag can be set in the config file as `key = value` (key: name without "--"):
+// every flag but the actions (--help, --version, ...) and the cli_only ones.
+bool settable_in_file(const FlagSpec& spec);
+// The config file's key of a flag: "workers" for "--workers".
+std::string_view file_key(const FlagSpec& spec);
+// Sets spec's field from a config file value: as apply_flag, and a toggle takes "on" or "off".
+std::optional<std::string> apply_file_value(const FlagSpec& spec, std::string_view text, Config& config);
 
 // Whether the flag is followed by a value ("--workers 4", "--workers=4").
 bool takes_value(const FlagSpec& spec);

@@ -66,11 +66,9 @@ std::string usage_line() {
   return out;
 }
 
-std::string flag_entry(const FlagSpec& spec) {
-  std::string out = "  " + std::string(spec.name);
-  if (!spec.alias.empty()) out += ", " + std::string(spec.alias);
-  if (takes_value(spec)) out += " " + std::string(spec.value_name);
-  out += out.size() + 1 < kHelpColumn ? std::string(kHelpColumn - out.size(), ' ') : std::string("  ");
+// A flag's paragraph with its range, environment variable and default: what --help, the man
+// page and the config file template all print.
+std::string described(const FlagSpec& spec) {
   std::vector<std::string> facts;
   if (auto range = range_text(spec); !range.empty()) facts.push_back(std::move(range));
   if (!spec.env.empty()) facts.push_back("env " + std::string(spec.env));
@@ -78,7 +76,57 @@ std::string flag_entry(const FlagSpec& spec) {
   std::string text(spec.help);
   for (std::size_t i = 0; i < facts.size(); ++i) text += (i == 0 ? " (" : "; ") + facts[i];
   if (!facts.empty()) text += ")";
-  wrap(out, text, kHelpColumn, kWidth);
+  return text;
+}
+
+std::string flag_entry(const FlagSpec& spec) {
+  std::string out = "  " + std::string(spec.name);
+  if (!spec.alias.empty()) out += ", " + std::string(spec.alias);
+  if (takes_value(spec)) out += " " + std::string(spec.value_name);
+  out += out.size() + 1 < kHelpColumn ? std::string(kHelpColumn - out.size(), ' ') : std::string("  ");
+  wrap(out, described(spec), kHelpColumn, kWidth);
+  return out;
+}
+
+constexpr std::string_view kSummary =
+    "dbgcoord coordinates debugging workers (stack snapshots, profiles, crash watches) on this host "
+    "and serves them over HTTP.";
+constexpr std::string_view kPrecedence =
+    "Flags take precedence over environment variables, those over the config file (--config), and the file "
+    "over the defaults.";
+constexpr std::string_view kExitStatus =
+    "0 stopped by a signal, --help or --check-config with no problem; 1 runtime failure (address in use, "
+    "database newer than this version, unusable data directory or token file); 2 bad flag, value or config "
+    "file.";
+
+// roff: backslashes as \e, every "-" as \- (options are typed with ASCII hyphens), a line that
+// would start with "." or "'" guarded with \&.
+std::string roff(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\') {
+      out += "\\e";
+    } else if (c == '-') {
+      out += "\\-";
+    } else {
+      out += c;
+    }
+  }
+  if (!out.empty() && (out.front() == '.' || out.front() == '\'')) out.insert(0, "\\&");
+  return out;
+}
+
+// Text as "# " comment lines of at most kWidth columns.
+std::string commented(std::string_view text) {
+  std::string wrapped;
+  wrap(wrapped, text, 0, kWidth - 2);
+  std::string out;
+  std::size_t start = 0;
+  while (start < wrapped.size()) {
+    const auto end = wrapped.find('\n', start);
+    out += "# " + wrapped.substr(start, end - start) + "\n";
+    start = end + 1;
+  }
   return out;
 }
 
@@ -86,23 +134,77 @@ std::string flag_entry(const FlagSpec& spec) {
 
 std::string help_text() {
   std::string out = usage_line();
-  out += R"(
-dbgcoord coordinates debugging workers (stack snapshots, profiles, crash watches) on this host
-and serves them over HTTP.
-
-flags:
-)";
+  out += "\n";
+  wrap(out, kSummary, 0, kWidth);
+  out += "\nflags:\n";
   for (const FlagSpec& spec : flag_table()) out += flag_entry(spec);
-  out += R"(
-Flags take precedence over environment variables. On start dbgcoord prints one line to stdout:
+  out += "\n";
+  wrap(out, kPrecedence, 0, kWidth);
+  out += R"(On start dbgcoord prints one line to stdout:
   dbgcoord listening on http://HOST:PORT (data: DIR)
 Logs go to stderr; one of the first lines says where the API token is. Every /api route and
 /metrics need it, e.g. curl -H "Authorization: Bearer TOKEN" http://HOST:PORT/api/v1/processes
 (/healthz needs none). SIGINT or SIGTERM stop it gracefully.
 
-exit status: 0 stopped by a signal or --help; 1 runtime failure (address in use, database
-newer than this version, unusable data directory or token file); 2 bad flag or value.
 )";
+  out += "exit status: ";
+  wrap(out, kExitStatus, 0, kWidth);
+  return out;
+}
+
+std::string man_page() {
+  std::string out = ".TH DBGCOORD 1 \"\" \"dbgcoord " + std::string(version()) + "\" \"User Commands\"\n";
+  // No hyphenation, left-aligned: flag names and variables stay whole words.
+  out += ".nh\n.ad l\n";
+  out += ".SH NAME\ndbgcoord \\- multi\\-process debug coordinator for Linux\n";
+  out += ".SH SYNOPSIS\n.B dbgcoord\n[\\fIflags\\fR]\n";
+  out += ".SH DESCRIPTION\n" + roff(kSummary) + "\n";
+  out += ".PP\nOn start dbgcoord prints one line to stdout, \\fBdbgcoord listening on http://HOST:PORT (data: DIR)\\fR; "
+         "logs go to stderr, and one of the first lines says where the API token is. Every /api route and /metrics "
+         "need it as \\fBAuthorization: Bearer TOKEN\\fR (/healthz needs none). SIGINT or SIGTERM stop it "
+         "gracefully.\n";
+  out += ".SH OPTIONS\n";
+  for (const FlagSpec& spec : flag_table()) {
+    out += ".TP\n\\fB" + roff(spec.name) + "\\fR";
+    if (!spec.alias.empty()) out += ", \\fB" + roff(spec.alias) + "\\fR";
+    if (takes_value(spec)) out += " \\fI" + roff(spec.value_name) + "\\fR";
+    out += "\n";
+    out += roff(described(spec)) + "\n";
+  }
+  out += ".SH CONFIGURATION FILE\n" + roff(kPrecedence) + "\n.PP\n";
+  out += "Every option above but \\fB\\-\\-config\\fR, \\fB\\-\\-check\\-config\\fR, \\fB\\-\\-list\\-routes\\fR and the "
+         "actions (\\fB\\-\\-help\\fR, \\fB\\-\\-version\\fR, ...) can be set in the file as \\fIkey\\fR = \\fIvalue\\fR, the key being "
+         "the option without \\fB\\-\\-\\fR, e.g. \\fBlisten = 127.0.0.1:7070\\fR; toggles take \\fBon\\fR or \\fBoff\\fR. "
+         "\\fBdbgcoord \\-\\-help\\-config\\fR prints a commented file with every key.\n";
+  out += ".SH FILES\n.TP\n.I " + roff(kDefaultConfigFile) + "\nthe config file read when \\fB\\-\\-config\\fR and "
+         "DBGCOORD_CONFIG name none, if it exists\n.TP\n.I /var/lib/dbgcoord\nthe data directory of the packaged "
+         "service (dbgcoord.db, token, crash/)\n";
+  out += ".SH EXIT STATUS\n" + roff(kExitStatus) + "\n";
+  out += ".SH SEE ALSO\n.BR systemctl (1),\n.BR journalctl (1)\n";
+  return out;
+}
+
+std::string config_file_template() {
+  std::string out = commented(
+      "dbgcoord's config file, " + std::string(kDefaultConfigFile) +
+      " (or --config FILE, DBGCOORD_CONFIG). One \"key = value\" per line, the key a flag's name without "
+      "\"--\"; toggles take on or off. Whole-line # comments and blank lines are ignored. " +
+      std::string(kPrecedence) + " Check a file with: dbgcoord --check-config --config FILE");
+  out += commented("Generated by dbgcoord --help-config from the flag table (man dbgcoord says the same); "
+                   "every key is commented out and shows its default.");
+  for (const FlagSpec& spec : flag_table()) {
+    if (!settable_in_file(spec)) continue;
+    out += "\n" + commented(described(spec));
+    std::string value;
+    if (spec.kind == FlagKind::toggle) {
+      value = "off";
+    } else if (spec.default_note.empty() && !default_text(spec).empty()) {
+      value = default_text(spec);
+    } else {
+      value = std::string(spec.value_name);
+    }
+    out += "#" + std::string(file_key(spec)) + " = " + value + "\n";
+  }
   return out;
 }
 

@@ -1,4 +1,4 @@
-// dbgcoord: flags -> Config -> run. Exit codes: 0 clean stop or --help, 1 runtime failure,
+// dbgcoord: flags, environment, config file -> Config -> run. Exit codes: 0 clean stop or --help, 1 runtime failure,
 // 2 usage error (see config.hpp).
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -42,13 +42,25 @@ int main(int argc, char** argv) {
   tune_malloc();  // before any thread
   using dbg::coord::CommandLine;
   std::vector<std::string> args(argv + 1, argv + argc);
-  auto command_line = dbg::coord::parse_command_line(args, dbg::coord::process_env());
+  auto command_line = dbg::coord::parse_command_line(args, dbg::coord::process_env(), dbg::coord::process_files());
   switch (command_line.action) {
     case CommandLine::Action::help:
       std::fputs(dbg::coord::help_text().c_str(), stdout);
       return dbg::coord::kExitOk;
     case CommandLine::Action::version:
       std::printf("dbgcoord %s\n", std::string(dbg::coord::version()).c_str());
+      return dbg::coord::kExitOk;
+    case CommandLine::Action::help_man:
+      std::fputs(dbg::coord::man_page().c_str(), stdout);
+      return dbg::coord::kExitOk;
+    case CommandLine::Action::help_config:
+      std::fputs(dbg::coord::config_file_template().c_str(), stdout);
+      return dbg::coord::kExitOk;
+    case CommandLine::Action::check_config:
+      // Problems to stderr, one per line ("FILE:LINE: message"); "ok" alone on stdout.
+      for (const std::string& problem : command_line.problems) std::fprintf(stderr, "%s\n", problem.c_str());
+      if (!command_line.problems.empty()) return dbg::coord::kExitUsage;
+      std::printf("ok\n");
       return dbg::coord::kExitOk;
     case CommandLine::Action::usage_error:
       std::fprintf(stderr, "dbgcoord: %s (see --help)\n", command_line.error.c_str());

@@ -34,6 +34,11 @@ packages=(
   nodejs
   # the dashboard's browser tests (tests/browser: playwright-core drives Debian's chromium)
   chromium
+  # the packaging checks (tests/coordinator_deploy_tests.cmake): man-db and groff render the man
+  # page with warnings on; systemd-analyze verify checks the unit
+  man-db groff-base systemd
+  # the Debian package (scripts/package.sh, coordinator_package_test): dpkg-shlibdeps computes Depends
+  dpkg-dev
   # promtool (in Debian 12's prometheus package): coordinator_ops_test checks /metrics with it
   prometheus
   # libFuzzer and its sanitizers for the fuzz targets (fuzz/, bench/fuzz; scripts/test.sh runs them)

@@ -1,0 +1,37 @@
+# Install rules and the Debian package (issue #22): scripts/package.sh builds what they need and
+# runs cpack, which writes build/dbgcoord_<version>_amd64.deb. Everything else (migrations, web
+# files, the model) is embedded in the binaries.
+# `make install` / cpack must not build every test first: only the installed targets are built
+# (by scripts/package.sh).
+set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
+
+install(TARGETS dbgcoord dbg-worker RUNTIME DESTINATION bin)
+# The man page, compressed as Debian wants it.
+set(DBG_MAN_GZ ${CMAKE_BINARY_DIR}/man/dbgcoord.1.gz)
+add_custom_command(OUTPUT ${DBG_MAN_GZ}
+  COMMAND sh -c "gzip -9n < \"$1\" > \"$2\"" sh ${CMAKE_BINARY_DIR}/man/man1/dbgcoord.1 ${DBG_MAN_GZ}
+  DEPENDS ${CMAKE_BINARY_DIR}/man/man1/dbgcoord.1 dbgcoord_man VERBATIM)
+add_custom_target(dbgcoord_man_gz ALL DEPENDS ${DBG_MAN_GZ})
+install(FILES ${DBG_MAN_GZ} DESTINATION share/man/man1)
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/dbgcoord.conf DESTINATION /etc/dbgcoord)
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/dbgcoord.service DESTINATION /lib/systemd/system)
+install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/docs/operations.md
+              ${PROJECT_SOURCE_DIR}/docs/api.md ${PROJECT_SOURCE_DIR}/docs/crash-capture.md
+        DESTINATION share/doc/dbgcoord)
+
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME dbgcoord)
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_PACKAGE_CONTACT "dbgcoord maintainers <dbgcoord@localhost>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "multi-process debug coordinator for Linux")
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # dbgcoord_<version>_<arch>.deb
+set(CPACK_DEBIAN_PACKAGE_SECTION devel)
+# Depends from the binaries' shared libraries (dpkg-shlibdeps).
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# /etc/dbgcoord/dbgcoord.conf is a conffile: an upgrade keeps the operator's edits.
+file(WRITE ${CMAKE_BINARY_DIR}/packaging/conffiles "/etc/dbgcoord/dbgcoord.conf\n")
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${CMAKE_BINARY_DIR}/packaging/conffiles)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+set(CPACK_STRIP_FILES ON)
+include(CPack)
