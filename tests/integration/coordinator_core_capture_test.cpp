@@ -110,13 +110,7 @@ struct Server {
   }
 
   HttpReply request(const std::string& method, const std::string& target, const std::string& body = {}) {
-    HttpConnection conn(c->port);
-    std::vector<std::string> headers{"Connection: close", "Authorization: Bearer " + token};
-    if (!body.empty()) headers.push_back("Content-Type: application/json");
-    conn.send_request(method, target, body, headers);
-    auto r = conn.read_response(30s);
-    if (!r) throw std::runtime_error("no response to " + method + " " + target);
-    return *r;
+    return authorized_request(c->port, token, method, target, body);
   }
   json get(const std::string& target) {
     auto r = request("GET", target);

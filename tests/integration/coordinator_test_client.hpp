@@ -225,6 +225,20 @@ inline HttpReply http_request(int port, const std::string& method, const std::st
   return *reply;
 }
 
+// One request with the API token on a fresh connection (a JSON body gets its Content-Type): what
+// every test's server fixture sends to an /api route.
+inline HttpReply authorized_request(int port, const std::string& token, const std::string& method,
+                                    const std::string& target, const std::string& body = {},
+                                    std::chrono::milliseconds timeout = 30s) {
+  HttpConnection connection(port);
+  std::vector<std::string> headers{"Connection: close", "Authorization: Bearer " + token};
+  if (!body.empty()) headers.push_back("Content-Type: application/json");
+  connection.send_request(method, target, body, headers);
+  auto reply = connection.read_response(timeout);
+  if (!reply) throw std::runtime_error("no response to " + method + " " + target);
+  return *reply;
+}
+
 // Exit code from a raw wait status; -1 when the process did not exit normally.
 inline int exit_code_of(std::optional<int> status) {
   if (!status || !WIFEXITED(*status)) return -1;
