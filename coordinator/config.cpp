@@ -162,6 +162,19 @@ FileReader process_files() {
   };
 }
 
+namespace {
+
+// "workers = 4  # four" -> " 4  ": a '#' after a space or tab starts a comment, so a value
+// cannot hold " #" (none needs to: paths, numbers, words and addresses; "a#b" stays whole).
+std::string_view without_comment(std::string_view value) {
+  for (std::size_t i = 1; i < value.size(); ++i) {
+    if (value[i] == '#' && (value[i - 1] == ' ' || value[i - 1] == '\t')) return value.substr(0, i);
+  }
+  return value;
+}
+
+}  // namespace
+
 ParsedConfigFile parse_config_file(std::string_view text, std::string_view name) {
   ParsedConfigFile out;
   const auto table = flag_table();
@@ -183,7 +196,7 @@ ParsedConfigFile parse_config_file(std::string_view text, std::string_view name)
       continue;
     }
     const std::string_view key = trim(line.substr(0, equals));
-    const std::string_view value = trim(line.substr(equals + 1));
+    const std::string_view value = trim(without_comment(line.substr(equals + 1)));
     const FlagSpec* spec = nullptr;
     for (const FlagSpec& candidate : table) {
       if (candidate.name.size() > 2 && file_key(candidate) == key) spec = &candidate;

@@ -125,7 +125,8 @@ constexpr FlagSpec kFlags[] = {
     {.name = "--config", .env = "DBGCOORD_CONFIG", .kind = FlagKind::path, .value_name = "FILE", .unit = "a file",
      .field = &Config::config_file, .default_note = "/etc/dbgcoord/dbgcoord.conf if it exists",
      .help = "config file: one \"key = value\" per line, the key a flag's name without \"--\" (listen = "
-             "127.0.0.1:7070), a toggle's value on or off; whole-line # comments and blank lines are ignored; "
+             "127.0.0.1:7070), a toggle's value on or off; # starts a comment at the start of a line or after a space or tab (so a value "
+             "cannot hold \" #\"), blank lines are ignored; "
              "flags win over environment variables, those over the file",
      .cli_only = true},
     {.name = "--check-config", .kind = FlagKind::toggle, .field = &Config::check_config,

@@ -81,6 +81,23 @@ BOOST_AUTO_TEST_CASE(good_file_sets_every_kind_and_skips_comments_and_blank_line
   BOOST_TEST(*cl.config_file_read == "/etc/dbgcoord/dbgcoord.conf");
 }
 
+BOOST_AUTO_TEST_CASE(a_hash_after_a_space_starts_a_comment_and_one_inside_a_word_does_not) {
+  const std::string text =
+      "workers = 4  # four\n"
+      "data-dir = /srv/a#b\t# the '#' inside the name is kept\n"
+      "analysis-background = off\t#off\n"
+      "max-queue = # nothing before the comment\n";
+  auto parsed = parse_config_file(text, "f");
+  BOOST_TEST(parsed.problems.size() == 1u, joined(parsed.problems));
+  BOOST_TEST(parsed.problems.at(0) == "f:4: max-queue: '' is not a whole number from 1 to 1000000");
+  BOOST_TEST(parsed.entries.size() == 3u);
+  auto cl = parse({}, {}, {{"/etc/dbgcoord/dbgcoord.conf", text.substr(0, text.rfind("max-queue"))}});
+  BOOST_TEST((cl.action == Action::run), cl.error);
+  BOOST_TEST(cl.config.workers == 4u);
+  BOOST_TEST(cl.config.data_dir == "/srv/a#b");
+  BOOST_TEST(!cl.config.analysis_background);
+}
+
 BOOST_AUTO_TEST_CASE(unknown_key_is_reported_with_its_line) {
   auto parsed = parse_config_file("workers = 2\n\n# x\n\n\n\nlisen = 127.0.0.1:7070\n", "dbgcoord.conf");
   BOOST_TEST(joined(parsed.problems) == "dbgcoord.conf:7: unknown key \"lisen\"\n");
