@@ -18,6 +18,7 @@
 #include "coordinator/http/events_endpoint.hpp"
 #include "coordinator/http/listener.hpp"
 #include "coordinator/http/server_context.hpp"
+#include "coordinator/journal_stream.hpp"
 #include "coordinator/logging/log.hpp"
 #include "coordinator/logging/logger.hpp"
 #include "coordinator/sd_notify.hpp"
@@ -27,12 +28,12 @@ namespace dbg::coord {
 
 namespace {
 
-// http://HOST:PORT/?token=T, with the loopback address for a wildcard listen address.
+// http://HOST:PORT/?token=T (http://HOST:PORT/ for an empty token), with the loopback address for a wildcard listen address.
 std::string dashboard_url(const ListenAddress& bound, const std::string& token) {
   ListenAddress shown = bound;
   if (shown.host == "0.0.0.0") shown.host = "127.0.0.1";
   if (shown.host == "::") shown.host = "::1";
-  return "http://" + shown.to_string() + "/?token=" + token;
+  return "http://" + shown.to_string() + (token.empty() ? "/" : "/?token=" + token);
 }
 
 // --list-routes builds the whole server to list what it registered, which needs a data
@@ -117,7 +118,13 @@ int run(const Config& config) {
   // The dashboard URL logs the browser in once (the page keeps the token for the tab and strips
   // it from the address bar). On stdout only, like the token file it comes from: never in the
   // log files. A wildcard listen address is not something a browser can open: loopback then.
-  std::printf("dashboard: %s\n", dashboard_url(bound, token.token).c_str());
+  // Under systemd stdout is the journal, which other users may read: the URL without the
+  // token then, and where to find it.
+  if (stdout_is_journal()) {
+    std::printf("dashboard: %s (token: %s)\n", dashboard_url(bound, "").c_str(), token.path.c_str());
+  } else {
+    std::printf("dashboard: %s\n", dashboard_url(bound, token.token).c_str());
+  }
   std::fflush(stdout);
   // Type=notify (packaging/dbgcoord.service): serving from here on. Nothing without systemd.
   sd_notify("READY=1");

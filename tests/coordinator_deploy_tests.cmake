@@ -25,3 +25,10 @@ set_tests_properties(coordinator_systemd_unit_test PROPERTIES TIMEOUT 60)
 add_test(NAME coordinator_package_test
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/deploy/package_test.sh ${CMAKE_BINARY_DIR} ${PROJECT_VERSION})
 set_tests_properties(coordinator_package_test PROPERTIES TIMEOUT 120)
+# The token stays out of the journal: JOURNAL_STREAM (systemd.exec(5)) tells journald's stdout.
+dbg_add_test(coordinator_journal_stream_test
+  SOURCES unit/coordinator_journal_stream_test.cpp
+  LIBS dbg_coordinator_core)
+add_test(NAME coordinator_journal_token_test
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/deploy/journal_token_test.sh $<TARGET_FILE:dbgcoord>)
+set_tests_properties(coordinator_journal_token_test PROPERTIES TIMEOUT 60)
