@@ -19,12 +19,28 @@ install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/docs/operati
               ${PROJECT_SOURCE_DIR}/docs/api.md ${PROJECT_SOURCE_DIR}/docs/crash-capture.md
         DESTINATION share/doc/dbgcoord)
 
+# What lintian requires of every package: a machine-readable copyright file and, for a native
+# package, changelog.gz (the version filled in from the project's, compressed like the man page).
+configure_file(${PROJECT_SOURCE_DIR}/packaging/changelog.in ${CMAKE_BINARY_DIR}/packaging/changelog @ONLY)
+set(DBG_CHANGELOG_GZ ${CMAKE_BINARY_DIR}/packaging/changelog.gz)
+add_custom_command(OUTPUT ${DBG_CHANGELOG_GZ}
+  COMMAND sh -c "gzip -9n < \"$1\" > \"$2\"" sh ${CMAKE_BINARY_DIR}/packaging/changelog ${DBG_CHANGELOG_GZ}
+  DEPENDS ${CMAKE_BINARY_DIR}/packaging/changelog VERBATIM)
+add_custom_target(dbgcoord_changelog_gz ALL DEPENDS ${DBG_CHANGELOG_GZ})
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/copyright ${DBG_CHANGELOG_GZ} DESTINATION share/doc/dbgcoord)
+
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME dbgcoord)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
-set(CPACK_PACKAGE_CONTACT "dbgcoord maintainers <dbgcoord@localhost>")
+# No team address exists yet: a reserved example domain, which lintian accepts (localhost it does not).
+set(CPACK_PACKAGE_CONTACT "dbgcoord maintainers <maintainers@dbgcoord.example.org>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "multi-process debug coordinator for Linux")
+# Debian's extended description (cpack puts the summary above it as the synopsis).
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "dbgcoord is a per-host server that takes stacks of every thread of many
+processes with short pauses, profiles them under an overhead budget, captures
+every crash of the host through core_pattern and groups errors by signature,
+served over a token-protected REST and WebSocket API with a live dashboard.")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # dbgcoord_<version>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 # Depends from the binaries' shared libraries (dpkg-shlibdeps).

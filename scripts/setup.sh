@@ -37,8 +37,9 @@ packages=(
   # the packaging checks (tests/coordinator_deploy_tests.cmake): man-db and groff render the man
   # page with warnings on; systemd-analyze verify checks the unit
   man-db groff-base systemd
-  # the Debian package (scripts/package.sh, coordinator_package_test): dpkg-shlibdeps computes Depends
-  dpkg-dev
+  # the Debian package (scripts/package.sh, coordinator_package_test): dpkg-shlibdeps computes Depends;
+  # lintian checks the package has no errors
+  dpkg-dev lintian
   # promtool (in Debian 12's prometheus package): coordinator_ops_test checks /metrics with it
   prometheus
   # libFuzzer and its sanitizers for the fuzz targets (fuzz/, bench/fuzz; scripts/test.sh runs them)
