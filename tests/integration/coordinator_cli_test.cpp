@@ -17,12 +17,6 @@ using dbg::test::run_command;
 
 namespace {
 
-dbg::test::CommandResult run_dbgcoord(std::vector<std::string> args) {
-  std::vector<std::string> argv{"timeout", "20", dbg::test::bin_path("dbgcoord")};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return run_command(argv);
-}
-
 std::size_t count_lines(const std::string& text) {
   std::size_t n = 0;
   for (char c : text) n += c == '\n';

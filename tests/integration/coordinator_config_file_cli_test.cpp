@@ -12,12 +12,6 @@ using dbg::test::run_command;
 
 namespace {
 
-dbg::test::CommandResult run_dbgcoord(std::vector<std::string> args) {
-  std::vector<std::string> argv{"timeout", "20", dbg::test::bin_path("dbgcoord")};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return run_command(argv);
-}
-
 std::filesystem::path write_file(const std::filesystem::path& path, const std::string& text) {
   std::ofstream(path) << text;
   return path;

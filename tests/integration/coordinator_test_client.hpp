@@ -85,6 +85,14 @@ inline Coordinator start_coordinator(const std::vector<std::string>& args,
   return c;
 }
 
+// dbgcoord run to its exit, under timeout(1): a command that should exit at once but serves
+// instead fails its test rather than hanging it.
+inline dbg::test::CommandResult run_dbgcoord(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{"timeout", "20", dbg::test::bin_path("dbgcoord")};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return dbg::test::run_command(argv);
+}
+
 inline Coordinator start_coordinator_in(const std::filesystem::path& data_dir) {
   return start_coordinator({"--listen", "127.0.0.1:0", "--data-dir", data_dir.string()});
 }

@@ -10,21 +10,15 @@
 
 #include "coordinator/config.hpp"
 #include "coordinator/config_flags.hpp"
+#include "config_env.hpp"
 
 using dbg::coord::CommandLine;
 using dbg::coord::parse_command_line;
 using dbg::coord::parse_config_file;
 using Action = CommandLine::Action;
+using dbg::coord::test::env_of;
 
 namespace {
-
-dbg::coord::EnvLookup env_of(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
 
 dbg::coord::FileReader files_of(std::map<std::string, std::string> files) {
   return [files = std::move(files)](const std::filesystem::path& path) {

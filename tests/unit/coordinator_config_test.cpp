@@ -8,22 +8,16 @@
 
 #include "coordinator/config.hpp"
 #include "coordinator/config_flags.hpp"
+#include "config_env.hpp"
 #include <set>
 
 using dbg::coord::CommandLine;
 using dbg::coord::parse_command_line;
 using dbg::coord::parse_listen_address;
 using Action = CommandLine::Action;
+using dbg::coord::test::env_of;
 
 namespace {
-
-dbg::coord::EnvLookup env_of(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
 
 CommandLine parse(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
   return parse_command_line(args, env_of(std::move(env)));
