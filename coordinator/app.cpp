@@ -28,7 +28,8 @@ namespace dbg::coord {
 
 namespace {
 
-// http://HOST:PORT/?token=T (http://HOST:PORT/ for an empty token), with the loopback address for a wildcard listen address.
+// http://HOST:PORT/?token=T (http://HOST:PORT/ for an empty token), with the loopback address
+// for a wildcard listen address.
 std::string dashboard_url(const ListenAddress& bound, const std::string& token) {
   ListenAddress shown = bound;
   if (shown.host == "0.0.0.0") shown.host = "127.0.0.1";
