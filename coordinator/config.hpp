@@ -114,6 +114,15 @@ struct Config {
   bool crash_capture_host = false;
   // The handler's directory (--crash-dir, DBGCOORD_CRASH_DIR). Unset: DATA_DIR/crash.
   std::optional<std::filesystem::path> crash_dir;
+  // The fleet (coordinator/fleet/): the PostgreSQL database the hosts publish to (--fleet-db,
+  // DBGCOORD_FLEET_DB; empty: not in a fleet, the fleet routes answer 404), this host's name and
+  // labels there and in /metrics (--host-name, empty: the system's; --host-labels k=v,...), the
+  // local outbox's bound (--fleet-outbox-mb) and the heartbeat (--fleet-heartbeat).
+  std::string fleet_db;
+  std::string host_name;
+  std::string host_labels;
+  std::size_t fleet_outbox_mb = 32;
+  std::size_t fleet_heartbeat_s = 5;
   // The config file named by --config or DBGCOORD_CONFIG (unset: kDefaultConfigFile when it
   // exists), and --check-config: check it all and exit.
   std::optional<std::filesystem::path> config_file;

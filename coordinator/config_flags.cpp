@@ -3,6 +3,8 @@
 #include <charconv>
 #include <iterator>
 
+#include "coordinator/fleet/fleet_settings.hpp"
+
 namespace dbg::coord {
 
 namespace {
@@ -117,6 +119,29 @@ constexpr FlagSpec kFlags[] = {
      .unit = "a directory", .field = &Config::crash_dir, .default_note = "DIR/crash (of --data-dir)",
      .help = "the crash handler's directory (handler.json, the spool of crash reports); made absolute; the "
              "handler's core_pattern must fit the kernel's 127 bytes"},
+    // The fleet (coordinator/fleet/, docs/fleet.md): checked here by fleet_settings.hpp.
+    {.name = "--fleet-db", .env = "DBGCOORD_FLEET_DB", .kind = FlagKind::text, .value_name = "URL",
+     .unit = "a PostgreSQL URL or conninfo", .field = &Config::fleet_db, .default_note = "none: not in a fleet",
+     .help = "join a fleet: the PostgreSQL database every host of the fleet publishes to, as postgresql://USER@HOST/DB"
+             "?sslmode=... or a libpq conninfo; a password is best left to PGPASSFILE or PGPASSWORD (the URL is never "
+             "logged); while it is unreachable this host keeps working alone and ships its backlog later",
+     .check = fleet::check_fleet_db, .secret = true},
+    {.name = "--host-name", .env = "DBGCOORD_HOST_NAME", .kind = FlagKind::text, .value_name = "NAME",
+     .unit = "a host name", .field = &Config::host_name, .default_note = "the system's host name",
+     .help = "this host's name in the fleet and in /metrics (letters, digits, '.', '-', '_'; at most 253)",
+     .check = fleet::check_host_name},
+    {.name = "--host-labels", .env = "DBGCOORD_HOST_LABELS", .kind = FlagKind::text, .value_name = "K=V,...",
+     .unit = "labels", .field = &Config::host_labels, .default_note = "none",
+     .help = "labels of this host, e.g. role=db,zone=eu1, which fleet sessions select hosts by ({\"label\":"
+             "{\"role\":\"db\"}})",
+     .check = fleet::check_host_labels},
+    {.name = "--fleet-outbox-mb", .env = "DBGCOORD_FLEET_OUTBOX_MB", .kind = FlagKind::integer, .value_name = "N",
+     .unit = "MiB", .min = 1, .max = 65536, .field = &Config::fleet_outbox_mb,
+     .help = "the local outbox of changes not yet shipped to the fleet database, MiB; when full, error events are "
+             "still counted exactly but their samples are dropped (dbgcoord_fleet_samples_dropped_total)"},
+    {.name = "--fleet-heartbeat", .env = "DBGCOORD_FLEET_HEARTBEAT", .kind = FlagKind::integer, .value_name = "S",
+     .unit = "seconds", .min = 1, .max = 3600, .field = &Config::fleet_heartbeat_s,
+     .help = "seconds between this host's heartbeats; other hosts call it down after three missed ones"},
     {.name = "--list-routes", .kind = FlagKind::toggle, .field = &Config::list_routes,
      .help = "print every HTTP route (METHOD PATTERN, one per line; the WebSocket endpoint marked \"websocket\") "
              "and exit; opens DIR like a normal start",
@@ -220,6 +245,7 @@ std::string default_text(const FlagSpec& spec) {
       auto [end, ec] = std::to_chars(std::begin(buffer), std::end(buffer), c.*f);
       return ec == std::errc{} ? std::string(buffer, end) : std::string();
     }
+    std::string operator()(std::string Config::*f) const { return c.*f; }
     // A toggle's default is "absent"; an on/off flag shows its word.
     std::string operator()(bool Config::*f) const { return c.*f ? "on" : ""; }
   };
@@ -282,6 +308,12 @@ std::optional<std::string> apply_flag(const FlagSpec& spec, std::string_view tex
       field_of<bool>(spec, config) = text == word;
       return std::nullopt;
     }
+    case FlagKind::text:
+      if (spec.check) {
+        if (auto why = spec.check(text)) return why;
+      }
+      field_of<std::string>(spec, config) = std::string(text);
+      return std::nullopt;
     case FlagKind::toggle:
       field_of<bool>(spec, config) = true;
       return std::nullopt;

@@ -22,6 +22,7 @@ enum class FlagKind {
   decimal,  // a plain decimal number in (min, max]: "5", "2.5"
   on_off,   // "on" or "off"
   off_word, // "off" or the one word after "|" in value_name ("off|host"): a bool, true for the word
+  text,     // a word or URL, checked by the flag's own `check` (fleet settings)
   toggle,   // no value: present means true
   help,     // --help: print the help and exit
   version,  // --version: print the version and exit
@@ -32,7 +33,7 @@ enum class FlagKind {
 // The Config member a flag sets; monostate for --help and --version.
 using ConfigField = std::variant<std::monostate, ListenAddress Config::*, std::filesystem::path Config::*,
                                  std::optional<std::filesystem::path> Config::*, std::size_t Config::*,
-                                 double Config::*, bool Config::*>;
+                                 double Config::*, bool Config::*, std::string Config::*>;
 
 struct FlagSpec {
   std::string_view name = {};        // "--workers"
@@ -51,6 +52,10 @@ struct FlagSpec {
   std::string_view help = {};  // one paragraph; help_text() wraps it and adds range, env and default
   // Only on the command line (--config, --check-config, --list-routes): not a config file key.
   bool cli_only = false;
+  // text: nullopt when the value is acceptable, else why not ("'a b' is not a host name").
+  std::optional<std::string> (*check)(std::string_view) = nullptr;
+  // text: the value may hold a password (--fleet-db): never echoed in a message or a log.
+  bool secret = false;
 };
 
 // Every flag, in the order --help lists them.
