@@ -6,6 +6,7 @@
 #include "coordinator/archive/archive_routes.hpp"
 #include "coordinator/auth/token.hpp"
 #include "coordinator/errors/error_routes.hpp"
+#include "coordinator/fleet/fleet_routes.hpp"
 #include "coordinator/http/health.hpp"
 #include "coordinator/logging/routes.hpp"
 #include "coordinator/metrics/routes.hpp"
@@ -49,7 +50,15 @@ metrics::MetricsSources metrics_sources(Services& s, std::chrono::steady_clock::
 std::shared_ptr<http::Router> build_router(Services& s, const std::string& token,
                                            std::chrono::steady_clock::time_point started) {
   auto router = std::make_shared<http::Router>();
-  http::add_health_routes(*router, started);
+  http::HealthExtra fleet_health;
+  if (s.fleet) {
+    fleet_health = [fleet = s.fleet.get()](nlohmann::json& body) {
+      body["fleet"] = fleet->status();
+      // Local work goes on without the fleet database; the status says a part is missing.
+      if (!fleet->connected()) body["status"] = "degraded";
+    };
+  }
+  http::add_health_routes(*router, started, std::move(fleet_health));
   api::add_api_routes(*router, api::ApiContext{s.scheduler, s.resolver, *s.store, s.blocking.get_executor(),
                                                &s.budget.shedding()});
   watch::add_watch_routes(*router, s.watches);
@@ -58,6 +67,7 @@ std::shared_ptr<http::Router> build_router(Services& s, const std::string& token
   profiles::add_profile_routes(*router, *s.store);
   logging::add_logging_routes(*router);
   archive::add_archive_routes(*router, s.archiver);
+  fleet::add_fleet_routes(*router, s.fleet.get());
   metrics::add_metrics_routes(*router, metrics_sources(s, started));
   // The dashboard's static files at "/": no token (they hold no data); the page sends it.
   web::add_static_routes(*router);

@@ -162,6 +162,7 @@ Services::Services(const Config& config, const std::filesystem::path& data_dir)
       policy(policy_config(config), static_cast<int>(::getpid())),
       analysis(*store, analysis_config(config)),
       analysis_warmed((analysis.warm(), true)),
+      fleet(config.fleet_db.empty() ? nullptr : std::make_unique<fleet::Fleet>(config, *store)),
       error_service(*store, hub, ioc.get_executor()),
       archiver(*store, hub, ioc.get_executor(), archive_config(config),
                [this](store::StatementCache& sql) { error_service.forget_cached_groups(sql); }),
@@ -186,6 +187,7 @@ Services::Services(const Config& config, const std::filesystem::path& data_dir)
       scheduler(ioc.get_executor(), blocking.get_executor(), scheduler_config(config), pool, *store, *hub, resolver,
                 &detector) {
   if (config.analysis_background) error_service.set_group_observer(analysis.observer());
+  if (fleet) error_service.set_batch_hook(fleet->batch_hook());
   crash.set_sink([this](crash::CoreReport report, crash::SpoolIngest::Done done) {
     watches.ingest_core_report(std::move(report), std::move(done));
   });

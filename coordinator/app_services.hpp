@@ -20,6 +20,7 @@
 #include "coordinator/detect/watched_scan.hpp"
 #include "coordinator/errors/error_service.hpp"
 #include "coordinator/events/hub.hpp"
+#include "coordinator/fleet/fleet.hpp"
 #include "coordinator/policy/target_policy.hpp"
 #include "coordinator/pool/worker_pool.hpp"
 #include "coordinator/ranking/process_table.hpp"
@@ -54,6 +55,9 @@ struct Services {
   // so it outlives the service's last observer call; warmed before the service exists.
   analysis::AnalysisService analysis;
   const bool analysis_warmed;
+  // --fleet-db: the outbox and its publisher (null when not in a fleet). Before the error
+  // service, whose batches write into the outbox until the service is gone.
+  std::unique_ptr<fleet::Fleet> fleet;
   // Error groups: events from the API and from the crash watch; before the watch manager,
   // which hands it events until it is destroyed.
   errors::ErrorService error_service;

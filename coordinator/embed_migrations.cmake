@@ -1,12 +1,17 @@
-# dbg_embed_migrations(SQL_DIR OUTPUT_CPP): generates OUTPUT_CPP defining
-# dbg::coord::store::embedded_migrations() from SQL_DIR/NNNN_name.sql, each file a raw string
-# literal. Runs at configure time; adding a file re-globs (CONFIGURE_DEPENDS) and editing one
+# dbg_embed_migrations(SQL_DIR OUTPUT_CPP [FUNCTION NAME]): generates OUTPUT_CPP defining
+# dbg::coord::store::NAME() (default embedded_migrations: the SQLite schema) from
+# SQL_DIR/NNNN_name.sql, each file a raw string literal. The fleet's PostgreSQL schema
+# (migrations/fleet/) is embedded the same way under another name. Runs at configure time; adding a file re-globs (CONFIGURE_DEPENDS) and editing one
 # re-configures (CMAKE_CONFIGURE_DEPENDS). The output is rewritten only when its content
 # changes, so an unrelated re-configure recompiles nothing.
 #
 # Checked here rather than at run time, so a bad migration set never builds: names must be
 # NNNN_name.sql, versions 1, 2, 3, ... with no gap or duplicate.
 function(dbg_embed_migrations sql_dir output_cpp)
+  cmake_parse_arguments(PARSE_ARGV 2 embed "" "FUNCTION" "")
+  if(NOT embed_FUNCTION)
+    set(embed_FUNCTION embedded_migrations)
+  endif()
   file(GLOB sql_files CONFIGURE_DEPENDS "${sql_dir}/*.sql")
   list(SORT sql_files)
   set(delimiter "dbgsql")
@@ -47,7 +52,7 @@ constexpr Migration kMigrations[] = {
 ${entries}};
 }  // namespace
 
-std::span<const Migration> embedded_migrations() { return kMigrations; }
+std::span<const Migration> ${embed_FUNCTION}() { return kMigrations; }
 
 }  // namespace dbg::coord::store
 ")

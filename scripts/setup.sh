@@ -25,6 +25,8 @@ packages=(
   libboost-dev libboost-test-dev libboost-filesystem-dev
   nlohmann-json3-dev libsqlite3-dev libspdlog-dev libfmt-dev
   libdw-dev libelf-dev zlib1g-dev
+  # the fleet's client library (coordinator/fleet/: --fleet-db)
+  libpq-dev
   # glibc's symbol table and DWARF (libc6-dbg): names of glibc's internal functions
   # (start_thread, __futex_abstimed_wait_common) in stacks, which the tests expect
   libc6-dbg
@@ -42,6 +44,8 @@ packages=(
   dpkg-dev lintian
   # promtool (in Debian 12's prometheus package): coordinator_ops_test checks /metrics with it
   prometheus
+  # the fleet tests start their own PostgreSQL (initdb in a temporary directory, tests/fleet/)
+  postgresql-15
   # libFuzzer and its sanitizers for the fuzz targets (fuzz/, bench/fuzz; scripts/test.sh runs them)
   clang-14 libclang-rt-14-dev
 )

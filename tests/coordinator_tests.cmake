@@ -27,6 +27,6 @@ endforeach()
 
 # Each coordinator area registers its own tests (one file per area, so parallel work does not
 # collide here).
-foreach(area procfs ranking policy auth events pool sessions api store errors analysis watch profiles logging metrics web faults security detect archive budget crash deploy)
+foreach(area procfs ranking policy auth events pool sessions api store errors analysis watch profiles logging metrics web faults security detect archive budget crash deploy fleet)
   include(${CMAKE_CURRENT_SOURCE_DIR}/coordinator_${area}_tests.cmake OPTIONAL)
 endforeach()

@@ -10,6 +10,8 @@ http::HttpResponse error_response(const Error& e) {
   static const std::map<std::string, unsigned> kStatus = {
       {"bad_request", 400}, {"forbidden", 403}, {"not_found", 404},        {"conflict", 409},
       {"queue_full", 503},  {"unsupported_kind", 501}, {"shutting_down", 503},
+      // A service this one depends on is unreachable (the fleet database): retry later.
+      {"unavailable", 503},
       // The database's disk is full (store/store.cpp): 507 Insufficient Storage, a state of the
       // server the client cannot fix, and one that ends when space returns.
       {"disk_full", 507},

@@ -73,6 +73,7 @@ struct ErrorService::State {
 
   std::mutex observer_mutex;
   std::shared_ptr<const GroupObserver> observer;
+  std::shared_ptr<const BatchHook> batch_hook;  // under observer_mutex
 
   std::atomic<int> bodies_in_flight{0};
 };
@@ -120,7 +121,15 @@ void submit(const std::shared_ptr<ErrorService::State>& state, std::shared_ptr<P
   // it, owns it, so that the last reference is dropped where the callback decides.
   const PreparedBatch* batch = prepared.get();
   state->store.write(
-      [state, batch, outcome](store::StatementCache& sql) { ingest_batch(sql, *state->cache, *batch, *outcome); },
+      [state, batch, outcome](store::StatementCache& sql) {
+        ingest_batch(sql, *state->cache, *batch, *outcome);
+        std::shared_ptr<const BatchHook> hook;
+        {
+          std::lock_guard lock(state->observer_mutex);
+          hook = state->batch_hook;
+        }
+        if (hook) (*hook)(sql, *batch, *outcome);
+      },
       [state, prepared = std::move(prepared), outcome, done = std::move(done)](Result<void> committed) mutable {
         if (!committed) {
           forget_batch(*state->cache, *outcome);
@@ -255,6 +264,12 @@ void ErrorService::set_group_observer(GroupObserver observer) {
   auto o = observer ? std::make_shared<const GroupObserver>(std::move(observer)) : nullptr;
   std::lock_guard lock(state_->observer_mutex);
   state_->observer = std::move(o);
+}
+
+void ErrorService::set_batch_hook(BatchHook hook) {
+  auto h = hook ? std::make_shared<const BatchHook>(std::move(hook)) : nullptr;
+  std::lock_guard lock(state_->observer_mutex);
+  state_->batch_hook = std::move(h);
 }
 
 void ErrorService::forget_cached_groups(store::StatementCache& sql) {

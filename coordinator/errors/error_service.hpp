@@ -82,6 +82,15 @@ namespace dbg::coord::errors {
 // and a client faster than the disk must not grow our memory).
 inline constexpr int kMaxBodiesInFlight = 16;
 
+struct PreparedEvent;
+struct BatchOutcome;
+// A batch as the store thread stores it (event_preparation.hpp, batch_ingest.hpp).
+using PreparedBatch = std::vector<std::shared_ptr<const PreparedEvent>>;
+// Runs on the store thread inside the write that stores a batch, after its events and groups:
+// what it writes commits or rolls back with them (the fleet's outbox, coordinator/fleet/).
+// A throw fails the batch like a failed insert.
+using BatchHook = std::function<void(store::StatementCache&, const PreparedBatch&, const BatchOutcome&)>;
+
 struct ErrorServiceConfig {
   std::size_t history_events = 1000;
   std::size_t cached_groups = 10000;
@@ -147,6 +156,8 @@ class ErrorService {
 
   // Set before events flow (the observer is read on the store thread after commits).
   void set_group_observer(GroupObserver observer);
+  // Set before events flow (read on the store thread inside each batch's write).
+  void set_batch_hook(BatchHook hook);
   // Store thread only, from inside a Store::write that changed error_groups or error_events
   // behind the service's back (the archiver folding events away): writes the dirty group rows
   // (in that write's transaction), then drops the cached counts, which carry last_event_id; they

@@ -66,23 +66,36 @@ PgConnection::~PgConnection() {
   if (conn_) PQfinish(conn_);
 }
 
+namespace {
+
+// Throws unless the command succeeded; the message is the server's (or libpq's), with its SQLSTATE.
+void check_result(pg_conn* conn, pg_result* raw) {
+  const ExecStatusType status = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return;
+  std::string message = trimmed(raw ? PQresultErrorMessage(raw) : PQerrorMessage(conn));
+  const char* state = raw ? PQresultErrorField(raw, PG_DIAG_SQLSTATE) : nullptr;
+  if (message.empty()) message = "PostgreSQL command failed";
+  throw PgError(message, state ? state : "");
+}
+
+}  // namespace
+
 PgResult PgConnection::exec(std::string_view sql, const std::vector<PgParam>& params) {
+  if (!conn_) throw PgError("not connected to PostgreSQL");
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
   const std::string text(sql);
   PgResult result(PQexecParams(conn_, text.c_str(), static_cast<int>(params.size()), nullptr, values.data(), nullptr,
                                nullptr, 0));
-  // PgResult owns it now; look at the raw status through libpq again.
-  return result.rows() >= 0 ? [&]() -> PgResult {
-    return result;
-  }()
-                            : PgResult{};
+  check_result(conn_, result.raw());
+  return result;
 }
 
 void PgConnection::exec_script(std::string_view sql) {
-  PgResult r(PQexec(conn_, std::string(sql).c_str()));
-  (void)r;
+  if (!conn_) throw PgError("not connected to PostgreSQL");
+  PgResult result(PQexec(conn_, std::string(sql).c_str()));
+  check_result(conn_, result.raw());
 }
 
 bool PgConnection::ok() const { return conn_ && PQstatus(conn_) == CONNECTION_OK; }

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 struct pg_conn;
@@ -42,6 +43,7 @@ class PgResult {
   bool boolean(int row, int column) const;  // 't'
   // Rows changed by INSERT/UPDATE/DELETE.
   int64_t affected() const;
+  pg_result* raw() const { return r_.get(); }
 
  private:
   struct Clear {

@@ -7,8 +7,8 @@
 
 namespace dbg::coord::http {
 
-void add_health_routes(Router& router, std::chrono::steady_clock::time_point started) {
-  router.add("GET", "/healthz", [started](const HttpRequest&) {
+void add_health_routes(Router& router, std::chrono::steady_clock::time_point started, HealthExtra extra) {
+  router.add("GET", "/healthz", [started, extra = std::move(extra)](const HttpRequest&) {
     // steady_clock: uptime must not jump when someone sets the wall clock.
     auto uptime = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started);
     nlohmann::json body = {
@@ -16,6 +16,7 @@ void add_health_routes(Router& router, std::chrono::steady_clock::time_point sta
         {"version", version()},
         {"uptime_s", uptime.count()},
     };
+    if (extra) extra(body);
     HttpResponse response;
     response.body = body.dump();
     response.headers.emplace_back("Cache-Control", "no-store");

@@ -1,0 +1,67 @@
+#include "coordinator/fleet/fleet.hpp"
+
+#include <chrono>
+
+#include "coordinator/config.hpp"
+#include "coordinator/fleet/fleet_metrics.hpp"
+#include "coordinator/fleet/publisher.hpp"
+#include "coordinator/store/store.hpp"
+
+namespace dbg::coord::fleet {
+
+namespace {
+
+int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Fleet::Fleet(const Config& config, store::Store& store)
+    : max_bytes_(static_cast<uint64_t>(config.fleet_outbox_mb) << 20),
+      outbox_(max_bytes_),
+      identity_(identity_from(config)),
+      reads_(config.fleet_db) {
+  std::string database, failure;
+  store.write(
+      [this, &database](store::StatementCache& sql) {
+        outbox_.load(sql);
+        database = database_id(sql);
+      },
+      [&failure](Result<void> r) {
+        if (!r) failure = r.error().message;
+      });
+  store.flush();  // the callbacks above have run: `database` and `failure` are set
+  if (!failure.empty()) throw std::runtime_error("fleet: cannot prepare the outbox: " + failure);
+  identity_.database_id = database;
+  PublisherConfig pc;
+  pc.conninfo = config.fleet_db;
+  pc.identity = identity_;
+  publisher_ = std::make_unique<Publisher>(store, outbox_, status_, std::move(pc));
+  expose_fleet_state(&outbox_, &status_);
+}
+
+Fleet::~Fleet() {
+  expose_fleet_state(nullptr, nullptr);
+  publisher_.reset();
+}
+
+errors::BatchHook Fleet::batch_hook() {
+  return [this](store::StatementCache& sql, const errors::PreparedBatch& events, const errors::BatchOutcome& outcome) {
+    outbox_.append(sql, events, outcome, unix_ms());
+    publisher_->wake();
+  };
+}
+
+nlohmann::json Fleet::status() const {
+  nlohmann::json out = status_.to_json();
+  const auto o = outbox_.stats();
+  out["host"] = identity_.host;
+  out["database_id"] = identity_.database_id;
+  out["outbox"] = {{"rows", o.rows}, {"bytes", o.bytes}, {"max_bytes", max_bytes_},
+                   {"samples_dropped", o.samples_dropped}, {"full", o.bytes >= max_bytes_}};
+  return out;
+}
+
+}  // namespace dbg::coord::fleet

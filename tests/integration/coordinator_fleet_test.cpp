@@ -1,0 +1,331 @@
+// The fleet end to end: a real PostgreSQL (initdb in a temporary directory, tests/integration/
+// postgres_fixture.hpp) and three real dbgcoord, each with its own data directory, port and host
+// name, publishing into it. Errors reported on each must add up in the merged view exactly;
+// PostgreSQL stopped for 30 s mid-stream and a coordinator killed with SIGKILL while it ships its
+// backlog must lose nothing and count nothing twice; the outbox's bound keeps counts and drops
+// samples; a coordinator outside a fleet answers the fleet routes with 404 saying how to join.
+#define BOOST_TEST_MODULE coordinator_fleet
+#include <boost/test/unit_test.hpp>
+
+#include <signal.h>
+
+#include <fstream>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "coordinator_test_client.hpp"
+#include "postgres_fixture.hpp"
+#include "test_support.hpp"
+
+using namespace dbg::coord::test;
+using nlohmann::json;
+
+namespace {
+
+std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// Polls until `done` holds; fails the test with `what` after `limit`.
+void wait_until(const std::function<bool()>& done, std::chrono::seconds limit, const std::string& what) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    BOOST_REQUIRE_MESSAGE(std::chrono::steady_clock::now() < deadline, "timed out waiting for " << what);
+    std::this_thread::sleep_for(100ms);
+  }
+}
+
+// One dbgcoord of the fleet.
+struct Host {
+  std::string name;
+  TempDir dir;
+  std::vector<std::string> args;
+  std::optional<Coordinator> c;
+  std::string token;
+
+  Host(std::string host_name, const std::string& conninfo, std::vector<std::string> extra = {})
+      : name(std::move(host_name)) {
+    args = {"--listen", "127.0.0.1:0", "--data-dir", dir.path().string(), "--fleet-db", conninfo,
+            "--host-name", name, "--fleet-heartbeat", "1"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    start();
+  }
+  void start() {
+    c.emplace(start_coordinator(args));
+    token = read_file(dir.path() / "token");
+  }
+  void kill_hard() {
+    c->process.signal(SIGKILL);
+    c->process.wait(10s);
+    c.reset();
+  }
+  HttpReply request(const std::string& method, const std::string& target, const std::string& body = {}) {
+    return authorized_request(c->port, token, method, target, body, 60s);
+  }
+  json ok_json(const std::string& method, const std::string& target, const std::string& body = {}, int want = 200) {
+    auto r = request(method, target, body);
+    BOOST_REQUIRE_MESSAGE(r.status == want, name << ": " << method << " " << target << " -> " << r.status << " " << r.body);
+    return json::parse(r.body);
+  }
+  json fleet() { return ok_json("GET", "/api/v1/fleet"); }
+  json health() {
+    auto r = http_request(c->port, "GET", "/healthz");
+    return json::parse(r.body);
+  }
+  // Everything written so far has reached PostgreSQL.
+  bool drained() {
+    auto f = fleet();
+    return f.at("state") == "connected" && f.at("outbox").at("rows") == 0;
+  }
+  // signature -> count, from this host's own groups.
+  std::map<std::string, int64_t> local_counts() {
+    std::map<std::string, int64_t> out;
+    const json body = ok_json("GET", "/api/v1/errors?limit=1000");  // kept: the loop walks into it
+    for (const auto& g : body.at("groups"))
+      out[g.at("signature").get<std::string>()] = g.at("count").get<int64_t>();
+    return out;
+  }
+};
+
+json frame(const std::string& function, int line) {
+  return json{{"function", function}, {"module", "shop"}, {"offset", "0x2410"}, {"file", "/src/shop/cart.cpp"},
+              {"line", line}};
+}
+
+// A report whose signature is decided by `site`; `pad` bytes of context make its sample bigger.
+json event_at(const std::string& site, std::size_t pad = 0) {
+  return json{{"type", "std::out_of_range"},
+              {"message", "index out of range"},
+              {"comm", "shop"},
+              {"frames", json::array({frame(site, 40), frame("shop::Server::handle(shop::Request const&)", 90),
+                                      frame("main", 120)})},
+              {"context", json{{"request_id", "r-1"}, {"pad", std::string(pad, 'x')}}}};
+}
+
+void post(Host& h, const std::string& site, int n, std::size_t pad = 0) {
+  json events = json::array();
+  for (int i = 0; i < n; ++i) events.push_back(event_at(site, pad));
+  auto r = h.ok_json("POST", "/api/v1/errors/events", json{{"events", events}}.dump(), 201);
+  BOOST_REQUIRE_EQUAL(r.at("accepted").get<int>(), n);
+}
+
+// The merged view, read through `via`: signature -> the group.
+std::map<std::string, json> fleet_groups(Host& via, const std::string& query = "") {
+  std::map<std::string, json> out;
+  const json body = via.ok_json("GET", "/api/v1/fleet/errors?limit=1000" + query);  // kept: the loop walks into it
+  for (const auto& g : body.at("groups"))
+    out[g.at("signature").get<std::string>()] = g;
+  return out;
+}
+
+// The merged view must be exactly the sum of the local ones: per group, per host, and the
+// number of hosts affected.
+void check_merged_equals_local_sum(std::vector<Host*> hosts) {
+  std::map<std::string, std::map<std::string, int64_t>> local;  // signature -> host -> count
+  for (Host* h : hosts)
+    for (const auto& [signature, count] : h->local_counts()) local[signature][h->name] = count;
+  auto merged = fleet_groups(*hosts.front());
+  BOOST_REQUIRE_EQUAL(merged.size(), local.size());
+  for (const auto& [signature, per_host] : local) {
+    BOOST_TEST_CONTEXT("group " << signature) {
+      BOOST_REQUIRE(merged.count(signature));
+      const json& g = merged.at(signature);
+      int64_t sum = 0;
+      for (const auto& [host, count] : per_host) {
+        sum += count;
+        BOOST_TEST(g.at("hosts").at(host).get<int64_t>() == count);
+      }
+      BOOST_TEST(g.at("count").get<int64_t>() == sum);
+      BOOST_TEST(g.at("hosts_affected").get<std::size_t>() == per_host.size());
+      BOOST_TEST(g.at("hosts").size() == per_host.size());
+    }
+  }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(three_hosts_merge_to_the_sum_of_their_local_views) {
+  TempPostgres pg;
+  Host a("host-a", pg.conninfo()), b("host-b", pg.conninfo()), c("host-c", pg.conninfo());
+  // One error on every host, one on a alone, one on b and c.
+  post(a, "shop::Cart::item_at(unsigned long)", 5);
+  post(b, "shop::Cart::item_at(unsigned long)", 6);
+  post(c, "shop::Cart::item_at(unsigned long)", 7);
+  post(a, "shop::Pay::charge()", 3);
+  post(b, "shop::Ship::label()", 2);
+  post(c, "shop::Ship::label()", 4);
+  for (Host* h : {&a, &b, &c}) wait_until([h] { return h->drained(); }, 60s, h->name + " to ship its outbox");
+  check_merged_equals_local_sum({&a, &b, &c});
+
+  // Any coordinator of the fleet serves the same merged view.
+  BOOST_TEST(fleet_groups(c).size() == fleet_groups(a).size());
+  // The oracle: PostgreSQL itself, read with psql.
+  BOOST_TEST(pg.query("SELECT sum(count) FROM fleet_host_groups") == "27");
+  BOOST_TEST(pg.query("SELECT count(*) FROM fleet_groups") == "3");
+
+  auto hosts = a.ok_json("GET", "/api/v1/fleet/hosts").at("hosts");
+  BOOST_REQUIRE_EQUAL(hosts.size(), 3u);
+  std::set<std::string> names;
+  for (const auto& h : hosts) {
+    names.insert(h.at("host").get<std::string>());
+    BOOST_TEST(h.at("up").get<bool>());
+    BOOST_TEST(!h.at("version").get<std::string>().empty());
+    BOOST_TEST(!h.at("boot_id").get<std::string>().empty());
+  }
+  BOOST_TEST((names == std::set<std::string>{"host-a", "host-b", "host-c"}));
+
+  // A host filter: a's groups only, with a's own counts.
+  auto only_a = fleet_groups(b, "&host=host-a");
+  BOOST_REQUIRE_EQUAL(only_a.size(), 2u);
+  for (const auto& [signature, g] : only_a) BOOST_TEST(g.at("host_count") == a.local_counts().at(signature));
+
+  // One group: its hosts and sample events with their context.
+  auto merged = fleet_groups(a);
+  std::string shared_signature;
+  for (const auto& [signature, g] : merged)
+    if (g.at("hosts_affected") == 3) shared_signature = signature;
+  BOOST_REQUIRE(!shared_signature.empty());
+  auto group = a.ok_json("GET", "/api/v1/fleet/errors/" + shared_signature);
+  BOOST_TEST(group.at("count") == 18);
+  BOOST_REQUIRE_EQUAL(group.at("hosts").size(), 3u);
+  BOOST_TEST(group.at("hosts")[0].at("host") == "host-c");  // most events first
+  BOOST_REQUIRE(!group.at("samples").empty());
+  const json& sample = group.at("samples")[0];
+  BOOST_TEST(sample.at("event").at("frames").size() == 3u);
+  BOOST_TEST(sample.at("event").at("context").at("request_id") == "r-1");
+  BOOST_TEST(a.request("GET", "/api/v1/fleet/errors/" + std::string(32, 'f')).status == 404);
+  BOOST_TEST(a.request("GET", "/api/v1/fleet/errors/not-hex").status == 404);
+  BOOST_TEST(a.request("GET", "/api/v1/fleet/errors?host=a%20b").status == 400);
+  BOOST_TEST(a.request("GET", "/api/v1/fleet/errors?limit=0").status == 400);
+
+  // Healthy fleet: /healthz says ok and names the fleet's state.
+  auto health = a.health();
+  BOOST_TEST(health.at("status") == "ok");
+  BOOST_TEST(health.at("fleet").at("state") == "connected");
+}
+
+BOOST_AUTO_TEST_CASE(a_30s_outage_and_a_sigkill_mid_publish_lose_nothing_and_double_nothing) {
+  TempPostgres pg;
+  Host a("host-a", pg.conninfo()), b("host-b", pg.conninfo()), c("host-c", pg.conninfo());
+  std::vector<Host*> all{&a, &b, &c};
+  for (Host* h : all) post(*h, "shop::Cart::item_at(unsigned long)", 10);
+  for (Host* h : all) wait_until([h] { return h->drained(); }, 60s, h->name + " to ship before the outage");
+
+  pg.stop();
+  // Local work goes on: every POST is still acknowledged; the fleet is reported degraded.
+  const auto outage_end = std::chrono::steady_clock::now() + 30s;
+  int round = 0;
+  while (std::chrono::steady_clock::now() < outage_end) {
+    for (Host* h : all) post(*h, "shop::Cart::item_at(unsigned long)", 20);
+    post(a, "shop::Outage::only_a(" + std::to_string(round % 5) + ")", 3);
+    ++round;
+    std::this_thread::sleep_for(500ms);
+  }
+  for (Host* h : all) {
+    auto health = h->health();
+    BOOST_TEST(health.at("status") == "degraded");
+    BOOST_TEST(health.at("fleet").at("state") == "unreachable");
+    BOOST_TEST(h->fleet().at("outbox").at("rows").get<int>() > 0);
+  }
+  // A fleet read while the database is down: 503 with a reason, not a hang or a 500.
+  auto down = a.request("GET", "/api/v1/fleet/errors");
+  BOOST_TEST(down.status == 503);
+
+  // Back: b is killed with SIGKILL while it ships its backlog (it reconnects within its backoff,
+  // at most a few seconds), then started again on the same data directory.
+  pg.start();
+  wait_until([&b] { return b.fleet().at("state") == "connected"; }, 60s, "host-b to reconnect");
+  b.kill_hard();
+  post(a, "shop::Cart::item_at(unsigned long)", 1);
+  b.start();
+  post(b, "shop::Cart::item_at(unsigned long)", 1);
+  for (Host* h : all) wait_until([h] { return h->drained(); }, 90s, h->name + " to ship its backlog");
+  check_merged_equals_local_sum(all);
+  auto health = b.health();
+  BOOST_TEST(health.at("status") == "ok");
+}
+
+BOOST_AUTO_TEST_CASE(a_full_outbox_keeps_exact_counts_and_drops_samples) {
+  TempPostgres pg;
+  pg.stop();  // the database comes later: everything waits in the outbox
+  Host a("host-a", pg.conninfo(), {"--fleet-outbox-mb", "1"});
+  // 60 bodies x 5 groups: a row each with a sample of ~4 KB of context: 1.2 MB, past the 1 MiB.
+  for (int body = 0; body < 60; ++body) {
+    json events = json::array();
+    for (int g = 0; g < 5; ++g)
+      for (int i = 0; i < 20; ++i) events.push_back(event_at("shop::Bulk::g" + std::to_string(g) + "()", 4096 + body));
+    a.ok_json("POST", "/api/v1/errors/events", json{{"events", events}}.dump(), 201);
+  }
+  auto f = a.fleet();
+  const auto outbox = f.at("outbox");
+  BOOST_TEST(outbox.at("full").get<bool>());
+  BOOST_TEST(outbox.at("samples_dropped").get<int>() > 0);
+  // Past the bound one count-only row per group takes every later batch: rows stop growing.
+  BOOST_TEST(outbox.at("rows").get<int>() < 60 * 5);
+  BOOST_TEST(outbox.at("bytes").get<int64_t>() < (1 << 20) + 64 * 1024);
+
+  pg.start();
+  wait_until([&a] { return a.drained(); }, 60s, "the outbox to ship");
+  check_merged_equals_local_sum({&a});
+  BOOST_TEST(pg.query("SELECT sum(count) FROM fleet_groups") == "6000");
+}
+
+BOOST_AUTO_TEST_CASE(outside_a_fleet_the_fleet_routes_say_how_to_join) {
+  TempDir dir;
+  auto c = start_coordinator_in(dir.path());
+  const std::string token = read_file(dir.path() / "token");
+  for (const char* path : {"/api/v1/fleet", "/api/v1/fleet/hosts", "/api/v1/fleet/errors", "/api/v1/fleet/errors/ab"}) {
+    auto r = authorized_request(c.port, token, "GET", path);
+    BOOST_TEST_CONTEXT(path) {
+      BOOST_TEST(r.status == 404);
+      BOOST_TEST(r.headers.at("content-type") == "application/problem+json");
+      BOOST_TEST(r.body.find("--fleet-db") != std::string::npos);
+    }
+  }
+  // No fleet, no fleet line in /healthz, and nothing degraded.
+  auto health = json::parse(http_request(c.port, "GET", "/healthz").body);
+  BOOST_TEST(health.at("status") == "ok");
+  BOOST_TEST(!health.contains("fleet"));
+}
+
+BOOST_AUTO_TEST_CASE(an_unreachable_database_degrades_health_and_refuses_no_local_request) {
+  TempDir dir;
+  // Nothing listens there; the password must not reach the log or the API.
+  const std::string url = "postgresql://dbg:S3cretPw@/postgres?host=" + dir.path().string() + "&port=1";
+  auto c = start_coordinator({"--listen", "127.0.0.1:0", "--data-dir", dir.path().string(), "--fleet-db", url});
+  const std::string token = read_file(dir.path() / "token");
+  wait_until(
+      [&] { return json::parse(http_request(c.port, "GET", "/healthz").body).at("fleet").at("state") == "unreachable"; },
+      30s, "the fleet state to become unreachable");
+  auto health = json::parse(http_request(c.port, "GET", "/healthz").body);
+  BOOST_TEST(health.at("status") == "degraded");
+  auto posted = authorized_request(c.port, token, "POST", "/api/v1/errors/events",
+                                   json{{"events", json::array({event_at("shop::A::b()")})}}.dump());
+  BOOST_TEST(posted.status == 201);
+  auto fleet = authorized_request(c.port, token, "GET", "/api/v1/fleet");
+  BOOST_TEST(fleet.status == 200);
+  BOOST_TEST(fleet.body.find("S3cretPw") == std::string::npos);
+  BOOST_TEST(health.dump().find("S3cretPw") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_schema_from_a_newer_dbgcoord_is_refused_with_a_clear_message) {
+  TempPostgres pg;
+  {
+    Host first("host-a", pg.conninfo());
+    wait_until([&first] { return first.fleet().at("state") == "connected"; }, 30s, "the first host to connect");
+  }
+  pg.query("INSERT INTO fleet_schema_migrations (version, name) VALUES (999, 'from_the_future')");
+  Host second("host-b", pg.conninfo());
+  wait_until([&second] { return second.fleet().at("state") == "refused"; }, 30s, "the newer schema to be refused");
+  const std::string detail = second.fleet().at("detail");
+  BOOST_TEST(detail.find("999") != std::string::npos);
+  BOOST_TEST(detail.find("upgrade dbgcoord") != std::string::npos);
+  BOOST_TEST(second.health().at("status") == "degraded");
+  // Nothing of host-b was written there.
+  BOOST_TEST(pg.query("SELECT count(*) FROM fleet_hosts WHERE host = 'host-b'") == "0");
+}
