@@ -13,6 +13,14 @@ add_custom_command(OUTPUT ${DBG_MAN_GZ}
   DEPENDS ${CMAKE_BINARY_DIR}/man/man1/dbgcoord.1 dbgcoord_man VERBATIM)
 add_custom_target(dbgcoord_man_gz ALL DEPENDS ${DBG_MAN_GZ})
 install(FILES ${DBG_MAN_GZ} DESTINATION share/man/man1)
+# dbg-worker's short page (an internal helper: the page says so), the version filled in.
+configure_file(${PROJECT_SOURCE_DIR}/packaging/dbg-worker.1.in ${CMAKE_BINARY_DIR}/man/man1/dbg-worker.1 @ONLY)
+set(DBG_WORKER_MAN_GZ ${CMAKE_BINARY_DIR}/man/dbg-worker.1.gz)
+add_custom_command(OUTPUT ${DBG_WORKER_MAN_GZ}
+  COMMAND sh -c "gzip -9n < \"$1\" > \"$2\"" sh ${CMAKE_BINARY_DIR}/man/man1/dbg-worker.1 ${DBG_WORKER_MAN_GZ}
+  DEPENDS ${CMAKE_BINARY_DIR}/man/man1/dbg-worker.1 VERBATIM)
+add_custom_target(dbg_worker_man_gz ALL DEPENDS ${DBG_WORKER_MAN_GZ})
+install(FILES ${DBG_WORKER_MAN_GZ} DESTINATION share/man/man1)
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/dbgcoord.conf DESTINATION /etc/dbgcoord)
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/dbgcoord.service DESTINATION /lib/systemd/system)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/docs/operations.md
@@ -47,7 +55,12 @@ set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # /etc/dbgcoord/dbgcoord.conf is a conffile: an upgrade keeps the operator's edits.
 file(WRITE ${CMAKE_BINARY_DIR}/packaging/conffiles "/etc/dbgcoord/dbgcoord.conf\n")
-set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${CMAKE_BINARY_DIR}/packaging/conffiles)
+# The maintainer scripts (packaging/maintainer/): enable the unit on first install without
+# starting it, stop it on removal, remove the state directory on purge; each one a no-op for
+# systemd where systemd does not run (containers, chroots, dpkg --root).
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${CMAKE_BINARY_DIR}/packaging/conffiles
+    ${PROJECT_SOURCE_DIR}/packaging/maintainer/postinst ${PROJECT_SOURCE_DIR}/packaging/maintainer/prerm
+    ${PROJECT_SOURCE_DIR}/packaging/maintainer/postrm)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 set(CPACK_STRIP_FILES ON)
 include(CPack)

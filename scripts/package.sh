@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 [[ -f $BUILD_DIR/CMakeCache.txt ]] || cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}"
-cmake --build "$BUILD_DIR" -j "${JOBS:-$(nproc)}" --target dbgcoord dbg-worker dbgcoord_man dbgcoord_man_gz dbgcoord_changelog_gz
+cmake --build "$BUILD_DIR" -j "${JOBS:-$(nproc)}" --target dbgcoord dbg-worker dbgcoord_man dbgcoord_man_gz dbg_worker_man_gz dbgcoord_changelog_gz
 (cd "$BUILD_DIR" && cpack -G DEB >&2)
 ls "$BUILD_DIR"/dbgcoord_*_*.deb

@@ -32,3 +32,13 @@ dbg_add_test(coordinator_journal_stream_test
 add_test(NAME coordinator_journal_token_test
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/deploy/journal_token_test.sh $<TARGET_FILE:dbgcoord>)
 set_tests_properties(coordinator_journal_token_test PROPERTIES TIMEOUT 60)
+# The packaged config file is --help-config plus packaging/dbgcoord.conf.overlay (packaging/gen_conf.sh):
+# fails when it is stale.
+add_test(NAME coordinator_packaged_conf_test
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/deploy/packaged_conf_test.sh ${PROJECT_SOURCE_DIR} $<TARGET_FILE:dbgcoord>)
+set_tests_properties(coordinator_packaged_conf_test PROPERTIES TIMEOUT 60)
+# The package installed, served from, removed and purged in a temporary root (dpkg --root), with
+# its maintainer scripts; nothing of this machine changed.
+add_test(NAME coordinator_install_test
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/deploy/install_test.sh ${CMAKE_BINARY_DIR} ${PROJECT_VERSION})
+set_tests_properties(coordinator_install_test PROPERTIES TIMEOUT 180)

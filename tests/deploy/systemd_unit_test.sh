@@ -18,6 +18,10 @@ for line in Type=notify StateDirectory=dbgcoord ProtectSystem=strict Restart=on-
   NoNewPrivileges=yes ReadWritePaths=/proc/sys/kernel/core_pattern User=root; do
   grep -qx "$line" "$unit" || fail "unit lacks $line"
 done
+# The package's settings come from the config file alone: an Environment= or a flag in the unit
+# would beat the file (flags > env > file) and the operator could not change them there.
+grep -q '^Environment' "$unit" && fail "the unit sets environment variables"
+grep '^Exec' "$unit" | grep -q -- '--crash-capture' && fail "the unit sets --crash-capture"
 caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$unit")
 [[ -n $caps ]] || fail "no CapabilityBoundingSet"
 for cap in $caps; do
