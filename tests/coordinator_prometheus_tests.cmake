@@ -8,15 +8,13 @@ dbg_add_test(coordinator_prometheus_unit_test
 find_program(DBG_PROMTOOL promtool)
 find_program(DBG_PROMETHEUS prometheus)
 if(NOT DBG_PROMTOOL OR NOT DBG_PROMETHEUS)
-  message(WARNING "prometheus/promtool not found (scripts/setup.sh installs them): the Prometheus tests are not registered")
+  message(WARNING "prometheus or promtool not found (scripts/setup.sh installs them): "
+                  "the Prometheus tests are not registered")
   return()
 endif()
 
-# promtool check config wants the files the config names (the token, the targets, the rules):
-# it runs on a copy beside stand-ins for them.
 add_test(NAME coordinator_prometheus_config_test
-  COMMAND sh -c "set -e; d=$(mktemp -d); trap 'rm -rf \"$d\"' EXIT; cp \"$1/docs/prometheus.yml\" \"$1/docs/prometheus-rules.yml\" \"$d/\"; echo 0123456789abcdef0123 > \"$d/dbgcoord.token\"; echo '- targets: [\"127.0.0.1:7070\"]' > \"$d/dbgcoord-targets.yml\"; \"$2\" check config \"$d/prometheus.yml\""
-          sh ${PROJECT_SOURCE_DIR} ${DBG_PROMTOOL})
+  COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/prometheus/check_config.sh ${DBG_PROMTOOL} ${PROJECT_SOURCE_DIR})
 add_test(NAME coordinator_prometheus_rules_check_test
   COMMAND ${DBG_PROMTOOL} check rules ${PROJECT_SOURCE_DIR}/docs/prometheus-rules.yml)
 add_test(NAME coordinator_prometheus_rules_test
@@ -28,4 +26,4 @@ set_tests_properties(coordinator_prometheus_config_test coordinator_prometheus_r
 add_test(NAME coordinator_prometheus_e2e_test
   COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/prometheus/prometheus_e2e_test.sh $<TARGET_FILE:dbgcoord> ${PROJECT_SOURCE_DIR})
 set_tests_properties(coordinator_prometheus_e2e_test PROPERTIES TIMEOUT 180
-  ENVIRONMENT "PROMETHEUS=${DBG_PROMETHEUS}")
+  ENVIRONMENT "PROMETHEUS=${DBG_PROMETHEUS};PROMTOOL=${DBG_PROMTOOL}")

@@ -8,6 +8,7 @@ set -euo pipefail
 dbgcoord=$1
 src=$2
 prometheus=${PROMETHEUS:-prometheus}
+promtool=${PROMTOOL:-promtool}
 deadline_s=${PROMETHEUS_E2E_WAIT_S:-60}
 
 tmp=$(mktemp -d)
@@ -103,7 +104,7 @@ grep -q '^  scrape_interval: 1s$' "$conf/prometheus.yml" || fail "docs/prometheu
 cp "$tmp/token" "$conf/dbgcoord.token"
 printf -- '- targets: ["%s", "%s", "%s"]\n' "${url_a#http://}" "${url_b#http://}" "${url_c#http://}" \
   >"$conf/dbgcoord-targets.yml"
-promtool check config "$conf/prometheus.yml" >/dev/null || fail "promtool refuses the config"
+"$promtool" check config "$conf/prometheus.yml" >/dev/null || fail "promtool refuses the config"
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$prometheus" --config.file "$conf/prometheus.yml" --storage.tsdb.path "$tmp/tsdb" \
