@@ -6,7 +6,9 @@
 #include "coordinator/archive/archive_routes.hpp"
 #include "coordinator/auth/token.hpp"
 #include "coordinator/errors/error_routes.hpp"
+#include "coordinator/errors/open_groups.hpp"
 #include "coordinator/fleet/fleet_routes.hpp"
+#include "coordinator/fleet/fleet_settings.hpp"
 #include "coordinator/http/health.hpp"
 #include "coordinator/logging/routes.hpp"
 #include "coordinator/metrics/routes.hpp"
@@ -21,7 +23,7 @@ namespace {
 
 // What /api/v1/stats adds beyond the metrics area's own numbers.
 metrics::MetricsSources metrics_sources(Services& s, std::chrono::steady_clock::time_point started) {
-  metrics::MetricsSources out{s.pool, *s.store, *s.hub, s.scheduler, started, {}, {}};
+  metrics::MetricsSources out{s.pool, *s.store, *s.hub, s.scheduler, started, {}, {}, {}, {}};
   out.live_stats = [&s](nlohmann::json& stats) {
     s.archiver.add_stats(stats);
     s.budget.add_stats(stats);
@@ -41,6 +43,12 @@ metrics::MetricsSources metrics_sources(Services& s, std::chrono::steady_clock::
                                                                       static_cast<double>(groups.groups))
                                                      : nlohmann::json(nullptr);
     stats["error_groups"] = {{"groups", groups.groups}, {"resolved", groups.resolved}, {"events", groups.events}};
+  };
+  // /metrics: who this host is, and its open error groups (one COUNT per scrape).
+  out.host = metrics::HostIdentity{fleet::host_name(s.config), std::string(version()), fleet::boot_id(),
+                                   fleet::parse_host_labels(s.config.host_labels)};
+  out.store_metrics = [](store::StatementCache& sql, metrics::Exposition& exposition) {
+    errors::write_open_groups(exposition, errors::select_open_groups(sql));
   };
   return out;
 }

@@ -111,6 +111,8 @@ class Exposition {
   // Shorthands: one family with one unlabelled sample.
   void counter(std::string_view name, std::string_view help, double value);
   void gauge(std::string_view name, std::string_view help, double value);
+  // Another exposition's families after these (one built apart, kept only if it completed).
+  void append(const Exposition& other) { out_ += other.out_; }
   const std::string& text() const { return out_; }
 
  private:

@@ -86,15 +86,31 @@ void add_metrics_routes(http::Router& router, MetricsSources sources) {
 
   router.add_async("GET", "/metrics", [sources](http::HttpRequest req, http::Reply reply) {
     if (auto q = api::parse_query(req.query, {}); !q) return reply(api::error_response(q.error()));
-    with_facts(sources, [reply](CoordinatorFacts facts) {
-      Exposition out;
-      global().write(out);
-      write_facts(out, facts);
-      http::HttpResponse r;
-      r.status = 200;
-      r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-      r.body = out.text();
-      reply(std::move(r));
+    with_facts(sources, [sources, reply](CoordinatorFacts facts) {
+      auto out = std::make_shared<Exposition>();
+      write_host_info(*out, sources.host);
+      global().write(*out);
+      write_facts(*out, facts);
+      auto send = [out, reply] {
+        http::HttpResponse r;
+        r.status = 200;
+        r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+        r.body = out->text();
+        reply(std::move(r));
+      };
+      if (!sources.store_metrics) return send();
+      // Queued from the store thread (with_facts answers there): runs right after. A failed
+      // query leaves its families out rather than failing the scrape (the rest is still true).
+      sources.store.read([sources, out, send](store::StatementCache& sql) {
+        try {
+          Exposition more;
+          sources.store_metrics(sql, more);
+          out->append(more);
+        } catch (const std::exception& e) {
+          DBG_LOG_ERROR("metrics: reading from the store: {}", e.what());
+        }
+        send();
+      });
     });
   });
   router.add_async("GET", "/api/v1/stats", [sources](http::HttpRequest req, http::Reply reply) {

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "coordinator/metrics/host_info.hpp"
 #include "coordinator/services_fwd.hpp"
 
 namespace dbg::coord::metrics {
@@ -21,6 +22,10 @@ struct MetricsSources {
   // thread (numbers held in memory), `from_store` on the store thread (a query). Both may be empty.
   std::function<void(nlohmann::json& stats)> live_stats;
   std::function<void(store::StatementCache& sql, nlohmann::json& stats)> store_stats;
+  // /metrics: dbgcoord_host_info (host_info.hpp), and families of features that need a query at
+  // scrape time (run on the store thread after the row counts; may be empty).
+  HostIdentity host;
+  std::function<void(store::StatementCache& sql, Exposition& out)> store_metrics;
 };
 
 void add_metrics_routes(http::Router& router, MetricsSources sources);
