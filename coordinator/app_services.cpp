@@ -189,6 +189,7 @@ Services::Services(const Config& config, const std::filesystem::path& data_dir)
   if (config.analysis_background) error_service.set_group_observer(analysis.observer());
   if (fleet) {
     error_service.set_batch_hook(fleet->batch_hook());
+    store->set_session_saved_hook(fleet->session_hook());
     fleet_tasks = std::make_unique<fleet::FleetTasks>(config.fleet_db, fleet->status().value("host", ""), scheduler,
                                                       *store);
   }

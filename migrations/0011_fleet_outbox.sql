@@ -7,13 +7,18 @@
 -- ids are the idempotent keys there (fleet_publishers.shipped_through), so AUTOINCREMENT: an
 -- id is never handed out twice, even after the rows below it were deleted.
 --
--- A row is one group's part of one batch: `count` events of `signature` seen from first_seen to
--- last_seen (unix ms), and `sample`, the batch's latest event of the group as JSON; NULL when
--- the outbox was over its bound (--fleet-outbox-mb): the counts stay exact, the sample is dropped.
+-- kind "errors": one group's part of one batch: `count` events of `signature` seen from
+-- first_seen to last_seen (unix ms), and `sample`, the batch's latest event of the group as
+-- JSON; NULL when the outbox was over its bound (--fleet-outbox-mb): the counts stay exact, the
+-- sample is dropped.
+-- kind "session": a local session that ended (written with its last row); `signature` holds
+-- its id, `message` its status. Its summary (folded stacks) is read from the stored session
+-- when shipped: the snapshots and profiles are durable already.
 -- `bytes` is what the row costs, summed to keep the bound without scanning the table.
 CREATE TABLE fleet_outbox (
   id           INTEGER PRIMARY KEY AUTOINCREMENT,
   created_at   INTEGER NOT NULL,
+  kind         TEXT NOT NULL DEFAULT 'errors' CHECK (kind IN ('errors', 'session')),
   signature    TEXT NOT NULL,
   error_class  TEXT NOT NULL,
   type         TEXT NOT NULL,

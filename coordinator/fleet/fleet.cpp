@@ -20,7 +20,8 @@ int64_t unix_ms() {
 
 Fleet::Fleet(const Config& config, store::Store& store)
     : max_bytes_(static_cast<uint64_t>(config.fleet_outbox_mb) << 20),
-      outbox_(max_bytes_),
+      hooks_(std::make_shared<HookTarget>(max_bytes_)),
+      outbox_(hooks_->outbox),
       identity_(identity_from(config)),
       reads_(config.fleet_db) {
   std::string database, failure;
@@ -39,18 +40,41 @@ Fleet::Fleet(const Config& config, store::Store& store)
   pc.conninfo = config.fleet_db;
   pc.identity = identity_;
   publisher_ = std::make_unique<Publisher>(store, outbox_, status_, std::move(pc));
+  {
+    std::lock_guard lock(hooks_->mutex);
+    hooks_->publisher = publisher_.get();
+  }
   expose_fleet_state(&outbox_, &status_);
 }
 
 Fleet::~Fleet() {
   expose_fleet_state(nullptr, nullptr);
+  {
+    std::lock_guard lock(hooks_->mutex);
+    hooks_->publisher = nullptr;
+  }
   publisher_.reset();
 }
 
+void Fleet::HookTarget::wake() {
+  std::lock_guard lock(mutex);
+  if (publisher) publisher->wake();
+}
+
 errors::BatchHook Fleet::batch_hook() {
-  return [this](store::StatementCache& sql, const errors::PreparedBatch& events, const errors::BatchOutcome& outcome) {
-    outbox_.append(sql, events, outcome, unix_ms());
-    publisher_->wake();
+  return [hooks = hooks_](store::StatementCache& sql, const errors::PreparedBatch& events,
+                          const errors::BatchOutcome& outcome) {
+    hooks->outbox.append(sql, events, outcome, unix_ms());
+    hooks->wake();
+  };
+}
+
+std::function<void(store::StatementCache&, const std::string&, const std::string&)> Fleet::session_hook() {
+  return [hooks = hooks_](store::StatementCache& sql, const std::string& session_id, const std::string& status) {
+    // Progress saves of a running session are not the fleet's business; its end is.
+    if (status != "done" && status != "failed" && status != "cancelled") return;
+    hooks->outbox.append_session(sql, session_id, status, unix_ms());
+    hooks->wake();
   };
 }
 

@@ -3,6 +3,7 @@
 // together. Services holds one when --fleet-db is set (app_services.hpp), declared before the
 // error service, whose batches write into the outbox until the service is gone.
 #include <memory>
+#include <mutex>
 
 #include <nlohmann/json.hpp>
 
@@ -35,6 +36,8 @@ class Fleet {
 
   // For ErrorService::set_batch_hook: the batch's groups into the outbox, in its transaction.
   errors::BatchHook batch_hook();
+  // For Store::set_session_saved_hook: a session that ended, into the outbox with its last row.
+  std::function<void(store::StatementCache&, const std::string&, const std::string&)> session_hook();
   FleetReads& reads() { return reads_; }
   // {"host", "database_id", "state", "detail", "since_ms", "shipped_through", "outbox":{rows,
   // bytes, max_bytes, samples_dropped}}: /healthz and GET /api/v1/fleet.
@@ -42,8 +45,20 @@ class Fleet {
   bool connected() const { return status_.state() == FleetState::connected; }
 
  private:
+  // What the hooks reach: they run inside store writes, which the store may still drain after
+  // this object is gone (the store is destroyed after the fleet). The outbox is shared with
+  // them; the publisher is reached only while `publisher` is set.
+  struct HookTarget {
+    explicit HookTarget(uint64_t max_bytes) : outbox(max_bytes) {}
+    Outbox outbox;
+    std::mutex mutex;
+    Publisher* publisher = nullptr;  // under mutex; null once the fleet stops
+    void wake();
+  };
+
   const uint64_t max_bytes_;
-  Outbox outbox_;
+  std::shared_ptr<HookTarget> hooks_;
+  Outbox& outbox_;
   FleetStatus status_;
   FleetIdentity identity_;
   FleetReads reads_;

@@ -2,6 +2,9 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
+#include <unordered_map>
+
 #include "coordinator/fleet/fleet_sessions.hpp"
 #include "coordinator/fleet/pg.hpp"
 
@@ -167,6 +170,42 @@ void FleetReads::group(std::string signature, Done done) {
                                 {"event", nlohmann::json::parse(samples.text(i, 2), nullptr, false)}});
     }
     return out;
+  });
+}
+
+void FleetReads::host_sessions(std::string host, int limit, Done done) {
+  run(std::move(done), [host = std::move(host), limit](PgConnection& pg) {
+    const auto r = pg.exec(
+        "SELECT local_session_id, kind, status, ended_at, summary::text FROM fleet_host_sessions WHERE host = $1"
+        " ORDER BY ended_at DESC, local_session_id LIMIT $2",
+        {host, std::to_string(limit)});
+    nlohmann::json sessions = nlohmann::json::array();
+    for (int i = 0; i < r.rows(); ++i) {
+      const auto summary = nlohmann::json::parse(r.text(i, 4), nullptr, false);
+      nlohmann::json s = {{"local_session_id", r.text(i, 0)}, {"kind", r.text(i, 1)}, {"status", r.text(i, 2)},
+                          {"ended_at", r.integer(i, 3)}};
+      std::vector<std::pair<int64_t, std::string>> stacks;
+      int64_t samples = 0;
+      if (summary.is_object()) {
+        for (const char* key : {"targets", "done", "failed"}) s[key] = summary.value(key, 0);
+        if (summary.contains("folded") && summary.at("folded").is_object()) {
+          for (const auto& [stack, n] : summary.at("folded").items()) {
+            const int64_t count = n.is_number_integer() ? n.get<int64_t>() : 0;
+            samples += count;
+            stacks.emplace_back(count, stack);
+          }
+        }
+      }
+      std::sort(stacks.begin(), stacks.end(), [](const auto& a, const auto& b) {
+        return a.first != b.first ? a.first > b.first : a.second < b.second;
+      });
+      nlohmann::json top = nlohmann::json::array();
+      for (std::size_t k = 0; k < stacks.size() && k < 10; ++k) top.push_back({{"stack", stacks[k].second}, {"count", stacks[k].first}});
+      s["samples"] = samples;
+      s["top_stacks"] = std::move(top);
+      sessions.push_back(std::move(s));
+    }
+    return nlohmann::json{{"sessions", std::move(sessions)}};
   });
 }
 

@@ -40,6 +40,9 @@ class FleetReads {
   // One group: the fields above, "hosts":[{host, count, first_seen, last_seen}], "samples".
   // not_found for an unknown signature.
   void group(std::string signature, Done done);
+  // {"sessions":[{local_session_id, kind, status, ended_at, targets, done, failed, samples,
+  // "top_stacks":[{stack,count}] (10)}]}: the host's own sessions that ended, newest first.
+  void host_sessions(std::string host, int limit, Done done);
 
   // Runs f with a connection on the reads' thread (the fleet sessions' routes use it too): a
   // FleetRequestError answers bad_request (400), another failure "unavailable" (503), a null

@@ -10,8 +10,8 @@ namespace dbg::coord::fleet {
 
 namespace {
 
-constexpr const char* kPaths[] = {"/api/v1/fleet", "/api/v1/fleet/hosts", "/api/v1/fleet/errors",
-                                  "/api/v1/fleet/errors/{signature}"};
+constexpr const char* kPaths[] = {"/api/v1/fleet", "/api/v1/fleet/hosts", "/api/v1/fleet/hosts/{host}/sessions",
+                                  "/api/v1/fleet/errors", "/api/v1/fleet/errors/{signature}"};
 
 http::HttpResponse not_in_fleet() {
   return api::error_response(Error{
@@ -47,6 +47,15 @@ void add_fleet_routes(http::Router& router, Fleet* fleet) {
   router.add_async("GET", "/api/v1/fleet/hosts", [fleet](http::HttpRequest req, http::Reply reply) {
     if (auto q = api::parse_query(req.query, {}); !q) return reply(api::error_response(q.error()));
     fleet->reads().hosts(answer(std::move(reply)));
+  });
+  router.add_async("GET", "/api/v1/fleet/hosts/{host}/sessions", [fleet](http::HttpRequest req, http::Reply reply) {
+    const std::string host = req.params.at("host");
+    if (auto why = check_host_name(host)) return reply(api::error_response(Error{"bad_request", *why}));
+    auto q = api::parse_query(req.query, {"limit"});
+    if (!q) return reply(api::error_response(q.error()));
+    auto limit = api::int_param(q.value(), "limit", 50, 1, 1000);
+    if (!limit) return reply(api::error_response(limit.error()));
+    fleet->reads().host_sessions(host, static_cast<int>(limit.value()), answer(std::move(reply)));
   });
   router.add_async("GET", "/api/v1/fleet/errors", [fleet](http::HttpRequest req, http::Reply reply) {
     auto q = api::parse_query(req.query, {"host", "class", "limit"});

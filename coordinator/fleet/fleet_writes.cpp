@@ -120,6 +120,13 @@ DELETE FROM fleet_samples WHERE id IN (
   ) ranked WHERE n > $3)
 )sql";
 
+constexpr const char* kUpsertSession = R"sql(
+INSERT INTO fleet_host_sessions (host, database_id, local_session_id, kind, status, ended_at, summary)
+VALUES ($1, $2, $3, coalesce(($7::jsonb)->>'kind', $4), $5, $6, $7::jsonb)
+ON CONFLICT (host, database_id, local_session_id) DO UPDATE SET
+  kind = excluded.kind, status = excluded.status, ended_at = excluded.ended_at, summary = excluded.summary
+)sql";
+
 }  // namespace
 
 void register_host(PgConnection& pg, const FleetIdentity& id) {
@@ -136,7 +143,8 @@ bool heartbeat(PgConnection& pg, const FleetIdentity& id) {
   return pg.exec("UPDATE fleet_hosts SET last_heartbeat = now() WHERE host = $1", {id.host}).affected() > 0;
 }
 
-ShipOutcome ship(PgConnection& pg, const FleetIdentity& id, const std::vector<OutboxRow>& rows) {
+ShipOutcome ship(PgConnection& pg, const FleetIdentity& id, const std::vector<OutboxRow>& rows,
+                 const std::map<int64_t, std::string>& summaries) {
   return in_transaction(pg, [&] {
     ShipOutcome out;
     pg.exec("INSERT INTO fleet_publishers (host, database_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
@@ -154,6 +162,13 @@ ShipOutcome ship(PgConnection& pg, const FleetIdentity& id, const std::vector<Ou
         continue;
       }
       ++out.applied;
+      if (r.kind == "session") {
+        auto summary = summaries.find(r.id);
+        pg.exec(kUpsertSession, {id.host, id.database_id, r.signature, r.type, r.message, std::to_string(r.last_seen),
+                                 summary != summaries.end() ? summary->second
+                                                            : std::string(R"({"summary":"the session was not found locally"})")});
+        continue;
+      }
       out.events += r.count;
       auto [it, fresh] = sums.try_emplace(r.signature);
       GroupSum& s = it->second;

@@ -2,6 +2,8 @@
 // What a host writes to the fleet database: its host row (register, heartbeat) and its outbox
 // rows (ship). Blocking libpq calls: the publisher's thread only.
 #include <cstdint>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "coordinator/fleet/fleet_identity.hpp"
@@ -27,8 +29,11 @@ struct ShipOutcome {
 };
 
 // One transaction: lock this publisher's watermark, apply the rows above it (per-host and
-// fleet-wide group counts, samples, pruning), move the watermark to the last row. Rows must be in
-// id order. Throws PgError; nothing is applied then.
-ShipOutcome ship(PgConnection& pg, const FleetIdentity& id, const std::vector<OutboxRow>& rows);
+// fleet-wide group counts, samples, pruning; session summaries), move the watermark to the last
+// row. Rows must be in id order; `summaries` holds the JSON summary of each "session" row by
+// row id (a session row without one is stored with a summary saying so). Throws PgError;
+// nothing is applied then.
+ShipOutcome ship(PgConnection& pg, const FleetIdentity& id, const std::vector<OutboxRow>& rows,
+                 const std::map<int64_t, std::string>& summaries = {});
 
 }  // namespace dbg::coord::fleet

@@ -24,11 +24,17 @@ using Shared = std::shared_ptr<std::promise<T>>;
 // Waits for a future in slices, so a stopping coordinator is not held by a callback that its
 // stopped io_context will never run.
 template <typename T>
-std::optional<T> wait(std::future<T>& f, const LocalRun& run, std::chrono::steady_clock::time_point deadline) {
+std::optional<T> wait(std::future<T>& f, const std::function<bool()>& stopping,
+                      std::chrono::steady_clock::time_point deadline) {
   while (f.wait_for(100ms) != std::future_status::ready) {
-    if (run.stopping() || std::chrono::steady_clock::now() > deadline) return std::nullopt;
+    if (stopping() || std::chrono::steady_clock::now() > deadline) return std::nullopt;
   }
   return f.get();
+}
+
+template <typename T>
+std::optional<T> wait(std::future<T>& f, const LocalRun& run, std::chrono::steady_clock::time_point deadline) {
+  return wait(f, run.stopping, deadline);
 }
 
 Result<nlohmann::json> session_json(const LocalRun& run, const std::string& id,
@@ -41,22 +47,25 @@ Result<nlohmann::json> session_json(const LocalRun& run, const std::string& id,
   return std::move(*r);
 }
 
-std::string folded_of_snapshot(const LocalRun& run, int64_t id, std::chrono::steady_clock::time_point deadline) {
+using Stopping = std::function<bool()>;
+using Deadline = std::chrono::steady_clock::time_point;
+
+std::string folded_of_snapshot(store::Store& store, int64_t id, const Stopping& stopping, Deadline deadline) {
   auto p = std::make_shared<std::promise<std::string>>();
   auto f = p->get_future();
-  run.store.load_snapshot(id, [p](std::optional<store::StoredSnapshot> s) {
+  store.load_snapshot(id, [p](std::optional<store::StoredSnapshot> s) {
     p->set_value(s ? format_folded(s->snapshot) : std::string());
   });
-  return wait(f, run, deadline).value_or("");
+  return wait(f, stopping, deadline).value_or("");
 }
 
-std::string folded_of_profile(const LocalRun& run, int64_t id, std::chrono::steady_clock::time_point deadline) {
+std::string folded_of_profile(store::Store& store, int64_t id, const Stopping& stopping, Deadline deadline) {
   auto p = std::make_shared<std::promise<std::string>>();
   auto f = p->get_future();
-  profiles::load_profile(run.store, id, [p](std::optional<profiles::StoredProfile> s) {
+  profiles::load_profile(store, id, [p](std::optional<profiles::StoredProfile> s) {
     p->set_value(s ? format_profile_folded(s->profile) : std::string());
   });
-  return wait(f, run, deadline).value_or("");
+  return wait(f, stopping, deadline).value_or("");
 }
 
 bool terminal(const std::string& status) { return status == "done" || status == "failed" || status == "cancelled"; }
@@ -107,10 +116,15 @@ Result<nlohmann::json> run_locally(const LocalRun& run, const nlohmann::json& re
     std::this_thread::sleep_for(100ms);
   }
 
+  return summarize_session(run.store, session, run.stopping, deadline);
+}
+
+nlohmann::json summarize_session(store::Store& store, const nlohmann::json& session, const std::function<bool()>& stopping,
+                                 std::chrono::steady_clock::time_point deadline) {
   nlohmann::json folded = nlohmann::json::object();
   int64_t targets = 0, done = 0, failed = 0;
   const bool profile = session.value("kind", "snapshot") == "profile";
-  for (const auto& batch : session.at("batches")) {
+  for (const auto& batch : session.value("batches", nlohmann::json::array())) {
     for (const auto& t : batch.at("targets")) {
       ++targets;
       const std::string status = t.value("status", "");
@@ -119,12 +133,19 @@ Result<nlohmann::json> run_locally(const LocalRun& run, const nlohmann::json& re
       const char* key = profile ? "profile_id" : "snapshot_id";
       if (!t.contains(key) || !t.at(key).is_number_integer()) continue;
       const int64_t result = t.at(key).get<int64_t>();
-      add_folded(profile ? folded_of_profile(run, result, deadline) : folded_of_snapshot(run, result, deadline), folded);
+      add_folded(profile ? folded_of_profile(store, result, stopping, deadline)
+                         : folded_of_snapshot(store, result, stopping, deadline),
+                 folded);
     }
   }
-  return nlohmann::json{{"local_session_id", id},       {"status", session.value("status", "")},
-                        {"targets", targets},           {"done", done},
-                        {"failed", failed},             {"total_ms", session.value("total_ms", nlohmann::json(nullptr))},
+  return nlohmann::json{{"local_session_id", session.value("id", "")},
+                        {"kind", session.value("kind", "")},
+                        {"status", session.value("status", "")},
+                        {"targets", targets},
+                        {"done", done},
+                        {"failed", failed},
+                        {"created_at_ms", session.value("created_at_ms", nlohmann::json(nullptr))},
+                        {"total_ms", session.value("total_ms", nlohmann::json(nullptr))},
                         {"folded", std::move(folded)}};
 }
 

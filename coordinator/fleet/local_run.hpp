@@ -38,6 +38,11 @@ struct LocalRun {
 Result<nlohmann::json> run_locally(const LocalRun& run, const nlohmann::json& request,
                                    std::chrono::steady_clock::time_point deadline);
 
+// A finished session (as GET /api/v1/sessions/{id} shows it) summarized like a task's result:
+// its targets' stacks loaded from the store and folded. Waits for the store: not on its thread.
+nlohmann::json summarize_session(store::Store& store, const nlohmann::json& session, const std::function<bool()>& stopping,
+                                 std::chrono::steady_clock::time_point deadline);
+
 // "a;b;c 3\n..." lines added into `into` (malformed lines skipped).
 void add_folded(const std::string& text, nlohmann::json& into);
 

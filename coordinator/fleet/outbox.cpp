@@ -69,7 +69,7 @@ void Outbox::load(store::StatementCache& sql) {
 void Outbox::insert(store::StatementCache& sql, OutboxRow& row) {
   auto q = sql.get(
       "INSERT INTO fleet_outbox (created_at, signature, error_class, type, message, count, first_seen, last_seen,"
-      " sample, bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id");
+      " sample, bytes, kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id");
   const uint64_t bytes = row_bytes(row);
   q->bind(1, row.created_at);
   q->bind_unowned(2, row.signature);
@@ -82,6 +82,7 @@ void Outbox::insert(store::StatementCache& sql, OutboxRow& row) {
   if (row.sample) q->bind_unowned(9, *row.sample);
   else q->bind_null(9);
   q->bind(10, static_cast<int64_t>(bytes));
+  q->bind_unowned(11, row.kind);
   q->step();
   row.id = q->column_int64(0);
   rows_.fetch_add(1, std::memory_order_relaxed);
@@ -147,9 +148,20 @@ void Outbox::append(store::StatementCache& sql, const errors::PreparedBatch& eve
   }
 }
 
+void Outbox::append_session(store::StatementCache& sql, const std::string& session_id, const std::string& status,
+                            int64_t now_ms) {
+  OutboxRow row;
+  row.kind = "session";
+  row.created_at = row.first_seen = row.last_seen = now_ms;
+  row.signature = session_id;
+  row.message = status;
+  row.count = 1;
+  insert(sql, row);
+}
+
 std::vector<OutboxRow> Outbox::claim(store::StatementCache& sql, int64_t after, std::size_t limit) {
   auto q = sql.get(
-      "SELECT id, created_at, signature, error_class, type, message, count, first_seen, last_seen, sample"
+      "SELECT id, created_at, signature, error_class, type, message, count, first_seen, last_seen, sample, kind"
       " FROM fleet_outbox WHERE id > ?1 ORDER BY id LIMIT ?2");
   q->bind(1, after);
   q->bind(2, static_cast<int64_t>(limit));
@@ -166,6 +178,7 @@ std::vector<OutboxRow> Outbox::claim(store::StatementCache& sql, int64_t after, 
     r.first_seen = q->column_int64(7);
     r.last_seen = q->column_int64(8);
     r.sample = q->column_optional_text(9);
+    r.kind = q->column_text(10);
     out.push_back(std::move(r));
   }
   if (!out.empty()) claimed_through_ = std::max(claimed_through_, out.back().id);

@@ -33,6 +33,7 @@ namespace dbg::coord::fleet {
 
 struct OutboxRow {
   int64_t id = 0;
+  std::string kind = "errors";  // or "session": signature is the local session id, message its status
   int64_t created_at = 0;
   std::string signature, error_class, type, message;
   int64_t count = 0;
@@ -57,6 +58,10 @@ class Outbox {
   // Store thread, inside the batch's write (ErrorService's BatchHook).
   void append(store::StatementCache& sql, const errors::PreparedBatch& events, const errors::BatchOutcome& outcome,
               int64_t now_ms);
+  // Store thread, inside the write that saves a session row (Store's SessionSavedHook): a
+  // session that ended is to be published.
+  void append_session(store::StatementCache& sql, const std::string& session_id, const std::string& status,
+                      int64_t now_ms);
   // Store thread (a read): up to `limit` rows with id > after, oldest first; they are claimed
   // from then on (never merged into).
   std::vector<OutboxRow> claim(store::StatementCache& sql, int64_t after, std::size_t limit);

@@ -3,7 +3,9 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <functional>
 #include <future>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -12,6 +14,7 @@
 #include "coordinator/fleet/fleet_settings.hpp"
 #include "coordinator/fleet/fleet_status.hpp"
 #include "coordinator/fleet/fleet_writes.hpp"
+#include "coordinator/fleet/local_run.hpp"
 #include "coordinator/fleet/outbox.hpp"
 #include "coordinator/fleet/pg.hpp"
 #include "coordinator/logging/log.hpp"
@@ -39,6 +42,27 @@ std::vector<OutboxRow> claim_rows(store::Store& store, Outbox& outbox, int64_t a
     }
   });
   return result.get();
+}
+
+// The summaries of the claimed "session" rows, from the stored sessions (their snapshots and
+// profiles folded), by row id.
+std::map<int64_t, std::string> session_summaries(store::Store& store, const std::vector<OutboxRow>& rows,
+                                                 const std::function<bool()>& stopping) {
+  std::map<int64_t, std::string> out;
+  for (const OutboxRow& r : rows) {
+    if (r.kind != "session") continue;
+    auto done = std::make_shared<std::promise<std::optional<store::SessionRow>>>();
+    auto loaded = done->get_future();
+    store.load_session(r.signature, [done](std::optional<store::SessionRow> s) { done->set_value(std::move(s)); });
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (loaded.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
+      if (stopping() || std::chrono::steady_clock::now() > deadline) return out;
+    }
+    auto session = loaded.get();
+    if (!session) continue;
+    out[r.id] = summarize_session(store, session->body, stopping, deadline).dump();
+  }
+  return out;
 }
 
 }  // namespace
@@ -132,7 +156,11 @@ void Publisher::run() {
         if (sleep_for(std::clamp(until_heartbeat, std::chrono::milliseconds(1), config_.idle_poll))) return;
         continue;
       }
-      const ShipOutcome out = ship(*pg, id, rows);
+      const auto summaries = session_summaries(store_, rows, [this] {
+        std::lock_guard lock(mutex_);
+        return stopping_;
+      });
+      const ShipOutcome out = ship(*pg, id, rows, summaries);
       const int64_t now = unix_ms();
       for (const OutboxRow& r : rows) {
         m.publish_lag.observe(static_cast<double>(std::max<int64_t>(0, now - r.created_at)) / 1000.0);

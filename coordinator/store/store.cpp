@@ -74,6 +74,9 @@ struct Job {
 struct Store::Impl {
   explicit Impl(Database database) : db(std::move(database)) {}
 
+  std::mutex hook_mutex;
+  std::shared_ptr<const SessionSavedHook> session_hook;  // under hook_mutex
+
   void enqueue(Job job) {
     {
       std::lock_guard lock(mutex);
@@ -258,12 +261,33 @@ void Store::load_snapshot(int64_t id, std::function<void(std::optional<StoredSna
 
 void Store::save_session(SessionRow row, std::function<void(Result<void>)> done) {
   const int64_t updated_at = unix_time_ms();
-  write([updated_at, row = std::move(row)](StatementCache& sql) { upsert_session(sql, row, updated_at); }, std::move(done));
+  write(
+      [updated_at, row = std::move(row), hook = session_saved_hook()](StatementCache& sql) {
+        upsert_session(sql, row, updated_at);
+        if (hook) (*hook)(sql, row.id, row.status);
+      },
+      std::move(done));
 }
 
 void Store::save_session(SessionTextRow row, std::function<void(Result<void>)> done) {
   const int64_t updated_at = unix_time_ms();
-  write([updated_at, row = std::move(row)](StatementCache& sql) { upsert_session(sql, row, updated_at); }, std::move(done));
+  write(
+      [updated_at, row = std::move(row), hook = session_saved_hook()](StatementCache& sql) {
+        upsert_session(sql, row, updated_at);
+        if (hook) (*hook)(sql, row.id, row.status);
+      },
+      std::move(done));
+}
+
+void Store::set_session_saved_hook(SessionSavedHook hook) {
+  auto h = hook ? std::make_shared<const SessionSavedHook>(std::move(hook)) : nullptr;
+  std::lock_guard lock(impl_->hook_mutex);
+  impl_->session_hook = std::move(h);
+}
+
+std::shared_ptr<const Store::SessionSavedHook> Store::session_saved_hook() const {
+  std::lock_guard lock(impl_->hook_mutex);
+  return impl_->session_hook;
 }
 
 void Store::write(std::function<void(StatementCache&)> run, std::function<void(Result<void>)> done) {

@@ -67,6 +67,11 @@ class Store {
   // SAVEPOINT; it throws to fail (done gets storage_error with the message), and `done` is
   // called after COMMIT. read: alone, between batches; it must catch its own exceptions.
   void write(std::function<void(StatementCache&)> run, std::function<void(Result<void>)> done);
+  // Runs inside the write that saves a session row (either save_session), after the row: what
+  // it writes commits or rolls back with the row (the fleet's outbox, coordinator/fleet/).
+  // Set before sessions are saved.
+  using SessionSavedHook = std::function<void(StatementCache&, const std::string& id, const std::string& status)>;
+  void set_session_saved_hook(SessionSavedHook hook);
   void read(std::function<void(StatementCache&)> run);
 
   struct Counts {
@@ -91,6 +96,7 @@ class Store {
   Totals totals() const;
 
  private:
+  std::shared_ptr<const SessionSavedHook> session_saved_hook() const;
   struct Impl;
   explicit Store(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

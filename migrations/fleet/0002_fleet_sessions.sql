@@ -31,3 +31,18 @@ CREATE TABLE fleet_tasks (
   PRIMARY KEY (session_id, host)
 );
 CREATE INDEX fleet_tasks_queued ON fleet_tasks (host) WHERE state = 'queued';
+
+-- Every host's own sessions (not only fleet tasks) once they end, shipped through the outbox:
+-- summary is the host's summary of it (coordinator/fleet/local_run.hpp: counts, folded stacks).
+-- Upserted by (host, database_id, local_session_id), so shipping one twice changes nothing.
+CREATE TABLE fleet_host_sessions (
+  host              text NOT NULL,
+  database_id       text NOT NULL,
+  local_session_id  text NOT NULL,
+  kind              text NOT NULL,
+  status            text NOT NULL,
+  ended_at          bigint NOT NULL,
+  summary           jsonb NOT NULL,
+  PRIMARY KEY (host, database_id, local_session_id)
+);
+CREATE INDEX fleet_host_sessions_by_end ON fleet_host_sessions (host, ended_at);

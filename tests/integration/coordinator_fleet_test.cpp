@@ -418,6 +418,15 @@ BOOST_AUTO_TEST_CASE(a_fleet_session_over_three_hosts_with_one_down_merges_the_t
   // Each host ran it as a session of its own, visible in its local API.
   const std::string local = session.at("hosts").at("host-b").at("local_session_id");
   BOOST_TEST(b.ok_json("GET", "/api/v1/sessions/" + local).at("status") == "done");
+  // The hosts' own sessions are published too (the outbox's "session" rows): b's local run of
+  // the task, with its folded stacks, listed under host-b by any host.
+  wait_until([&b] { return b.drained(); }, 60s, "host-b to ship its session");
+  const json published = a.ok_json("GET", "/api/v1/fleet/hosts/host-b/sessions");
+  BOOST_REQUIRE_EQUAL(published.at("sessions").size(), 1u);
+  BOOST_TEST(published.at("sessions")[0].at("local_session_id") == local);
+  BOOST_TEST(published.at("sessions")[0].at("status") == "done");
+  BOOST_TEST(published.at("sessions")[0].at("samples") == session.at("hosts").at("host-b").at("samples"));
+  BOOST_TEST(pg.query("SELECT count(*) FROM fleet_host_sessions") == "2");
   // The target was never left stopped.
   BOOST_TEST(!dbg::test::any_thread_stopped(target.pid()));
 }
