@@ -51,13 +51,13 @@ after(async () => {
 
 afterEach(async () => {
   if (!current) return;
-  await screenshot(current.page, current.name, { docs: current.docs }).catch(() => {});
+  await screenshot(current.page, current.name).catch(() => {});
   await current.context.close().catch(() => {});
   current = null;
 });
 
-async function open(coordinator, name, hash, { docs = false } = {}) {
-  current = { ...(await openPage(browser)), name, docs };
+async function open(coordinator, name, hash) {
+  current = { ...(await openPage(browser)), name };
   await current.page.goto(`${coordinator.dashboardUrl}${hash}`);
   await current.page.locator('#connection[data-state="live"]').waitFor();
   return current.page;
@@ -113,7 +113,7 @@ test('a fleet of two hosts: both up, the group merged across them, its hosts and
   assert.ok(merged, 'the merged group is listed by the API');
   assert.equal(merged.count, 5);
 
-  const page = await open(h1, 'fleet', '#/fleet', { docs: true });
+  const page = await open(h1, 'fleet', '#/fleet');
   await page.locator('.fleet-state', { hasText: 'h1' }).locator('#fleet-state-badge', { hasText: 'connected' }).waitFor();
   await page.locator('.fleet-state', { hasText: 'outbox 0 rows' }).waitFor();
   for (const name of ['h1', 'h2']) {
@@ -162,6 +162,7 @@ test('a fleet of two hosts: both up, the group merged across them, its hosts and
   const first = page.locator('details.fleet-sample[open]').first();
   await first.locator('table.frames td.fn', { hasText: 'shop::Cart::item_at' }).waitFor();
   await first.locator('pre.json', { hasText: '"request_id"' }).waitFor();
+  await screenshot(page, 'fleet-group');
   // A closed sample opens to the same content.
   const samples = page.locator('details.fleet-sample');
   assert.ok(await samples.count() >= 2, 'a sample from each host');
@@ -181,6 +182,7 @@ test('the fleet database down: the tab says "degraded", keeps the last answer an
   try {
     await page.locator('.notice.warn', { hasText: 'Degraded' }).waitFor();
     await page.locator('table.fleet-hosts tr[data-host="h1"]').waitFor();  // the last answer stays
+    await screenshot(page, 'fleet-degraded-down');
   } finally {
     pg.start();
   }

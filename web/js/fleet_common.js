@@ -24,7 +24,7 @@ export function notInFleet(e) {
 // The fleet database down (503) or unreachable: said once, while the last answer stays shown.
 export function degraded(e) {
   const what = e.status === 0 ? e.message : `the fleet database is unavailable: ${e.message}`;
-  return notice('warn', `Degraded: ${what}. Retrying every ${FLEET_POLL_MS / 1000} s; the tables show the last answer.`);
+  return notice('warn', `Degraded (retrying every ${FLEET_POLL_MS / 1000} s; the tables show the last answer): ${what}`);
 }
 
 // GET /api/v1/fleet -> "h1: connected since … · shipped through 42 · outbox 0 rows (0 B of 64 MiB)".

@@ -24,7 +24,8 @@ function sample(s, i) {
       h('span', { class: 'badge muted' }, e.kind || 'event'), ' ',
       h('span', { class: 'top-frame' }, e.type || ''), e.message ? h('span', { class: 'small' }, ` ${e.message}`) : null,
       h('span', { class: 'small', title: dateTime(s.seen_at) }, ` · ${ago(s.seen_at)}`)),
-    h('div', { class: 'sample-body' }, eventContext(e, {
+    // A sample always carries a pid; 0 is "none" (an error reported through the API).
+    h('div', { class: 'sample-body' }, eventContext({ ...e, pid: e.pid || null }, {
       heading: `Sample from ${s.host}: ${e.kind || 'event'} ${ago(s.seen_at)}`,
       extra: [['Host', s.host], ['Seen', dateTime(s.seen_at)]],
     })));
