@@ -71,9 +71,7 @@ class TempPostgres {
 // Whatever ends node (a failed assertion, CTest's timeout through SIGTERM: lib/processes.js
 // exits then), no server is left behind.
 process.on('exit', () => {
-  for (const pg of [...running]) {
-    try { pg.stop(); } catch { /* reported by destroy() when it ran */ }
-  }
+  for (const pg of [...running]) pg.destroy();
 });
 
 module.exports = { TempPostgres };
