@@ -28,7 +28,7 @@ if(DBG_NODE AND DBG_CHROMIUM)
     WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/browser)
   set_tests_properties(dashboard_fleet_browser_test PROPERTIES
     TIMEOUT 600
-    ENVIRONMENT "DBG_BIN_DIR=${CMAKE_RUNTIME_OUTPUT_DIRECTORY};DBG_SCREENSHOT_DIR=${CMAKE_CURRENT_BINARY_DIR}/browser-screenshots-fleet;DBG_CHROMIUM=${DBG_CHROMIUM}")
+    ENVIRONMENT "DBG_BIN_DIR=${CMAKE_RUNTIME_OUTPUT_DIRECTORY};DBG_TARGET_DIR=${CMAKE_CURRENT_BINARY_DIR}/targets;DBG_SCREENSHOT_DIR=${CMAKE_CURRENT_BINARY_DIR}/browser-screenshots-fleet;DBG_CHROMIUM=${DBG_CHROMIUM}")
 else()
   # Not silently skipped: a CTest run without the browser says so.
   add_test(NAME dashboard_browser_test COMMAND ${CMAKE_COMMAND} -E echo

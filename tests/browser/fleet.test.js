@@ -4,7 +4,8 @@
 // only; lib/postgres.js) and two real coordinators h1 and h2 publishing into it — shows both
 // hosts up and the error group merged across them (count = the sum, 2 hosts affected, per-host
 // counts, the host and class filters), one group's hosts and sample events with their frames
-// and context, and a degraded state while PostgreSQL is down that recovers by itself. Run by
+// and context, a fleet session over both hosts (each host's task, the merged stacks), and a
+// degraded state while PostgreSQL is down that recovers by itself. Run by
 // CTest as dashboard_fleet_browser_test (tests/coordinator_web_tests.cmake). Waits are on
 // elements and on the coordinators' own answers, never on the clock.
 'use strict';
@@ -14,9 +15,11 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { Coordinator } = require('./lib/coordinator');
-const { killAll } = require('./lib/processes');
+const { start, killAll } = require('./lib/processes');
 const { TempPostgres } = require('./lib/postgres');
 const { launch, openPage, assertNoConsoleErrors, screenshot } = require('./lib/browser');
+
+const TARGET_DIR = process.env.DBG_TARGET_DIR || path.resolve(__dirname, '../../build/tests/targets');
 
 // The browser logs every non-2xx answer: the 404 of a coordinator not in a fleet and the 503 of
 // a fleet database that is down are what these tests provoke.
@@ -174,6 +177,41 @@ test('a fleet of two hosts: both up, the group merged across them, its hosts and
   await page.getByRole('link', { name: 'Fleet' }).first().click();
   await page.locator(`table.fleet-errors tr[data-signature="${merged.signature}"]`).waitFor();
   assertNoConsoleErrors(current.problems);
+});
+
+test('a fleet session over both hosts: each host\'s task and the stacks merged across them', async () => {
+  // One target both hosts can see (they run on this machine): chain 2 blocks its threads in
+  // known functions.
+  const target = start([path.join(TARGET_DIR, 'chain'), '2']);
+  await target.waitForLine(/^ready$/);
+  try {
+    const created = await h1.api('POST', '/api/v1/fleet/sessions',
+      { hosts: 'all', kind: 'snapshot', targets: { pids: [target.pid] }, options: { source: 'none' }, deadline_s: 120 });
+    // Asked on h1, followed on h2: any host of the fleet serves it.
+    const page = await open(h2, 'fleet-session', '#/fleet');
+    await page.locator(`table.fleet-sessions tr[data-session="${created.id}"]`, { hasText: 'all hosts' }).getByRole('link').click();
+    await page.locator('#fleet-session-status', { hasText: 'done' }).waitFor({ timeout: 120000 });
+    for (const name of ['h1', 'h2']) await page.locator(`table.fleet-session-hosts tr[data-host="${name}"][data-status="done"]`).waitFor();
+    const session = await h2.api('GET', `/api/v1/fleet/sessions/${created.id}`);
+    assert.equal(session.status, 'done');
+    assert.ok(session.stacks.length > 0, 'merged stacks');
+    // The page shows what the API merged: the heaviest stack's count and both hosts' shares.
+    const first = page.locator('table.fleet-stacks tbody tr').first();
+    assert.equal(await first.locator('td.count').textContent(), String(session.stacks[0].count));
+    for (const name of ['h1', 'h2']) {
+      assert.equal(await first.locator(`.host-counts li[data-host="${name}"]`).textContent(), `${name} ${session.stacks[0].hosts[name]}`);
+      assert.equal(await page.locator(`table.fleet-session-hosts tr[data-host="${name}"] td.samples`).textContent(), String(session.hosts[name].samples));
+    }
+    await page.locator('table.fleet-stacks', { hasText: 'chain_level_4' }).waitFor();
+    assert.ok(await page.locator('.flame g.frame').count() > 0, 'a flame graph of the merged stacks');
+    // This host's own task links to its local session; the other host's is named only.
+    const local = session.hosts.h2.local_session_id;
+    await page.locator(`table.fleet-session-hosts a[href="#/sessions/${local}"]`).waitFor();
+    assert.equal(await page.locator('table.fleet-session-hosts tr[data-host="h1"] a').count(), 0);
+    assertNoConsoleErrors(current.problems);
+  } finally {
+    await target.stop('SIGKILL');
+  }
 });
 
 test('the fleet database down: the tab says "degraded", keeps the last answer and recovers', async () => {

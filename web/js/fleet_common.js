@@ -49,3 +49,11 @@ export function hostCounts(hosts) {
   return h('ul', { class: 'terms host-counts' }, entries.map(([host, count]) =>
     h('li', { dataset: { host } }, `${host} ${num(count)}`)));
 }
+
+// A fleet session's "hosts" as asked: "all", "h1, h2" or "label role=db".
+export function hostsRequested(hosts) {
+  if (hosts === 'all' || hosts == null) return 'all hosts';
+  if (Array.isArray(hosts)) return hosts.join(', ');
+  if (hosts.label) return `label ${Object.entries(hosts.label).map(([k, v]) => `${k}=${v}`).join(', ')}`;
+  return JSON.stringify(hosts);
+}

@@ -1,12 +1,13 @@
 // Fleet: this host's standing in the fleet (GET /api/v1/fleet), the fleet's hosts with up/down,
 // version, last heartbeat and labels, and the error groups merged across hosts by signature
-// (count, hosts affected, per-host counts, first and last seen) with a host and a class filter.
+// (count, hosts affected, per-host counts, first and last seen) with a host and a class filter,
+// and the latest fleet sessions (snapshots and profiles asked of many hosts).
 // Polled every FLEET_POLL_MS: fleet reads come from PostgreSQL, not from the WebSocket. Without
 // --fleet-db the tab says so and how to join; while the database is down it says "degraded",
 // keeps the last answer and keeps polling.
 import { h, fill, clear, empty } from '../dom.js';
 import { ago, dateTime, num } from '../format.js';
-import { FLEET_POLL_MS, isNotInFleet, notInFleet, degraded, stateLine, hostCounts } from '../fleet_common.js';
+import { FLEET_POLL_MS, isNotInFleet, notInFleet, degraded, stateLine, hostCounts, hostsRequested } from '../fleet_common.js';
 
 function labelList(labels) {
   const entries = Object.entries(labels || {});
@@ -42,6 +43,18 @@ function groupsTable(groups, host) {
       h('td', { title: dateTime(g.last_seen) }, ago(g.last_seen))))));
 }
 
+function sessionsTable(sessions) {
+  if (sessions.length === 0) return empty('No fleet sessions yet (POST /api/v1/fleet/sessions starts one on many hosts).');
+  return h('table', { class: 'fleet-sessions' },
+    h('thead', {}, h('tr', {}, ['Session', 'Kind', 'Hosts asked', 'Created by', 'Created'].map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, sessions.map((x) => h('tr', { dataset: { session: x.id } },
+      h('td', {}, h('a', { href: `#/fleet/sessions/${encodeURIComponent(x.id)}` }, h('code', {}, x.id))),
+      h('td', {}, x.kind),
+      h('td', {}, hostsRequested(x.hosts_requested)),
+      h('td', {}, x.created_by || ''),
+      h('td', { title: dateTime(x.created_at_ms) }, ago(x.created_at_ms))))));
+}
+
 // Replaces a select's options by [value, text] pairs, keeping the chosen value (also when it is
 // not among them any more: a host that left the list stays selectable until changed).
 function setOptions(select, options) {
@@ -58,13 +71,15 @@ export function mount(root, _params, { api }) {
   const hostFilter = h('select', { id: 'fleet-host' }, h('option', { value: '' }, 'all hosts'));
   const classFilter = h('select', { id: 'fleet-class' }, h('option', { value: '' }, 'all classes'));
   const groupsBox = h('div', { class: 'table-wrap', id: 'fleet-groups' });
+  const sessionsBox = h('div', { class: 'table-wrap', id: 'fleet-sessions' });
   const body = h('div', { hidden: true },
     h('h2', {}, 'Hosts'), hostsBox,
     h('h2', {}, 'Error groups across the fleet'),
     h('div', { class: 'toolbar' },
       h('label', { for: 'fleet-host' }, 'Host'), hostFilter,
       h('label', { for: 'fleet-class' }, 'Class'), classFilter),
-    groupsBox);
+    groupsBox,
+    h('h2', {}, 'Fleet sessions'), sessionsBox);
   root.append(h('h1', {}, 'Fleet'), state, status, body);
 
   const classes = new Set();  // every class seen, so the filter offers them while one is chosen
@@ -78,6 +93,11 @@ export function mount(root, _params, { api }) {
     const hosts = (await api.get('/api/v1/fleet/hosts')).hosts || [];
     fill(hostsBox, hostsTable(hosts, self));
     setOptions(hostFilter, [['', 'all hosts'], ...hosts.map((x) => [x.host, x.host])]);
+  }
+
+  async function loadSessions() {
+    const sessions = (await api.get('/api/v1/fleet/sessions?limit=20')).sessions || [];
+    if (!stopped) fill(sessionsBox, sessionsTable(sessions));
   }
 
   async function loadGroups() {
@@ -109,7 +129,7 @@ export function mount(root, _params, { api }) {
       self = st.host;
       fill(state, stateLine(st));
       body.hidden = false;
-      const results = await Promise.allSettled([loadHosts(), loadGroups()]);
+      const results = await Promise.allSettled([loadHosts(), loadGroups(), loadSessions()]);
       if (stopped) return;
       const failed = results.find((r) => r.status === 'rejected');
       if (failed?.reason?.status === 401) return;
