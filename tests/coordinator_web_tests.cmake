@@ -21,6 +21,14 @@ if(DBG_NODE AND DBG_CHROMIUM)
   set_tests_properties(dashboard_scale_browser_test PROPERTIES
     TIMEOUT 600
     ENVIRONMENT "DBG_BIN_DIR=${CMAKE_RUNTIME_OUTPUT_DIRECTORY};DBG_TARGET_DIR=${CMAKE_CURRENT_BINARY_DIR}/targets;DBG_SCREENSHOT_DIR=${CMAKE_CURRENT_BINARY_DIR}/browser-screenshots-scale;DBG_CHROMIUM=${DBG_CHROMIUM}")
+  # The Fleet tab (issue #21): a real PostgreSQL (initdb'd by the test, unix socket only) and two
+  # coordinators in a fleet, plus one that is not in any.
+  add_test(NAME dashboard_fleet_browser_test
+    COMMAND ${DBG_NODE} ${CMAKE_CURRENT_SOURCE_DIR}/browser/fleet.test.js
+    WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/browser)
+  set_tests_properties(dashboard_fleet_browser_test PROPERTIES
+    TIMEOUT 600
+    ENVIRONMENT "DBG_BIN_DIR=${CMAKE_RUNTIME_OUTPUT_DIRECTORY};DBG_TARGET_DIR=${CMAKE_CURRENT_BINARY_DIR}/targets;DBG_SCREENSHOT_DIR=${CMAKE_CURRENT_BINARY_DIR}/browser-screenshots-fleet;DBG_CHROMIUM=${DBG_CHROMIUM}")
 else()
   # Not silently skipped: a CTest run without the browser says so.
   add_test(NAME dashboard_browser_test COMMAND ${CMAKE_COMMAND} -E echo

@@ -7,6 +7,9 @@ import * as snapshot from './views/snapshot.js';
 import * as profile from './views/profile.js';
 import * as errors from './views/errors.js';
 import * as errorGroup from './views/error_group.js';
+import * as fleet from './views/fleet.js';
+import * as fleetGroup from './views/fleet_group.js';
+import * as fleetSession from './views/fleet_session.js';
 import * as health from './views/health.js';
 
 const ROUTES = [
@@ -17,6 +20,9 @@ const ROUTES = [
   { pattern: /^#\/profiles\/([^/]+)$/, name: 'sessions', module: profile, keys: ['id'] },
   { pattern: /^#\/errors$/, name: 'errors', module: errors },
   { pattern: /^#\/errors\/([^/]+)$/, name: 'errors', module: errorGroup, keys: ['id'] },
+  { pattern: /^#\/fleet$/, name: 'fleet', module: fleet },
+  { pattern: /^#\/fleet\/errors\/([^/]+)$/, name: 'fleet', module: fleetGroup, keys: ['signature'] },
+  { pattern: /^#\/fleet\/sessions\/([^/]+)$/, name: 'fleet', module: fleetSession, keys: ['id'] },
   { pattern: /^#\/health$/, name: 'health', module: health },
 ];
 
