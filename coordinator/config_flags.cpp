@@ -133,7 +133,7 @@ constexpr FlagSpec kFlags[] = {
     {.name = "--host-labels", .env = "DBGCOORD_HOST_LABELS", .kind = FlagKind::text, .value_name = "K=V,...",
      .unit = "labels", .field = &Config::host_labels, .default_note = "none",
      .help = "labels of this host, e.g. role=db,zone=eu1, which fleet sessions select hosts by ({\"label\":"
-             "{\"role\":\"db\"}})",
+             "{\"role\":\"db\"}}) and /metrics shows on dbgcoord_host_info (label_role=\"db\")",
      .check = fleet::check_host_labels},
     {.name = "--fleet-outbox-mb", .env = "DBGCOORD_FLEET_OUTBOX_MB", .kind = FlagKind::integer, .value_name = "N",
      .unit = "MiB", .min = 1, .max = 65536, .field = &Config::fleet_outbox_mb,
@@ -163,7 +163,7 @@ constexpr FlagSpec kFlags[] = {
     {.name = "--help-man", .kind = FlagKind::help_man, .help = "print the man page dbgcoord(1), roff, and exit"},
     {.name = "--help-config", .kind = FlagKind::help_config,
      .help = "print a commented config file with every key and its default and exit "
-             "(packaging/dbgcoord.conf is its output)"},
+             "(packaging/dbgcoord.conf is its output with packaging/dbgcoord.conf.overlay's keys set)"},
 };
 
 // A whole number in [min, max]: plain decimal digits, nothing around them ("+1", "1h" fail).
