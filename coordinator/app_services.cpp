@@ -190,8 +190,10 @@ Services::Services(const Config& config, const std::filesystem::path& data_dir)
   if (fleet) {
     error_service.set_batch_hook(fleet->batch_hook());
     store->set_session_saved_hook(fleet->session_hook());
-    fleet_tasks = std::make_unique<fleet::FleetTasks>(config.fleet_db, fleet->status().value("host", ""), scheduler,
-                                                      *store);
+    if (config.fleet_tasks) {
+      fleet_tasks = std::make_unique<fleet::FleetTasks>(config.fleet_db, fleet->status().value("host", ""), scheduler,
+                                                        *store);
+    }
   }
   crash.set_sink([this](crash::CoreReport report, crash::SpoolIngest::Done done) {
     watches.ingest_core_report(std::move(report), std::move(done));

@@ -123,6 +123,7 @@ struct Config {
   std::string host_labels;
   std::size_t fleet_outbox_mb = 32;
   std::size_t fleet_heartbeat_s = 5;
+  bool fleet_tasks = true;  // --fleet-tasks: run fleet sessions' tasks on this host
   // The config file named by --config or DBGCOORD_CONFIG (unset: kDefaultConfigFile when it
   // exists), and --check-config: check it all and exit.
   std::optional<std::filesystem::path> config_file;

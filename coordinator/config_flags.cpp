@@ -135,6 +135,11 @@ constexpr FlagSpec kFlags[] = {
      .help = "labels of this host, e.g. role=db,zone=eu1, which fleet sessions select hosts by ({\"label\":"
              "{\"role\":\"db\"}}) and /metrics shows on dbgcoord_host_info (label_role=\"db\")",
      .check = fleet::check_host_labels},
+    {.name = "--fleet-tasks", .env = "DBGCOORD_FLEET_TASKS", .kind = FlagKind::on_off, .value_name = "on|off",
+     .field = &Config::fleet_tasks,
+     .help = "whether this host runs the fleet sessions other hosts ask for (POST /api/v1/fleet/sessions anywhere "
+             "in the fleet snapshots or profiles this host's processes); off: it only publishes, and sessions "
+             "leave it out"},
     {.name = "--fleet-outbox-mb", .env = "DBGCOORD_FLEET_OUTBOX_MB", .kind = FlagKind::integer, .value_name = "N",
      .unit = "MiB", .min = 1, .max = 65536, .field = &Config::fleet_outbox_mb,
      .help = "the local outbox of changes not yet shipped to the fleet database, MiB; when full, error events are "

@@ -32,6 +32,7 @@ FleetIdentity identity_from(const Config& config) {
   for (const auto& [k, v] : parse_host_labels(config.host_labels)) labels[k] = v;
   id.labels_json = labels.dump();
   id.heartbeat_s = static_cast<int>(config.fleet_heartbeat_s);
+  id.takes_tasks = config.fleet_tasks;
   return id;
 }
 

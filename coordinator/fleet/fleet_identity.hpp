@@ -20,6 +20,7 @@ struct FleetIdentity {
   std::string version;
   std::string labels_json;  // --host-labels as a JSON object
   int heartbeat_s = 5;
+  bool takes_tasks = true;  // --fleet-tasks
   std::string database_id;  // the local database's (database_id below)
 };
 

@@ -17,7 +17,7 @@ constexpr const char* kHosts = R"sql(
 SELECT host, boot_id, version, labels::text, heartbeat_s,
        (extract(epoch FROM started_at) * 1000)::bigint,
        (extract(epoch FROM last_heartbeat) * 1000)::bigint,
-       now() - last_heartbeat < make_interval(secs => 3 * heartbeat_s)
+       now() - last_heartbeat < make_interval(secs => 3 * heartbeat_s), takes_tasks
 FROM fleet_hosts ORDER BY host
 )sql";
 
@@ -90,7 +90,8 @@ void FleetReads::hosts(Done done) {
                        {"heartbeat_s", r.integer(i, 4)},
                        {"started_at_ms", r.integer(i, 5)},
                        {"last_heartbeat_ms", r.integer(i, 6)},
-                       {"up", r.boolean(i, 7)}});
+                       {"up", r.boolean(i, 7)},
+                       {"takes_tasks", r.boolean(i, 8)}});
     }
     return nlohmann::json{{"hosts", std::move(hosts)}};
   });

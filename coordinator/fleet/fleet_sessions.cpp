@@ -153,10 +153,10 @@ nlohmann::json create_session(PgConnection& pg, const FleetSessionRequest& reque
   in_transaction(pg, [&] {
     std::vector<std::string> hosts;
     if (request.hosts.is_string()) {
-      const auto r = pg.exec("SELECT host FROM fleet_hosts ORDER BY host");
+      const auto r = pg.exec("SELECT host FROM fleet_hosts WHERE takes_tasks ORDER BY host");
       for (int i = 0; i < r.rows(); ++i) hosts.emplace_back(r.text(i, 0));
     } else if (request.hosts.is_object()) {
-      const auto r = pg.exec("SELECT host FROM fleet_hosts WHERE labels @> $1::jsonb ORDER BY host",
+      const auto r = pg.exec("SELECT host FROM fleet_hosts WHERE takes_tasks AND labels @> $1::jsonb ORDER BY host",
                              {request.hosts.at("label").dump()});
       for (int i = 0; i < r.rows(); ++i) hosts.emplace_back(r.text(i, 0));
     } else {
@@ -164,8 +164,11 @@ nlohmann::json create_session(PgConnection& pg, const FleetSessionRequest& reque
       std::sort(hosts.begin(), hosts.end());
       hosts.erase(std::unique(hosts.begin(), hosts.end()), hosts.end());
       for (const auto& h : hosts) {
-        if (pg.exec("SELECT 1 FROM fleet_hosts WHERE host = $1", {h}).rows() == 0)
+        const auto known = pg.exec("SELECT takes_tasks FROM fleet_hosts WHERE host = $1", {h});
+        if (known.rows() == 0)
           throw FleetRequestError{"no host \"" + h + "\" in the fleet (GET /api/v1/fleet/hosts lists them)"};
+        if (!known.boolean(0, 0))
+          throw FleetRequestError{"host \"" + h + "\" does not run fleet tasks (it runs with --fleet-tasks off)"};
       }
     }
     if (hosts.empty()) throw FleetRequestError{"no host of the fleet matches \"hosts\""};

@@ -131,12 +131,13 @@ ON CONFLICT (host, database_id, local_session_id) DO UPDATE SET
 
 void register_host(PgConnection& pg, const FleetIdentity& id) {
   pg.exec(
-      "INSERT INTO fleet_hosts (host, boot_id, instance, version, labels, heartbeat_s)"
-      " VALUES ($1, $2, $3, $4, $5::jsonb, $6)"
+      "INSERT INTO fleet_hosts (host, boot_id, instance, version, labels, heartbeat_s, takes_tasks)"
+      " VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)"
       " ON CONFLICT (host) DO UPDATE SET boot_id = excluded.boot_id, instance = excluded.instance,"
       " version = excluded.version, labels = excluded.labels, heartbeat_s = excluded.heartbeat_s,"
-      " started_at = now(), last_heartbeat = now()",
-      {id.host, id.boot_id, id.instance, id.version, id.labels_json, std::to_string(id.heartbeat_s)});
+      " takes_tasks = excluded.takes_tasks, started_at = now(), last_heartbeat = now()",
+      {id.host, id.boot_id, id.instance, id.version, id.labels_json, std::to_string(id.heartbeat_s),
+       std::string(id.takes_tasks ? "true" : "false")});
 }
 
 bool heartbeat(PgConnection& pg, const FleetIdentity& id) {

@@ -7,7 +7,8 @@
 -- not depend on a host's clock being right.
 
 -- One row per host name. instance changes at every start of dbgcoord, boot_id at every boot of
--- the host; labels are --host-labels.
+-- the host; labels are --host-labels; takes_tasks is --fleet-tasks (fleet sessions leave out a
+-- host that does not).
 CREATE TABLE fleet_hosts (
   host            text PRIMARY KEY,
   boot_id         text NOT NULL,
@@ -15,6 +16,7 @@ CREATE TABLE fleet_hosts (
   version         text NOT NULL,
   labels          jsonb NOT NULL DEFAULT '{}',
   heartbeat_s     integer NOT NULL,
+  takes_tasks     boolean NOT NULL DEFAULT true,
   started_at      timestamptz NOT NULL DEFAULT now(),
   last_heartbeat  timestamptz NOT NULL DEFAULT now()
 );

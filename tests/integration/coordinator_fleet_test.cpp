@@ -342,7 +342,9 @@ BOOST_AUTO_TEST_CASE(a_fleet_session_over_three_hosts_with_one_down_merges_the_t
   dbg::test::ChildProcess target({dbg::test::target_path("chain"), "2"});
   BOOST_REQUIRE(target.wait_for_line("ready", 10s));
   Host a("host-a", pg.conninfo()), b("host-b", pg.conninfo()), c("host-c", pg.conninfo());
-  for (Host* h : {&a, &b, &c})
+  // d publishes but runs no fleet tasks: sessions over "all" leave it out.
+  Host d("host-d", pg.conninfo(), {"--fleet-tasks", "off"});
+  for (Host* h : {&a, &b, &c, &d})
     wait_until([h] { return h->fleet().at("state") == "connected"; }, 30s, h->name + " to join");
   // c goes down: after three missed heartbeats (1 s each) the fleet sees it down.
   c.kill_hard();
@@ -360,6 +362,9 @@ BOOST_AUTO_TEST_CASE(a_fleet_session_over_three_hosts_with_one_down_merges_the_t
   BOOST_TEST(a.request("POST", "/api/v1/fleet/sessions", R"({"hosts":["nope"],"kind":"snapshot","targets":{"all":true}})").status == 400);
   BOOST_TEST(a.request("POST", "/api/v1/fleet/sessions", R"({"hosts":"all","kind":"dance","targets":{"all":true}})").status == 400);
   BOOST_TEST(a.request("POST", "/api/v1/fleet/sessions", R"({"hosts":"all","kind":"snapshot","targets":{"pids":[1]},"deadline_s":0})").status == 400);
+  auto refused = a.request("POST", "/api/v1/fleet/sessions", R"({"hosts":["host-d"],"kind":"snapshot","targets":{"pids":[1]}})");
+  BOOST_TEST(refused.status == 400);
+  BOOST_TEST(refused.body.find("--fleet-tasks off") != std::string::npos);
   BOOST_TEST(pg.query("SELECT count(*) FROM fleet_sessions") == "0");
 
   const std::string body = json{{"hosts", "all"},
@@ -371,6 +376,7 @@ BOOST_AUTO_TEST_CASE(a_fleet_session_over_three_hosts_with_one_down_merges_the_t
   auto created = a.ok_json("POST", "/api/v1/fleet/sessions", body, 201);
   const std::string id = created.at("id");
   BOOST_TEST(created.at("hosts").size() == 3u);
+  BOOST_TEST(!created.at("hosts").contains("host-d"));
   json session;
   wait_until(
       [&] {
