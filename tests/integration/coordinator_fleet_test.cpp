@@ -316,6 +316,13 @@ BOOST_AUTO_TEST_CASE(an_unreachable_database_degrades_health_and_refuses_no_loca
   BOOST_TEST(fleet.status == 200);
   BOOST_TEST(fleet.body.find("S3cretPw") == std::string::npos);
   BOOST_TEST(health.dump().find("S3cretPw") == std::string::npos);
+  // The log names the database without the password (the logger is asynchronous: wait for the line).
+  const auto log = dir.path() / "logs" / "dbgcoord.log";
+  wait_until([&] { return read_file(log).find("fleet database unreachable") != std::string::npos; }, 30s,
+             "the fleet line in " + log.string());
+  const std::string text = read_file(log);
+  BOOST_TEST(text.find("S3cretPw") == std::string::npos);
+  BOOST_TEST(text.find("postgresql://dbg:***@") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(a_schema_from_a_newer_dbgcoord_is_refused_with_a_clear_message) {
