@@ -71,6 +71,15 @@ std::string samples_json(const std::map<std::string_view, GroupSum>& sums) {
   return out + "]";
 }
 
+// PostgreSQL's jsonb refuses the escape \u0000 (its text has no NUL), and a message or a
+// variable holding a NUL would then fail its batch for good: such characters become U+FFFD.
+std::string without_nul_escapes(std::string json) {
+  static constexpr std::string_view kNul = "\\u0000", kReplacement = "\\ufffd";
+  for (std::size_t at = json.find(kNul); at != std::string::npos; at = json.find(kNul, at + kReplacement.size()))
+    json.replace(at, kNul.size(), kReplacement);
+  return json;
+}
+
 // {a,b}: a text[] literal; signatures are hex digits, nothing to quote.
 std::string signature_array(const std::map<std::string_view, GroupSum>& sums) {
   std::string out = "{";
@@ -166,7 +175,7 @@ ShipOutcome ship(PgConnection& pg, const FleetIdentity& id, const std::vector<Ou
       if (r.kind == "session") {
         auto summary = summaries.find(r.id);
         pg.exec(kUpsertSession, {id.host, id.database_id, r.signature, r.type, r.message, std::to_string(r.last_seen),
-                                 summary != summaries.end() ? summary->second
+                                 summary != summaries.end() ? without_nul_escapes(summary->second)
                                                             : std::string(R"({"summary":"the session was not found locally"})")});
         continue;
       }
@@ -184,8 +193,8 @@ ShipOutcome ship(PgConnection& pg, const FleetIdentity& id, const std::vector<Ou
       if (r.sample) s.latest_sample = &r;
     }
     if (!sums.empty()) {
-      pg.exec(kUpsertGroups, {id.host, groups_json(sums)});
-      const std::string samples = samples_json(sums);
+      pg.exec(kUpsertGroups, {id.host, without_nul_escapes(groups_json(sums))});
+      const std::string samples = without_nul_escapes(samples_json(sums));
       if (samples != "[]") {
         pg.exec(kInsertSamples, {id.host, samples});
         pg.exec(kPruneSamples, {id.host, signature_array(sums), std::to_string(kSamplesPerGroupAndHost)});

@@ -145,3 +145,18 @@ BOOST_AUTO_TEST_CASE(errors_carry_the_servers_message_and_sqlstate) {
   BOOST_TEST(c.exec("SELECT 1").integer(0, 0) == 1);
   BOOST_CHECK_THROW(fleet::PgConnection("host=/nonexistent port=1 dbname=x"), fleet::PgError);
 }
+
+BOOST_AUTO_TEST_CASE(a_nul_in_a_message_or_a_sample_does_not_block_the_batch) {
+  TempPostgres pg;
+  fleet::PgConnection c(pg.conninfo());
+  fleet::migrate_fleet(c);
+  auto r = row(1, "aa", 2);
+  r.message = std::string("bad\0byte", 8);
+  r.sample = R"({"context":{"v":"x\u0000y"}})";
+  const auto out = fleet::ship(c, identity("host-a", "db-a"), {r});
+  BOOST_TEST(out.applied == 1u);
+  // jsonb has no NUL: it arrives as U+FFFD, and the counts are in.
+  BOOST_TEST(pg.query("SELECT count FROM fleet_groups") == "2");
+  BOOST_TEST(pg.query("SELECT message = 'bad' || U&'\\FFFD' || 'byte' FROM fleet_groups") == "t");
+  BOOST_TEST(pg.query("SELECT event->'context'->>'v' = 'x' || U&'\\FFFD' || 'y' FROM fleet_samples") == "t");
+}
