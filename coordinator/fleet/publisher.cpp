@@ -1,6 +1,10 @@
 #include "coordinator/fleet/publisher.hpp"
 
 #include <pthread.h>
+#include <signal.h>
+
+#include <cstdlib>
+#include <string_view>
 
 #include <algorithm>
 #include <functional>
@@ -63,6 +67,14 @@ std::map<int64_t, std::string> session_summaries(store::Store& store, const std:
     out[r.id] = summarize_session(store, session->body, stopping, deadline).dump();
   }
   return out;
+}
+
+// Test hook (coordinator_fleet_test): with DBG_FLEET_TEST_KILL_AFTER_COMMIT=1 the process kills
+// itself right after its first COMMIT of rows in PostgreSQL, before their local delete: the
+// moment where a kill makes the next start send rows PostgreSQL already has.
+bool kill_after_commit() {
+  const char* v = std::getenv("DBG_FLEET_TEST_KILL_AFTER_COMMIT");
+  return v && std::string_view(v) == "1";
 }
 
 }  // namespace
@@ -161,6 +173,7 @@ void Publisher::run() {
         return stopping_;
       });
       const ShipOutcome out = ship(*pg, id, rows, summaries);
+      if (out.applied > 0 && kill_after_commit()) ::raise(SIGKILL);
       const int64_t now = unix_ms();
       for (const OutboxRow& r : rows) {
         m.publish_lag.observe(static_cast<double>(std::max<int64_t>(0, now - r.created_at)) / 1000.0);

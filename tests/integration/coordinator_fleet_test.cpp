@@ -2,7 +2,8 @@
 // postgres_fixture.hpp) and three real dbgcoord, each with its own data directory, port and host
 // name, publishing into it. Errors reported on each must add up in the merged view exactly;
 // PostgreSQL stopped for 30 s mid-stream and a coordinator killed with SIGKILL while it ships its
-// backlog must lose nothing and count nothing twice; the outbox's bound keeps counts and drops
+// backlog must lose nothing and count nothing twice (and a kill exactly between the COMMIT in
+// PostgreSQL and the local delete, through a test hook, re-sends rows the watermark skips); the outbox's bound keeps counts and drops
 // samples; a coordinator outside a fleet answers the fleet routes with 404 saying how to join.
 #define BOOST_TEST_MODULE coordinator_fleet
 #include <boost/test/unit_test.hpp>
@@ -249,6 +250,39 @@ BOOST_AUTO_TEST_CASE(a_30s_outage_and_a_sigkill_mid_publish_lose_nothing_and_dou
   check_merged_equals_local_sum(all);
   auto health = b.health();
   BOOST_TEST(health.at("status") == "ok");
+}
+
+BOOST_AUTO_TEST_CASE(a_kill_between_the_commit_and_the_local_delete_counts_nothing_twice) {
+  TempPostgres pg;
+  TempDir dir;
+  const std::vector<std::string> args{"--listen", "127.0.0.1:0", "--data-dir", dir.path().string(), "--fleet-db",
+                                      pg.conninfo(), "--host-name", "host-a", "--fleet-heartbeat", "1"};
+  {
+    // The test hook kills dbgcoord right after its first COMMIT in PostgreSQL, before it deletes
+    // the shipped rows locally: they are still in its outbox at the next start.
+    Coordinator doomed = start_coordinator(args, {"DBG_FLEET_TEST_KILL_AFTER_COMMIT=1"});
+    const std::string token = read_file(dir.path() / "token");
+    json events = json::array();
+    for (int i = 0; i < 7; ++i) events.push_back(event_at("shop::Once::only()"));
+    auto r = authorized_request(doomed.port, token, "POST", "/api/v1/errors/events", json{{"events", events}}.dump());
+    BOOST_REQUIRE_EQUAL(r.status, 201);
+    const auto status = doomed.process.wait(60s);
+    BOOST_REQUIRE(status.has_value());
+    BOOST_TEST((WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL));
+  }
+  BOOST_TEST(pg.query("SELECT sum(count) FROM fleet_groups") == "7");
+  // Started again without the hook: the rows go again, the watermark skips them.
+  Coordinator again = start_coordinator(args);
+  const std::string token = read_file(dir.path() / "token");
+  wait_until(
+      [&] {
+        auto f = json::parse(authorized_request(again.port, token, "GET", "/api/v1/fleet").body);
+        return f.at("state") == "connected" && f.at("outbox").at("rows") == 0;
+      },
+      60s, "the outbox to drain after the restart");
+  BOOST_TEST(pg.query("SELECT sum(count) FROM fleet_groups") == "7");
+  const std::string metrics = authorized_request(again.port, token, "GET", "/metrics").body;
+  BOOST_TEST(metrics.find("dbgcoord_fleet_rows_skipped_total 1") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(a_full_outbox_keeps_exact_counts_and_drops_samples) {
