@@ -5,4 +5,4 @@ dbg_add_test(coordinator_fleet_writes_test
   LIBS dbg_coordinator_core)
 dbg_add_test(coordinator_fleet_test
   SOURCES integration/coordinator_fleet_test.cpp)
-add_dependencies(coordinator_fleet_test dbgcoord dbg-worker)
+add_dependencies(coordinator_fleet_test dbgcoord dbg-worker chain crasher_O2)
