@@ -192,8 +192,11 @@ ShipOutcome ship(PgConnection& pg, const FleetIdentity& id, const std::vector<Ou
       s.last_seen = std::max(s.last_seen, r.last_seen);
       if (r.sample) s.latest_sample = &r;
     }
+    // The order matters under load (BENCHMARKS.md, "Fleet benchmark"): the fleet-wide group rows
+    // are shared by every host, and each host's transaction holds their row locks from its
+    // upsert to its COMMIT. So this host's own rows (samples, the watermark) go first and the
+    // shared upsert last: the locks are held for that statement and the COMMIT only.
     if (!sums.empty()) {
-      pg.exec(kUpsertGroups, {id.host, without_nul_escapes(groups_json(sums))});
       const std::string samples = without_nul_escapes(samples_json(sums));
       if (samples != "[]") {
         pg.exec(kInsertSamples, {id.host, samples});
@@ -205,6 +208,7 @@ ShipOutcome ship(PgConnection& pg, const FleetIdentity& id, const std::vector<Ou
           "UPDATE fleet_publishers SET shipped_through = $3, updated_at = now() WHERE host = $1 AND database_id = $2",
           {id.host, id.database_id, std::to_string(out.through)});
     }
+    if (!sums.empty()) pg.exec(kUpsertGroups, {id.host, without_nul_escapes(groups_json(sums))});
     return out;
   });
 }
