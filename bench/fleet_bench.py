@@ -176,11 +176,11 @@ def section(args):
     w("## Fleet benchmark — run of %s" % meta["date"])
     w("")
     w("Machine: %s, **%s cores** (shared with other agents' builds and tests), kernel %s, load average %s "
-      "at the start. **PostgreSQL %s runs on the same machine** as every simulated host and dbgcoord "
+      "at the start and %s at the end. **PostgreSQL %s runs on the same machine** as every simulated host and dbgcoord "
       "(a throwaway cluster: initdb in a temporary directory, unix socket only, Debian's defaults but "
       "max_connections=%s; fsync and synchronous_commit on, data on %s), so the hosts' CPU and the "
       "server's compete for the same 2 cores."
-      % (meta["cpu"], meta["nproc"], meta["kernel"], meta["load_start"], meta["pg_version"], meta["pg_max_connections"],
+      % (meta["cpu"], meta["nproc"], meta["kernel"], meta["load_start"], meta.get("load_end", "?"), meta["pg_version"], meta["pg_max_connections"],
          meta["pg_fs"]))
     w("Command: `%s` (as root; raw results in `%s/`)." % (meta["command"], meta["run_dir"]))
     w("")
@@ -232,21 +232,31 @@ def section(args):
                                                  for p in pubs) else
              " (the highest step tried: the real ceiling is higher)"))
     w("")
-    e2e_path = os.path.join(d, "e2e.json")
-    w("**One real dbgcoord end to end** (POST /api/v1/errors/events -> local SQLite + outbox -> publisher -> "
-      "PostgreSQL, the same PostgreSQL, nothing else publishing): ")
-    if os.path.exists(e2e_path):
-        e = json.load(open(e2e_path))
-        w("%s events in batches of 1,000 over %s groups at %s events/s (%d late batches); %s events and %s rows "
-          "shipped; `dbgcoord_fleet_publish_lag_seconds` over %s rows: mean %s ms, p50 ≤ %s s, p99 ≤ %s s (bucket "
-          "upper bounds). Buckets: `%s`."
-          % (fmt(e["events_sent"]), e["groups"], fmt(e["offered_events_per_s"]), e["late_batches"],
+    w("**One real dbgcoord end to end** (POST /api/v1/errors/events -> local SQLite + outbox -> its publisher "
+      "-> PostgreSQL; lag from `dbgcoord_fleet_publish_lag_seconds` in its /metrics, which can only say the "
+      "upper bound of a bucket: 0.05, 0.1, 0.25, 0.5, 1, 2, 5 s ...):")
+    w("")
+    for name, what in (("e2e.json", "alone (nothing else publishing)"),
+                       ("e2e-under-load.json", "while the 100 simulated hosts publish 100,000 events/s into the "
+                                               "same PostgreSQL")):
+        path = os.path.join(d, name)
+        if not os.path.exists(path):
+            w("- %s: not measured in this run." % what)
+            continue
+        e = json.load(open(path))
+        w("- %s: %s events in batches of 1,000 over %s groups at %s events/s (%d late batches); %s events in "
+          "%s rows shipped; lag over %s rows: mean %s ms, p50 ≤ %s s, p99 ≤ %s s. Cumulative buckets: `%s`."
+          % (what, fmt(e["events_sent"]), e["groups"], fmt(e["offered_events_per_s"]), e["late_batches"],
              fmt(e["events_shipped"]), fmt(e["rows_shipped"]), fmt(e["lag_rows"]),
              fmt(e["lag_mean_s"] * 1000 if e["lag_mean_s"] is not None else None, 1),
              e["lag_p50_le_s"], e["lag_p99_le_s"],
-             " ".join("%s:%d" % (le, n) for le, n in e["lag_buckets"])))
-    else:
-        w("not measured in this run.")
+             " ".join("le%s:%d" % (le, n) for le, n in e["lag_buckets"])))
+    load_path = os.path.join(d, "load-during-e2e.json")
+    if os.path.exists(load_path):
+        p = json.load(open(load_path))
+        w("  The 100 simulated hosts meanwhile: %s events/s committed, lag p50 %s ms, p99 %s ms, %s."
+          % (fmt(p["committed_events_per_s"]), fmt(p["lag_ms_p50"]), fmt(p["lag_ms_p99"]),
+             "sustained" if p["sustained"] else "**not sustained**"))
     w("")
     w("### 2. The merged groups list: 100,000 groups, 10 M events")
     w("")

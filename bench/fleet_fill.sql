@@ -23,7 +23,7 @@ WITH base AS (
   SELECT *, floor(10000000 * w / sum(w) OVER ())::bigint AS c FROM base
 )
 SELECT i, signature, k, last_seen,
-       c + CASE WHEN i = 1 THEN 10000000 - sum(c) OVER () ELSE 0 END AS count,
+       (c + CASE WHEN i = 1 THEN 10000000 - sum(c) OVER () ELSE 0 END)::bigint AS count,
        last_seen - floor(random() * 30 * 86400000)::bigint AS first_seen
 FROM counted;
 
