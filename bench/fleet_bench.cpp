@@ -4,13 +4,13 @@
 //       applies the embedded fleet migrations (fleet::migrate_fleet), as a coordinator does at connect.
 //   fleet_bench publish CONNINFO [--hosts N] [--rate-per-host EVENTS_PER_S] [--seconds S] [--warmup S]
 //                                [--batch-events N] [--shared-groups N] [--host-groups N]
-//                                [--groups-per-batch N] [--max-rows N] [--label TEXT]
+//                                [--groups-per-batch N] [--shared-per-batch N] [--max-rows N] [--label TEXT]
 //       N threads, each one simulated host: its own FleetIdentity (host-000.., a random
 //       database_id), its own PgConnection, register_host, a heartbeat every heartbeat_s. Each host
 //       stores a batch of --batch-events error events every batch_events / rate seconds (an open
 //       loop: the schedule does not wait for PostgreSQL), spread over --groups-per-batch groups,
-//       half of them from a pool shared by every host (--shared-groups) and half from the host's own
-//       (--host-groups), skewed towards the first of each pool. Like the outbox (outbox.hpp), a
+//       --shared-per-batch of them (default half) from a pool shared by every host (--shared-groups)
+//       and the rest from the host's own (--host-groups), skewed towards the first of each pool. Like the outbox (outbox.hpp), a
 //       batch becomes one row per group (its count, first/last seen, the latest event as a sample
 //       of ~400 bytes of JSON), ids growing per host. Like the publisher (publisher.cpp), the host
 //       ships every row that exists (up to --max-rows, the publisher's batch_rows) in one
@@ -19,6 +19,8 @@
 //       schedule) to the return of that ship's COMMIT. Only rows created after the warmup count;
 //       rows still unshipped at the end are reported as the backlog.
 //       Prints one JSON object.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -54,6 +56,7 @@ struct Options {
   double seconds = 60, warmup = 5;
   int batch_events = 1000;
   int shared_groups = 100, host_groups = 1000, groups_per_batch = 20;
+  int shared_per_batch = -1;  // of groups_per_batch; -1: half
   std::size_t max_rows = 2000;
   std::string label;
 };
@@ -121,7 +124,8 @@ void run_host(const Options& o, int index, Clock::time_point t0, HostResult& res
 
     auto make_batch = [&](Clock::time_point created) {
       const int64_t ms = wall_ms() - std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - created).count();
-      const int shared_n = o.groups_per_batch / 2, own_n = o.groups_per_batch - shared_n;
+      const int shared_n = o.shared_per_batch >= 0 ? std::min(o.shared_per_batch, o.groups_per_batch) : o.groups_per_batch / 2;
+      const int own_n = o.groups_per_batch - shared_n;
       std::vector<std::pair<bool, int>> groups;  // (shared, index)
       auto pick = [&](bool shared, int pool, int n) {
         for (int tries = 0; static_cast<int>(groups.size()) < (shared ? n : shared_n + n) && tries < 50 * n; ++tries) {
@@ -259,6 +263,7 @@ int publish(const Options& o) {
   j["offered_events_per_s"] = o.rate_per_host * o.hosts;
   j["batch_events"] = o.batch_events;
   j["groups_per_batch"] = o.groups_per_batch;
+  j["shared_per_batch"] = o.shared_per_batch >= 0 ? std::min(o.shared_per_batch, o.groups_per_batch) : o.groups_per_batch / 2;
   j["shared_groups"] = o.shared_groups;
   j["host_groups"] = o.host_groups;
   j["max_rows_per_ship"] = o.max_rows;
@@ -282,6 +287,10 @@ int publish(const Options& o) {
   j["ship_tx_ms_p99"] = pct(all.tx_ms, 99);
   j["sustained"] = all.error.empty() && all.backlog_rows == 0 &&
                    all.events_measured >= 0.99 * all.events_offered_measured;
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  j["driver_cpu_seconds"] = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+  j["wall_seconds"] = std::chrono::duration<double>(Clock::now() - t0).count() + 2;
   if (!all.error.empty()) j["error"] = all.error;
   std::cout << j.dump() << std::endl;
   return all.error.empty() ? 0 : 1;
@@ -290,7 +299,7 @@ int publish(const Options& o) {
 [[noreturn]] void usage() {
   std::cerr << "usage: fleet_bench migrate CONNINFO | fleet_bench publish CONNINFO [--hosts N] [--rate-per-host R]"
                " [--seconds S] [--warmup S] [--batch-events N] [--shared-groups N] [--host-groups N]"
-               " [--groups-per-batch N] [--max-rows N] [--label TEXT]\n";
+               " [--groups-per-batch N] [--shared-per-batch N] [--max-rows N] [--label TEXT]\n";
   std::exit(2);
 }
 
@@ -321,6 +330,7 @@ int main(int argc, char** argv) {
       else if (a == "--shared-groups") o.shared_groups = std::stoi(v);
       else if (a == "--host-groups") o.host_groups = std::stoi(v);
       else if (a == "--groups-per-batch") o.groups_per_batch = std::stoi(v);
+      else if (a == "--shared-per-batch") o.shared_per_batch = std::stoi(v);
       else if (a == "--max-rows") o.max_rows = std::stoul(v);
       else if (a == "--label") o.label = v;
       else usage();

@@ -8,7 +8,7 @@
 #
 #   --seconds S       measured seconds at the goal point (100 hosts x 1,000 events/s); default 60
 #   --steps "R ..."   further offered rates per host (events/s) for the max sustained rate, run in
-#                     order, stopping after the first that is not sustained; default "2000 5000 10000 20000 50000"
+#                     order, stopping after the first with a backlog left; default "1250 1500 2000 5000"
 #   --step-seconds S  measured seconds of each step; default 20
 #   --requests N      requests of each kind of GET /api/v1/fleet/errors; default 1000
 #   --no-e2e          skip the real dbgcoord end-to-end run
@@ -24,7 +24,7 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SECONDS_GOAL=60
-STEPS="2000 5000 10000 20000 50000"
+STEPS="1250 1500 2000 5000"
 STEP_SECONDS=20
 REQUESTS=1000
 E2E=1
@@ -121,18 +121,49 @@ log "fleet schema (fleet::migrate_fleet)"
 "$BIN/fleet_bench" migrate "$CONNINFO" >"$RUN_DIR/migrate.json" || die "migrate failed"
 
 # --- 1. 100 simulated hosts ---------------------------------------------------------------------
+PG_PID=$(head -1 "$PGDIR/data/postmaster.pid")
+cpumark() { python3 "$REPO/bench/fleet_bench.py" cpumark $$ "$PG_PID"; }
+# What PostgreSQL's active client backends wait on, every 0.5 s (until killed).
+sample_waits() {
+  while :; do
+    psql_q -c "SELECT coalesce(wait_event_type, 'CPU') || ':' || coalesce(wait_event, 'running') FROM pg_stat_activity
+               WHERE backend_type = 'client backend' AND state = 'active' AND pid <> pg_backend_pid()" 2>/dev/null || true
+    sleep 0.5
+  done
+}
+# run_publish NAME ARGS...: fleet_bench publish with ARGS into publish-NAME.json, with the CPU of
+# the bench (driver), of PostgreSQL and of everything else in publish-NAME.cpu, and the sampled
+# wait events in publish-NAME.waits. Returns 1 when the run was not sustained.
+run_publish() {
+  local name=$1 m0 m1 waits_pid; shift
+  local out=$RUN_DIR/publish-$name.json
+  m0=$(cpumark)
+  sample_waits >"$RUN_DIR/publish-$name.waits" &
+  waits_pid=$!
+  "$BIN/fleet_bench" publish "$CONNINFO" --hosts 100 "$@" >"$out" || true
+  kill "$waits_pid" 2>/dev/null || true
+  wait "$waits_pid" 2>/dev/null || true
+  sleep 1  # the backends exit and are reaped into the postmaster's cutime
+  m1=$(cpumark)
+  echo "$m0 $m1" >"$RUN_DIR/publish-$name.cpu"
+  cat "$out" >&2
+  grep -q '"sustained":true' "$out"
+}
 log "100 hosts x 1,000 events/s for ${SECONDS_GOAL}s (+5 s warmup)"
-"$BIN/fleet_bench" publish "$CONNINFO" --hosts 100 --rate-per-host 1000 --seconds "$SECONDS_GOAL" --warmup 5 \
-  --label goal >"$RUN_DIR/publish-0001000.json" || die "fleet_bench publish failed: $(cat "$RUN_DIR/publish-0001000.json")"
-cat "$RUN_DIR/publish-0001000.json" >&2
+run_publish 0001000 --rate-per-host 1000 --seconds "$SECONDS_GOAL" --warmup 5 --label goal \
+  || log "WARNING: the goal point was not sustained"
 for r in $STEPS; do
   log "100 hosts x $r events/s for ${STEP_SECONDS}s (+5 s warmup)"
-  out=$RUN_DIR/publish-$(printf '%07d' "$r").json
-  "$BIN/fleet_bench" publish "$CONNINFO" --hosts 100 --rate-per-host "$r" --seconds "$STEP_SECONDS" --warmup 5 \
-    --label "step" >"$out" || true
-  cat "$out" >&2
-  grep -q '"sustained":true' "$out" || break
+  run_publish "$(printf '%07d' "$r")" --rate-per-host "$r" --seconds "$STEP_SECONDS" --warmup 5 --label step || break
 done
+# Controls: what the cost depends on. Rows, not events (10x the groups per batch at the goal
+# rate), and rows shared by every host (the same rate as a step, without shared groups).
+log "control: 1,000 events/s per host, 200 groups per batch (10x the rows)"
+run_publish 0001000-g200 --rate-per-host 1000 --groups-per-batch 200 --seconds "$STEP_SECONDS" --warmup 5 \
+  --label "control: 200 groups per batch" || true
+log "control: 2,000 events/s per host, no shared groups (20 of the host's own per batch)"
+run_publish 0002000-noshared --rate-per-host 2000 --shared-per-batch 0 --seconds "$STEP_SECONDS" --warmup 5 \
+  --label "control: no shared groups" || true
 psql_q -c "SELECT count(*), sum(count) FROM fleet_groups" >"$RUN_DIR/publish-tables.txt"
 
 # --- one real dbgcoord end to end -------------------------------------------------------------
@@ -197,6 +228,20 @@ stop_coord
   sigs=$(psql_q -c "SELECT '{' || string_agg(signature, ',') || '}' FROM (SELECT signature FROM fleet_groups ORDER BY last_seen DESC, signature LIMIT 100) s")
   psql_q -c "EXPLAIN (ANALYZE, BUFFERS) SELECT signature, host, count FROM fleet_host_groups WHERE signature = ANY('$sigs'::text[])"
 } >"$RUN_DIR/explain.txt"
+# The same three queries without HTTP and dbgcoord: pgbench, one client, sequential, per-statement
+# latencies logged (-l), so the SQL's own p50/p99 can be told from the rest.
+sig100=$(psql_q -c "SELECT '{' || string_agg(signature, ',') || '}' FROM (SELECT signature FROM fleet_groups ORDER BY last_seen DESC, signature LIMIT 100) s")
+for q in all host per_host; do
+  case $q in
+    all) sql="SELECT g.signature, g.error_class, g.type, g.message, g.count, g.hosts_affected, g.first_seen, g.last_seen FROM fleet_groups g ORDER BY g.last_seen DESC, g.signature LIMIT 100;" ;;
+    host) sql="SELECT g.signature, g.error_class, g.type, g.message, g.count, g.hosts_affected, g.first_seen, g.last_seen, h.count FROM fleet_host_groups h JOIN fleet_groups g USING (signature) WHERE h.host = 'host-042' ORDER BY h.last_seen DESC, g.signature LIMIT 100;" ;;
+    per_host) sql="SELECT signature, host, count FROM fleet_host_groups WHERE signature = ANY('$sig100'::text[]);" ;;
+  esac
+  echo "$sql" >"$RUN_DIR/pgbench-$q.sql"
+  (cd "$RUN_DIR" && "$PGBIN/pgbench" -n -M prepared -c 1 -t "$REQUESTS" -f "pgbench-$q.sql" \
+     -l --log-prefix="pgbench-$q" -h "$PGDIR" -p "$PGPORT" -U postgres postgres >"pgbench-$q.out" 2>&1) \
+     || die "pgbench $q failed: $(tail -3 "$RUN_DIR/pgbench-$q.out")"
+done
 # The plan lines and timings, without the buffers detail.
 grep -E '^--|Limit|Sort|Scan|Join|Nested|Hash|Execution Time|Planning Time' "$RUN_DIR/explain.txt" \
   | grep -v 'Sort Key\|Presorted Key\|Sort Method\|Hash Cond\|Full-sort Groups' >"$RUN_DIR/explain_summary.txt"
