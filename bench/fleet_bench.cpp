@@ -5,6 +5,7 @@
 //   fleet_bench publish CONNINFO [--hosts N] [--rate-per-host EVENTS_PER_S] [--seconds S] [--warmup S]
 //                                [--batch-events N] [--shared-groups N] [--host-groups N]
 //                                [--groups-per-batch N] [--shared-per-batch N] [--max-rows N] [--label TEXT]
+//                                [--ship-variant ship|groups-last|per-host-only]
 //       N threads, each one simulated host: its own FleetIdentity (host-000.., a random
 //       database_id), its own PgConnection, register_host, a heartbeat every heartbeat_s. Each host
 //       stores a batch of --batch-events error events every batch_events / rate seconds (an open
@@ -18,7 +19,8 @@
 //       does), and sleeps until the next batch when it has nothing. Publish lag: from the row's creation (its batch's time on the
 //       schedule) to the return of that ship's COMMIT. Only rows created after the warmup count;
 //       rows still unshipped at the end are reported as the backlog.
-//       Prints one JSON object.
+//       --ship-variant groups-last / per-host-only: experiments (fleet_ship_variant.hpp): the same
+//       transaction with the shared group rows upserted last / not updated at all. Prints one JSON object.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -43,6 +45,7 @@
 #include "coordinator/fleet/fleet_writes.hpp"
 #include "coordinator/fleet/outbox.hpp"
 #include "coordinator/fleet/pg.hpp"
+#include "fleet_ship_variant.hpp"
 
 namespace fleet = dbg::coord::fleet;
 using Clock = std::chrono::steady_clock;
@@ -58,6 +61,7 @@ struct Options {
   int shared_groups = 100, host_groups = 1000, groups_per_batch = 20;
   int shared_per_batch = -1;  // of groups_per_batch; -1: half
   std::size_t max_rows = 2000;
+  std::string variant = "ship";  // --ship-variant groups-last|per-host-only (fleet_ship_variant.hpp)
   std::string label;
 };
 
@@ -194,7 +198,8 @@ void run_host(const Options& o, int index, Clock::time_point t0, HostResult& res
       fleet::ShipOutcome out;
       for (int attempt = 0;; ++attempt) {
         try {
-          out = fleet::ship(pg, id, rows);
+          out = o.variant == "ship" ? fleet::ship(pg, id, rows)
+                                    : fleet_bench_variant::ship_groups_last(pg, id, rows, o.variant == "per-host-only");
           break;
         } catch (const fleet::PgError& e) {
           if (!e.retryable() || attempt > 20) throw;
@@ -267,12 +272,14 @@ int publish(const Options& o) {
   j["shared_groups"] = o.shared_groups;
   j["host_groups"] = o.host_groups;
   j["max_rows_per_ship"] = o.max_rows;
+  j["ship_variant"] = o.variant;
   j["measured_seconds"] = o.seconds;
   j["warmup_seconds"] = o.warmup;
   j["events_offered_in_window"] = all.events_offered_measured;
   j["events_committed_from_window"] = all.events_measured;
   j["committed_events_per_s"] = all.events_measured / o.seconds;
   j["committed_rows_per_s"] = all.rows_measured / o.seconds;
+  j["events_committed_total"] = all.events_committed;  // warmup and drain included
   j["ships"] = all.ships;
   j["ships_per_s"] = all.ships / (o.seconds + o.warmup);
   j["rows_per_ship_mean"] = all.ships ? double(all.rows_committed) / all.ships : 0.0;
@@ -299,7 +306,7 @@ int publish(const Options& o) {
 [[noreturn]] void usage() {
   std::cerr << "usage: fleet_bench migrate CONNINFO | fleet_bench publish CONNINFO [--hosts N] [--rate-per-host R]"
                " [--seconds S] [--warmup S] [--batch-events N] [--shared-groups N] [--host-groups N]"
-               " [--groups-per-batch N] [--shared-per-batch N] [--max-rows N] [--label TEXT]\n";
+               " [--groups-per-batch N] [--shared-per-batch N] [--max-rows N] [--ship-variant ship|groups-last|per-host-only] [--label TEXT]\n";
   std::exit(2);
 }
 
@@ -333,6 +340,7 @@ int main(int argc, char** argv) {
       else if (a == "--shared-per-batch") o.shared_per_batch = std::stoi(v);
       else if (a == "--max-rows") o.max_rows = std::stoul(v);
       else if (a == "--label") o.label = v;
+      else if (a == "--ship-variant" && (v == "ship" || v == "groups-last" || v == "per-host-only")) o.variant = v;
       else usage();
     }
     if (o.hosts < 1 || o.rate_per_host <= 0 || o.seconds <= 0 || o.batch_events < o.groups_per_batch ||

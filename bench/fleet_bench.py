@@ -297,6 +297,9 @@ def section(args):
             ("all committed, lag p99 ≥ 5 s" if p["sustained"] else "**no**")
             + (" (%s)" % p["error"] if p.get("error") else "")))
     w("")
+    if meta.get("publish_check"):
+        w("Check after the runs above (before the end-to-end runs): %s." % meta["publish_check"])
+        w("")
     w("Columns: *sustained* = every event offered in the measured window committed, none left at the end "
       "(hosts drain for at most 10 s after the window) and lag p99 < 5 s. *CPU*: share of the machine's 2 cores "
       "over the run, from /proc (PostgreSQL = the postmaster's process tree; hosts = the driver's 100 threads and "
@@ -321,6 +324,47 @@ def section(args):
              "; the next step up was not" if any(p["offered_events_per_s"] > best["offered_events_per_s"]
                                                  for p in pubs if not p.get("label", "").startswith("control")) else
              " (the highest step tried: the real ceiling is higher)"))
+    w("")
+    def run_of(label, rate):
+        return next((p for p in pubs if p.get("label") == label and p["offered_events_per_s"] == rate), None)
+
+    def top_wait(p, name):
+        n = sum(p.get("_waits", {}).values())
+        return 100.0 * p.get("_waits", {}).get(name, 0) / n if n else 0.0
+
+    step2k = run_of("step", 200000)
+    nosh = run_of("control: no shared groups", 200000)
+    glast = run_of("control: groups-last ship (experiment)", 200000)
+    g200 = run_of("control: 200 groups per batch", 100000)
+    w("**What limits it.** A ship's cost is rows and, above all, the rows every host shares: `fleet::ship` "
+      "upserts the fleet-wide `fleet_groups` row of each signature in the batch inside the host's transaction, "
+      "so every host that saw a shared group in the same second queues on that row's lock until the holder "
+      "COMMITs (WAL flush included); with a skewed mix the hottest shared groups are in nearly every batch, "
+      "so the hosts' transactions run one after another (the backends' top wait is `Lock:transactionid`, a "
+      "wait for another transaction's row lock). Under CPU contention (others' builds here) a lock holder that "
+      "loses its core holds up every host.")
+    if step2k and nosh:
+        w("Same offered rate (200,000 events/s), with vs without shared groups: lag p99 %s ms vs %s ms, "
+          "`Lock:transactionid` %.0f%% vs %.0f%% of the sampled active backends."
+          % (fmt(step2k["lag_ms_p99"]), fmt(nosh["lag_ms_p99"]), top_wait(step2k, "Lock:transactionid"),
+             top_wait(nosh, "Lock:transactionid")))
+    if g200:
+        w("At the goal rate with 200 groups per batch (100 shared: ~10x the rows), lag p99 %s ms and %s."
+          % (fmt(g200["lag_ms_p99"]), "sustained" if g200["sustained"] and g200["lag_ms_p99"] < 5000
+             else "not sustained (backlog %s rows)" % fmt(g200["backlog_rows_at_end"])))
+    if step2k and glast:
+        w("Experiment (`--ship-variant groups-last`, bench/fleet_ship_variant.hpp: the same statements, samples and "
+          "watermark first, the shared upsert last, so its locks are held only for the upsert and the COMMIT): at "
+          "200,000 events/s lag p99 %s ms vs %s ms with fleet::ship as it is."
+          % (fmt(glast["lag_ms_p99"]), fmt(step2k["lag_ms_p99"])))
+    phost = run_of("control: per-host rows only (experiment)", 200000)
+    if step2k and phost:
+        w("Experiment (`--ship-variant per-host-only`: the per-host upsert alone, fleet_groups rows only inserted "
+          "when new, no shared row updated; run after the check above, since it leaves the merged counts behind): "
+          "at 200,000 events/s lag p99 %s ms, `Lock:transactionid` %.0f%%. That bounds a design that keeps the "
+          "hosts' transactions off the shared rows and sums them elsewhere (e.g. one coordinator, elected by an "
+          "advisory lock, folding changed per-host rows into fleet_groups every second)."
+          % (fmt(phost["lag_ms_p99"]), top_wait(phost, "Lock:transactionid")))
     w("")
     w("**One real dbgcoord end to end** (POST /api/v1/errors/events -> local SQLite + outbox -> its publisher "
       "-> PostgreSQL; lag from `dbgcoord_fleet_publish_lag_seconds` in its /metrics, which can only say the "
