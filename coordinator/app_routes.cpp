@@ -8,6 +8,7 @@
 #include "coordinator/errors/error_routes.hpp"
 #include "coordinator/errors/open_groups.hpp"
 #include "coordinator/fleet/fleet_routes.hpp"
+#include "coordinator/fleet/fleet_session_routes.hpp"
 #include "coordinator/fleet/fleet_settings.hpp"
 #include "coordinator/http/health.hpp"
 #include "coordinator/logging/routes.hpp"
@@ -76,6 +77,7 @@ std::shared_ptr<http::Router> build_router(Services& s, const std::string& token
   logging::add_logging_routes(*router);
   archive::add_archive_routes(*router, s.archiver);
   fleet::add_fleet_routes(*router, s.fleet.get());
+  fleet::add_fleet_session_routes(*router, s.fleet.get());
   metrics::add_metrics_routes(*router, metrics_sources(s, started));
   // The dashboard's static files at "/": no token (they hold no data); the page sends it.
   web::add_static_routes(*router);

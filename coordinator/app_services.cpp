@@ -187,7 +187,11 @@ Services::Services(const Config& config, const std::filesystem::path& data_dir)
       scheduler(ioc.get_executor(), blocking.get_executor(), scheduler_config(config), pool, *store, *hub, resolver,
                 &detector) {
   if (config.analysis_background) error_service.set_group_observer(analysis.observer());
-  if (fleet) error_service.set_batch_hook(fleet->batch_hook());
+  if (fleet) {
+    error_service.set_batch_hook(fleet->batch_hook());
+    fleet_tasks = std::make_unique<fleet::FleetTasks>(config.fleet_db, fleet->status().value("host", ""), scheduler,
+                                                      *store);
+  }
   crash.set_sink([this](crash::CoreReport report, crash::SpoolIngest::Done done) {
     watches.ingest_core_report(std::move(report), std::move(done));
   });

@@ -21,6 +21,7 @@
 #include "coordinator/errors/error_service.hpp"
 #include "coordinator/events/hub.hpp"
 #include "coordinator/fleet/fleet.hpp"
+#include "coordinator/fleet/fleet_tasks.hpp"
 #include "coordinator/policy/target_policy.hpp"
 #include "coordinator/pool/worker_pool.hpp"
 #include "coordinator/ranking/process_table.hpp"
@@ -84,6 +85,9 @@ struct Services {
   // --detect-interval: the deadlock check over the crash-watched processes, on a timer.
   detect::WatchedScan watched_scan;
   sessions::Scheduler scheduler;
+  // --fleet-db: this host's tasks of fleet sessions, run through the scheduler above; after it,
+  // so it is stopped (its thread joined) before the scheduler goes.
+  std::unique_ptr<fleet::FleetTasks> fleet_tasks;
 
  private:
   // The watch manager's core-mode hooks (watch_manager.hpp), which call `crash` and

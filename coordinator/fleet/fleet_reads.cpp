@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "coordinator/fleet/fleet_sessions.hpp"
 #include "coordinator/fleet/pg.hpp"
 
 namespace dbg::coord::fleet {
@@ -52,11 +53,25 @@ void FleetReads::run(Done done, std::function<nlohmann::json(PgConnection&)> f) 
         nlohmann::json out = f(*pg_);
         if (out.is_null()) return done(Error{"not_found", "no such group in the fleet"});
         return done(std::move(out));
+      } catch (const FleetRequestError& e) {
+        return done(Error{"bad_request", e.message});
       } catch (const std::exception& e) {
         pg_.reset();
         if (attempt == 1) return done(Error{"unavailable", std::string("fleet database: ") + e.what()});
       }
     }
+  });
+}
+
+void FleetReads::run_raw(Raw f) {
+  boost::asio::post(thread_, [this, f = std::move(f)] {
+    try {
+      if (!pg_ || !pg_->ok()) pg_ = std::make_unique<PgConnection>(conninfo_);
+    } catch (const std::exception& e) {
+      pg_.reset();
+      return f(nullptr, std::string("fleet database: ") + e.what());
+    }
+    f(pg_.get(), {});
   });
 }
 

@@ -41,10 +41,16 @@ class FleetReads {
   // not_found for an unknown signature.
   void group(std::string signature, Done done);
 
- private:
-  // Runs f with a connection on the reads' thread; a failure answers "unavailable" (503), a
-  // null result "not_found".
+  // Runs f with a connection on the reads' thread (the fleet sessions' routes use it too): a
+  // FleetRequestError answers bad_request (400), another failure "unavailable" (503), a null
+  // result "not_found".
   void run(Done done, std::function<nlohmann::json(PgConnection&)> f);
+  // Lower level, for answers that are not JSON (folded text, pprof): f gets a connection, or
+  // null and why there is none.
+  using Raw = std::function<void(PgConnection* pg, const std::string& failure)>;
+  void run_raw(Raw f);
+
+ private:
 
   const std::string conninfo_;
   std::unique_ptr<PgConnection> pg_;  // the thread's only

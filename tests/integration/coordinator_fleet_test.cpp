@@ -14,6 +14,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 
 #include "coordinator_test_client.hpp"
 #include "postgres_fixture.hpp"
@@ -279,7 +280,8 @@ BOOST_AUTO_TEST_CASE(outside_a_fleet_the_fleet_routes_say_how_to_join) {
   TempDir dir;
   auto c = start_coordinator_in(dir.path());
   const std::string token = read_file(dir.path() / "token");
-  for (const char* path : {"/api/v1/fleet", "/api/v1/fleet/hosts", "/api/v1/fleet/errors", "/api/v1/fleet/errors/ab"}) {
+  for (const char* path : {"/api/v1/fleet", "/api/v1/fleet/hosts", "/api/v1/fleet/errors", "/api/v1/fleet/errors/ab",
+                           "/api/v1/fleet/sessions", "/api/v1/fleet/sessions/ab"}) {
     auto r = authorized_request(c.port, token, "GET", path);
     BOOST_TEST_CONTEXT(path) {
       BOOST_TEST(r.status == 404);
@@ -287,6 +289,9 @@ BOOST_AUTO_TEST_CASE(outside_a_fleet_the_fleet_routes_say_how_to_join) {
       BOOST_TEST(r.body.find("--fleet-db") != std::string::npos);
     }
   }
+  auto post = authorized_request(c.port, token, "POST", "/api/v1/fleet/sessions", R"({"hosts":"all"})");
+  BOOST_TEST(post.status == 404);
+  BOOST_TEST(post.body.find("--fleet-db") != std::string::npos);
   // No fleet, no fleet line in /healthz, and nothing degraded.
   auto health = json::parse(http_request(c.port, "GET", "/healthz").body);
   BOOST_TEST(health.at("status") == "ok");
@@ -328,4 +333,91 @@ BOOST_AUTO_TEST_CASE(a_schema_from_a_newer_dbgcoord_is_refused_with_a_clear_mess
   BOOST_TEST(second.health().at("status") == "degraded");
   // Nothing of host-b was written there.
   BOOST_TEST(pg.query("SELECT count(*) FROM fleet_hosts WHERE host = 'host-b'") == "0");
+}
+
+BOOST_AUTO_TEST_CASE(a_fleet_session_over_three_hosts_with_one_down_merges_the_two_that_ran) {
+  TempPostgres pg;
+  // One target on this machine, which every host of this test can see: chain 2 blocks its
+  // threads in known functions.
+  dbg::test::ChildProcess target({dbg::test::target_path("chain"), "2"});
+  BOOST_REQUIRE(target.wait_for_line("ready", 10s));
+  Host a("host-a", pg.conninfo()), b("host-b", pg.conninfo()), c("host-c", pg.conninfo());
+  for (Host* h : {&a, &b, &c})
+    wait_until([h] { return h->fleet().at("state") == "connected"; }, 30s, h->name + " to join");
+  // c goes down: after three missed heartbeats (1 s each) the fleet sees it down.
+  c.kill_hard();
+  wait_until(
+      [&a] {
+        const json hosts = a.ok_json("GET", "/api/v1/fleet/hosts");  // kept: the loop walks into it
+        for (const auto& h : hosts.at("hosts"))
+          if (h.at("host") == "host-c") return !h.at("up").get<bool>();
+        return false;
+      },
+      30s, "host-c to be seen down");
+
+  // Bad requests change nothing.
+  BOOST_TEST(a.request("POST", "/api/v1/fleet/sessions", R"({"kind":"snapshot"})").status == 400);
+  BOOST_TEST(a.request("POST", "/api/v1/fleet/sessions", R"({"hosts":["nope"],"kind":"snapshot","targets":{"all":true}})").status == 400);
+  BOOST_TEST(a.request("POST", "/api/v1/fleet/sessions", R"({"hosts":"all","kind":"dance","targets":{"all":true}})").status == 400);
+  BOOST_TEST(a.request("POST", "/api/v1/fleet/sessions", R"({"hosts":"all","kind":"snapshot","targets":{"pids":[1]},"deadline_s":0})").status == 400);
+  BOOST_TEST(pg.query("SELECT count(*) FROM fleet_sessions") == "0");
+
+  const std::string body = json{{"hosts", "all"},
+                                {"kind", "snapshot"},
+                                {"targets", {{"pids", {target.pid()}}}},
+                                {"options", {{"source", "none"}}},
+                                {"deadline_s", 60}}
+                               .dump();
+  auto created = a.ok_json("POST", "/api/v1/fleet/sessions", body, 201);
+  const std::string id = created.at("id");
+  BOOST_TEST(created.at("hosts").size() == 3u);
+  json session;
+  wait_until(
+      [&] {
+        session = b.ok_json("GET", "/api/v1/fleet/sessions/" + id);  // any host serves it
+        return session.at("status") == "done";
+      },
+      60s, "the fleet session to finish");
+  BOOST_TEST(session.at("hosts").at("host-a").at("status") == "done");
+  BOOST_TEST(session.at("hosts").at("host-b").at("status") == "done");
+  BOOST_TEST(session.at("hosts").at("host-c").at("status") == "host_down");
+  // The two that ran each snapshotted the target's threads: merged, every stack counts
+  // both hosts, and the sum over stacks is the sum over hosts.
+  int64_t stack_sum = 0;
+  for (const auto& st : session.at("stacks")) {
+    stack_sum += st.at("count").get<int64_t>();
+    BOOST_TEST(st.at("hosts").size() == 2u);
+  }
+  const int64_t host_sum = session.at("hosts").at("host-a").at("samples").get<int64_t>() +
+                           session.at("hosts").at("host-b").at("samples").get<int64_t>();
+  // One folded line per thread snapshotted: the target's threads, on each of the two hosts.
+  BOOST_TEST(host_sum == static_cast<int64_t>(2 * dbg::test::thread_ids(target.pid()).size()));
+  BOOST_TEST(stack_sum == host_sum);
+  bool saw_chain = false;
+  for (const auto& st : session.at("stacks"))
+    saw_chain = saw_chain || st.at("stack").get<std::string>().find("chain_level_4") != std::string::npos;
+  BOOST_TEST(saw_chain);
+
+  auto folded = a.request("GET", "/api/v1/fleet/sessions/" + id + "?format=folded");
+  BOOST_TEST(folded.status == 200);
+  int64_t folded_sum = 0;
+  std::istringstream lines(folded.body);
+  for (std::string line; std::getline(lines, line);) folded_sum += std::stoll(line.substr(line.rfind(' ') + 1));
+  BOOST_TEST(folded_sum == host_sum);
+  auto speedscope = a.request("GET", "/api/v1/fleet/sessions/" + id + "?format=speedscope");
+  BOOST_TEST(speedscope.status == 200);
+  BOOST_TEST(json::parse(speedscope.body).at("profiles").size() >= 1u);
+  auto pprof = a.request("GET", "/api/v1/fleet/sessions/" + id + "?format=pprof");
+  BOOST_TEST(pprof.status == 200);
+  BOOST_TEST((pprof.body.size() > 2 && static_cast<unsigned char>(pprof.body[0]) == 0x1f &&
+              static_cast<unsigned char>(pprof.body[1]) == 0x8b));
+  BOOST_TEST(a.request("GET", "/api/v1/fleet/sessions/" + id + "?format=svg").status == 400);
+  BOOST_TEST(a.request("GET", "/api/v1/fleet/sessions/" + std::string(32, 'e')).status == 404);
+  auto listed = a.ok_json("GET", "/api/v1/fleet/sessions");
+  BOOST_TEST(listed.at("sessions").size() == 1u);
+  // Each host ran it as a session of its own, visible in its local API.
+  const std::string local = session.at("hosts").at("host-b").at("local_session_id");
+  BOOST_TEST(b.ok_json("GET", "/api/v1/sessions/" + local).at("status") == "done");
+  // The target was never left stopped.
+  BOOST_TEST(!dbg::test::any_thread_stopped(target.pid()));
 }
