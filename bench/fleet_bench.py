@@ -82,6 +82,80 @@ def reads(args):
     return 0
 
 
+def sessions(args):
+    """Single-host snapshot sessions (POST /api/v1/sessions on the first coordinator) and fleet
+    snapshot sessions over every coordinator (POST /api/v1/fleet/sessions hosts "all" on the first),
+    alternating, each timed from the POST until a GET (polled every 10 ms) shows it done."""
+    urls = args.urls.split(",")
+    tokens = args.token_files.split(",")
+    hdrs = [headers(f) for f in tokens]
+    conns = [connect(u) for u in urls]
+    pids = [int(p) for p in args.pids.split(",")]
+    body = {"kind": "snapshot", "targets": {"pids": pids}, "options": {"source": "none"}}
+    single, fleet_t, checks = [], [], []
+
+    def post(i, path, b):
+        conns[i].request("POST", path, body=json.dumps(b), headers=hdrs[i])
+        r = conns[i].getresponse()
+        data = r.read()
+        if r.status != 201:
+            raise RuntimeError("POST %s: HTTP %d %s" % (path, r.status, data[:300]))
+        return json.loads(data)
+
+    def poll(i, path, done):
+        deadline = time.monotonic() + 120
+        while True:
+            status, data = get(conns[i], path, hdrs[i])
+            if status != 200:
+                raise RuntimeError("GET %s: HTTP %d %s" % (path, status, data[:300]))
+            j = json.loads(data)
+            if done(j):
+                return j
+            if time.monotonic() > deadline:
+                raise RuntimeError("GET %s: not done after 120 s: %s" % (path, data[:500]))
+            time.sleep(0.01)
+
+    def run_single():
+        t0 = time.perf_counter()
+        s = post(0, "/api/v1/sessions", body)
+        j = poll(0, "/api/v1/sessions/%s" % s["id"], lambda j: j.get("status") in ("done", "failed", "cancelled"))
+        dt = (time.perf_counter() - t0) * 1000
+        if j["status"] != "done":
+            raise RuntimeError("single-host session %s: %s" % (s["id"], j["status"]))
+        return dt
+
+    def run_fleet():
+        b = dict(body, hosts="all", deadline_s=60)
+        t0 = time.perf_counter()
+        s = post(0, "/api/v1/fleet/sessions", b)
+        j = poll(0, "/api/v1/fleet/sessions/%s" % s["id"], lambda j: j.get("status") == "done")
+        dt = (time.perf_counter() - t0) * 1000
+        st = {h: v.get("status") for h, v in j["hosts"].items()}
+        samples = {h: v.get("samples") for h, v in j["hosts"].items()}
+        if any(v != "done" for v in st.values()) or len(st) != len(urls):
+            raise RuntimeError("fleet session %s: %s" % (s["id"], st))
+        checks.append({"hosts": st, "samples": samples, "stacks": len(j.get("stacks", []))})
+        return dt
+
+    run_single()  # warm: the workers' first attach and symbol loads
+    run_fleet()
+    for k in range(args.rounds):
+        if k % 2 == 0:
+            single.append(run_single())
+            fleet_t.append(run_fleet())
+        else:
+            fleet_t.append(run_fleet())
+            single.append(run_single())
+    out = {"rounds": args.rounds, "coordinators": len(urls), "targets": len(pids),
+           "single_ms": single, "fleet_ms": fleet_t,
+           "single_median_ms": sorted(single)[len(single) // 2], "fleet_median_ms": sorted(fleet_t)[len(fleet_t) // 2],
+           "single_p90_ms": pct(single, 90), "fleet_p90_ms": pct(fleet_t, 90), "last_fleet_check": checks[-1]}
+    out["ratio_median"] = out["fleet_median_ms"] / out["single_median_ms"]
+    json.dump(out, open(args.out, "w"), indent=1)
+    print(json.dumps(out))
+    return 0
+
+
 def metric_lines(conn, hdrs):
     status, body = get(conn, "/metrics", hdrs)
     if status != 200:
@@ -430,7 +504,30 @@ def section(args):
     w("")
     w("### 3. A fleet snapshot session over three coordinators vs a single-host session")
     w("")
-    w(meta.get("sessions", "not measured: fleet sessions not built"))
+    sp = os.path.join(d, "sessions.json")
+    if os.path.exists(sp):
+        s = json.load(open(sp))
+        ok = s["ratio_median"] < 2
+        w("Three coordinators (host-a, host-b, host-c: own data directories and ports, --fleet-heartbeat 1) in the "
+          "same fleet on this machine; targets: %d `chain 2` processes (tests/targets/chain.c). Alternating, %d "
+          "rounds after one warm-up of each: a single-host session (`POST /api/v1/sessions` on host-a, "
+          "`{\"kind\":\"snapshot\",\"targets\":{\"pids\":[...]},\"options\":{\"source\":\"none\"}}`) and a fleet "
+          "session (`POST /api/v1/fleet/sessions` on host-a, the same with `\"hosts\":\"all\"`), each timed from the "
+          "POST until its GET (polled every 10 ms) says done; every fleet session must show all 3 hosts done. All "
+          "three hosts snapshot the *same* processes (one machine: every host sees every process), so their ptrace "
+          "attaches queue on the same threads — a pessimism a real fleet does not have." % (s["targets"], s["rounds"]))
+        w("")
+        w("| session | median | p90 | all (ms) |")
+        w("|---|---|---|---|")
+        w("| single host | %.0f ms | %.0f ms | %s |" % (s["single_median_ms"], s["single_p90_ms"],
+                                                     " ".join("%.0f" % x for x in s["single_ms"])))
+        w("| fleet, 3 hosts | %.0f ms | %.0f ms | %s |" % (s["fleet_median_ms"], s["fleet_p90_ms"],
+                                                        " ".join("%.0f" % x for x in s["fleet_ms"])))
+        w("")
+        w("Ratio fleet / single host (medians): **%.2fx** — goal < 2x **%s**. Last fleet session: %s."
+          % (s["ratio_median"], "met" if ok else "not met", json.dumps(s["last_fleet_check"])))
+    else:
+        w(meta.get("sessions", "not measured: fleet sessions not built"))
     w("")
     print("\n".join(lines))
     return 0
@@ -451,13 +548,19 @@ def main():
     a.add_argument("--seconds", type=float, default=30)
     a.add_argument("--groups", type=int, default=20)
     a.add_argument("--out", required=True)
+    a = sub.add_parser("sessions")
+    a.add_argument("--urls", required=True)
+    a.add_argument("--token-files", required=True)
+    a.add_argument("--pids", required=True)
+    a.add_argument("--rounds", type=int, default=10)
+    a.add_argument("--out", required=True)
     a = sub.add_parser("cpumark")
     a.add_argument("script_pid", type=int)
     a.add_argument("pg_pid", type=int)
     a = sub.add_parser("section")
     a.add_argument("run_dir")
     args = ap.parse_args()
-    return {"reads": reads, "e2e": e2e, "section": section, "cpumark": cpumark}[args.cmd](args)
+    return {"reads": reads, "e2e": e2e, "section": section, "cpumark": cpumark, "sessions": sessions}[args.cmd](args)
 
 
 if __name__ == "__main__":
