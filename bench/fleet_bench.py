@@ -98,7 +98,7 @@ def sessions(args):
         conns[i].request("POST", path, body=json.dumps(b), headers=hdrs[i])
         r = conns[i].getresponse()
         data = r.read()
-        if r.status != 201:
+        if r.status not in (201, 202):  # a local session answers 202 (running), a fleet one 201
             raise RuntimeError("POST %s: HTTP %d %s" % (path, r.status, data[:300]))
         return json.loads(data)
 
@@ -320,6 +320,7 @@ def section(args):
     for name in sorted(os.listdir(d)):
         if name.startswith("publish-") and name.endswith(".json"):
             p = json.load(open(os.path.join(d, name)))
+            p["_order"] = os.path.getmtime(os.path.join(d, name))
             base = os.path.join(d, name[:-5])
             if os.path.exists(base + ".cpu"):
                 p["_cpu"] = open(base + ".cpu").read().strip()
@@ -331,7 +332,10 @@ def section(args):
                         waits[line] = waits.get(line, 0) + 1
                 p["_waits"] = waits
             pubs.append(p)
-    pubs.sort(key=lambda p: (p.get("label", "").startswith("control"), p["offered_events_per_s"]))
+    order = {"goal": 0, "step": 0}
+    pubs = [p for _, p in sorted(enumerate(pubs), key=lambda ip: (
+        order.get(ip[1].get("label", ""), 1), ip[1]["offered_events_per_s"] if ip[1].get("label") in order else 0,
+        ip[1].get("_order", ip[0])))]
     main = next((p for p in pubs if p.get("label") == "goal"), None)
     w("### 1. 100 simulated hosts publishing into one PostgreSQL")
     w("")
@@ -382,7 +386,7 @@ def section(args):
       "(CPU:running = on CPU or runnable).")
     w("")
     sustained = [p for p in pubs if p["sustained"] and p["lag_ms_p99"] is not None and p["lag_ms_p99"] < 5000
-                 and not p.get("label", "").startswith("control")]
+                 and p.get("label") in ("goal", "step")]
     best = max(sustained, key=lambda p: p["offered_events_per_s"]) if sustained else None
     if main:
         ok_rate = main["committed_events_per_s"] >= 100000 * 0.99 and main["sustained"]
@@ -396,7 +400,7 @@ def section(args):
           "was fully committed with no backlog and lag p99 < 5 s%s."
           % (fmt(best["offered_events_per_s"]), fmt(best["committed_rows_per_s"]),
              "; the next step up was not" if any(p["offered_events_per_s"] > best["offered_events_per_s"]
-                                                 for p in pubs if not p.get("label", "").startswith("control")) else
+                                                 for p in pubs if p.get("label") in ("goal", "step")) else
              " (the highest step tried: the real ceiling is higher)"))
     w("")
     def run_of(label, rate):
@@ -426,7 +430,15 @@ def section(args):
         w("At the goal rate with 200 groups per batch (100 shared: ~10x the rows), lag p99 %s ms and %s."
           % (fmt(g200["lag_ms_p99"]), "sustained" if g200["sustained"] and g200["lag_ms_p99"] < 5000
              else "not sustained (backlog %s rows)" % fmt(g200["backlog_rows_at_end"])))
-    if step2k and glast:
+    ab_a = [p for p in pubs if p.get("label") == "A/B: fleet::ship"]
+    ab_b = [p for p in pubs if p.get("label") == "A/B: groups-last ship (experiment)"]
+    if ab_a and ab_b:
+        w("Experiment, A/B alternating (fleet::ship, groups-last, fleet::ship, groups-last) at 200,000 events/s "
+          "(`--ship-variant groups-last`, bench/fleet_ship_variant.hpp: the same statements and result, the samples "
+          "and the watermark first and the shared upsert last, so its row locks are held only for the upsert and "
+          "the COMMIT): lag p99 %s ms with fleet::ship as it is, %s ms with groups-last."
+          % (" / ".join(fmt(p["lag_ms_p99"]) for p in ab_a), " / ".join(fmt(p["lag_ms_p99"]) for p in ab_b)))
+    elif step2k and glast:
         w("Experiment (`--ship-variant groups-last`, bench/fleet_ship_variant.hpp: the same statements, samples and "
           "watermark first, the shared upsert last, so its locks are held only for the upsert and the COMMIT): at "
           "200,000 events/s lag p99 %s ms vs %s ms with fleet::ship as it is."

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # run_fleet_bench.sh — the fleet (issue 21 part 7): 100 simulated hosts publishing error events
-# into one PostgreSQL, one real dbgcoord end to end, and the merged groups list over 100,000
-# groups / 10 M events through a real dbgcoord. Run as root (PostgreSQL runs as `postgres`).
+# into one PostgreSQL, one real dbgcoord end to end, the merged groups list over 100,000
+# groups / 10 M events through a real dbgcoord, and a fleet snapshot session over three
+# coordinators against a single-host session. Run as root (PostgreSQL runs as `postgres`).
 #
 # usage: bench/run_fleet_bench.sh [--seconds S] [--steps "R1 R2 ..."] [--step-seconds S]
-#                                 [--requests N] [--no-e2e] [--no-write]
+#                                 [--requests N] [--no-e2e] [--no-sessions] [--session-rounds N] [--no-write]
 #
 #   --seconds S       measured seconds at the goal point (100 hosts x 1,000 events/s); default 60
 #   --steps "R ..."   further offered rates per host (events/s) for the max sustained rate, run in
@@ -12,6 +13,8 @@
 #   --step-seconds S  measured seconds of each step; default 20
 #   --requests N      requests of each kind of GET /api/v1/fleet/errors; default 1000
 #   --no-e2e          skip the real dbgcoord end-to-end run
+#   --no-sessions     skip the fleet sessions part (3)
+#   --session-rounds N  single-host and fleet sessions of part 3, alternating; default 10
 #   --no-write        print the section; leave BENCHMARKS.md alone
 #
 # A throwaway PostgreSQL 15 (Debian's postgresql-15): initdb in a temporary directory, a unix
@@ -28,6 +31,9 @@ STEPS="1250 1500 2000 5000"
 STEP_SECONDS=20
 REQUESTS=1000
 E2E=1
+SESSIONS=1
+SESSION_TARGETS=4
+SESSION_ROUNDS=10
 WRITE=1
 PGBIN=/usr/lib/postgresql/15/bin
 PGPORT=54341
@@ -43,12 +49,14 @@ while [[ $# -gt 0 ]]; do
     --step-seconds) STEP_SECONDS=${2:?}; shift 2 ;;
     --requests) REQUESTS=${2:?}; shift 2 ;;
     --no-e2e) E2E=0; shift ;;
+    --no-sessions) SESSIONS=0; shift ;;
+    --session-rounds) SESSION_ROUNDS=${2:?}; shift 2 ;;
     --no-write) WRITE=0; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$1' (try --help)" ;;
   esac
 done
-for v in SECONDS_GOAL STEP_SECONDS REQUESTS; do
+for v in SECONDS_GOAL STEP_SECONDS REQUESTS SESSION_ROUNDS; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer"
 done
 for r in $STEPS; do [[ $r =~ ^[1-9][0-9]*$ ]] || die "--steps: '$r' is not a positive integer"; done
@@ -67,6 +75,18 @@ PGDIR=
 COORD_PID=
 COORD_DATA=
 LOAD_PID=
+FLEET_PIDS=()
+FLEET_DATA=()
+TARGET_PIDS=()
+# The three coordinators of the sessions part and their targets.
+stop_fleet() {
+  local p
+  for p in "${FLEET_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${FLEET_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  for p in "${TARGET_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  for p in "${FLEET_DATA[@]}"; do rm -rf "$p"; done
+  FLEET_PIDS=() FLEET_DATA=() TARGET_PIDS=()
+}
 stop_coord() {
   if [[ -n $COORD_PID ]] && kill -0 "$COORD_PID" 2>/dev/null; then
     kill -TERM "$COORD_PID" 2>/dev/null || true
@@ -77,6 +97,7 @@ stop_coord() {
   COORD_DATA=
 }
 cleanup() {
+  stop_fleet
   if [[ -n $LOAD_PID ]] && kill -0 "$LOAD_PID" 2>/dev/null; then kill -TERM "$LOAD_PID" 2>/dev/null || true; fi
   stop_coord
   if [[ -n $PGDIR && -d $PGDIR ]]; then
@@ -164,9 +185,16 @@ run_publish 0001000-g200 --rate-per-host 1000 --groups-per-batch 200 --seconds "
 log "control: 2,000 events/s per host, no shared groups (20 of the host's own per batch)"
 run_publish 0002000-noshared --rate-per-host 2000 --shared-per-batch 0 --seconds "$STEP_SECONDS" --warmup 5 \
   --label "control: no shared groups" || true
-log "control: 2,000 events/s per host, the shared group rows upserted last in the transaction (an experiment)"
-run_publish 0002000-groups-last --rate-per-host 2000 --ship-variant groups-last --seconds "$STEP_SECONDS" --warmup 5 \
-  --label "control: groups-last ship (experiment)" || true
+# An A/B at 2,000 events/s per host, alternating, twice: fleet::ship as it is, and the experiment
+# with the shared group rows upserted last in the transaction (bench/fleet_ship_variant.hpp).
+for i in 1 2; do
+  log "A/B $i: 2,000 events/s per host, fleet::ship"
+  run_publish "0002000-ab$i-ship" --rate-per-host 2000 --seconds "$STEP_SECONDS" --warmup 5 \
+    --label "A/B: fleet::ship" || true
+  log "A/B $i: 2,000 events/s per host, groups-last (experiment)"
+  run_publish "0002000-ab$i-groups-last" --rate-per-host 2000 --ship-variant groups-last --seconds "$STEP_SECONDS" \
+    --warmup 5 --label "A/B: groups-last ship (experiment)" || true
+done
 # Nothing lost or doubled: what the hosts say they committed is what PostgreSQL holds, and the
 # fleet-wide rows are the sums of the per-host ones.
 sent=$(cat "$RUN_DIR"/publish-*.json | python3 -c 'import sys, json; print(sum(json.loads(l)["events_committed_total"] for l in sys.stdin if l.strip()))')
@@ -262,10 +290,51 @@ grep -E '^--|Limit|Sort|Scan|Join|Nested|Hash|Execution Time|Planning Time' "$RU
   | grep -v 'Sort Key\|Presorted Key\|Sort Method\|Hash Cond\|Full-sort Groups' >"$RUN_DIR/explain_summary.txt"
 
 # --- 3. fleet sessions ----------------------------------------------------------------------------
-if grep -rq '"/api/v1/fleet/sessions"' "$REPO/coordinator" 2>/dev/null; then
-  echo "sessions=not measured: POST /api/v1/fleet/sessions exists in this tree but this script does not measure it yet" >>"$RUN_DIR/meta.env"
-else
+if grep -rq '"/api/v1/fleet/sessions"' "$REPO/coordinator" 2>/dev/null && ((SESSIONS)); then
+  log "fleet sessions: three coordinators, $SESSION_TARGETS chain targets, $SESSION_ROUNDS rounds"
+  nice cmake --build "$REPO/build" -j2 --target chain >/dev/null || die "cmake --build --target chain failed"
+  CHAIN=$(find "$REPO/build" -type f -name chain -perm -u+x | head -1)
+  [[ -x $CHAIN ]] || die "no chain target built"
+  pids=()
+  for ((i = 0; i < SESSION_TARGETS; i++)); do
+    "$CHAIN" 2 >"$RUN_DIR/chain-$i.out" 2>&1 &
+    TARGET_PIDS+=("$!")
+    pids+=("$!")
+  done
+  for ((i = 0; i < SESSION_TARGETS; i++)); do
+    for ((k = 0; k < 200; k++)); do grep -q ready "$RUN_DIR/chain-$i.out" 2>/dev/null && break; sleep 0.05; done
+    grep -q ready "$RUN_DIR/chain-$i.out" || die "chain target $i did not get ready"
+  done
+  # The fleet is these three: the hosts of the parts above (simulated, or the fill's) leave it.
+  psql_q -c "DELETE FROM fleet_hosts" >/dev/null
+  urls=() tokens=()
+  for h in host-a host-b host-c; do
+    d=$(mktemp -d /tmp/dbgcoord-fleetbench-coord-XXXXXX)
+    FLEET_DATA+=("$d")
+    "$BIN/dbgcoord" --listen 127.0.0.1:0 --data-dir "$d" --fleet-db "$CONNINFO" --host-name "$h" --fleet-heartbeat 1 \
+      >"$RUN_DIR/$h.out" 2>"$RUN_DIR/$h.err" &
+    FLEET_PIDS+=("$!")
+    u=
+    for ((k = 0; k < 200; k++)); do
+      u=$(grep -m1 -o 'http://127\.0\.0\.1:[0-9]*' "$RUN_DIR/$h.out" 2>/dev/null || true)
+      [[ -n $u ]] && break
+      sleep 0.05
+    done
+    [[ -n $u ]] || die "$h printed no listening line: $(tail -3 "$RUN_DIR/$h.err")"
+    for ((k = 0; k < 200; k++)); do
+      curl -sf -H "Authorization: Bearer $(cat "$d/token")" "$u/api/v1/fleet" 2>/dev/null | grep -q '"connected"' && break
+      sleep 0.1
+    done
+    urls+=("$u") tokens+=("$d/token")
+  done
+  python3 "$REPO/bench/fleet_bench.py" sessions --urls "$(IFS=,; echo "${urls[*]}")" \
+    --token-files "$(IFS=,; echo "${tokens[*]}")" --pids "$(IFS=,; echo "${pids[*]}")" --rounds "$SESSION_ROUNDS" \
+    --out "$RUN_DIR/sessions.json" >&2 || die "fleet_bench.py sessions failed"
+  stop_fleet
+elif ((SESSIONS)); then
   echo "sessions=not measured: fleet sessions not built (no POST /api/v1/fleet/sessions in this tree)" >>"$RUN_DIR/meta.env"
+else
+  echo "sessions=not measured in this run (--no-sessions)" >>"$RUN_DIR/meta.env"
 fi
 
 printf 'load_end=%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$RUN_DIR/meta.env"
