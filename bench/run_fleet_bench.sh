@@ -32,7 +32,8 @@ STEP_SECONDS=20
 REQUESTS=1000
 E2E=1
 SESSIONS=1
-SESSION_TARGETS=4
+SESSION_TARGETS=8
+SESSION_THREADS=4
 SESSION_ROUNDS=10
 WRITE=1
 PGBIN=/usr/lib/postgresql/15/bin
@@ -75,14 +76,23 @@ PGDIR=
 COORD_PID=
 COORD_DATA=
 LOAD_PID=
+WAITS_PID=
 FLEET_PIDS=()
 FLEET_DATA=()
 TARGET_PIDS=()
 # The three coordinators of the sessions part and their targets.
 stop_fleet() {
   local p
-  for p in "${FLEET_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${FLEET_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  # unshare --fork does not pass SIGTERM on: stop its child (dbgcoord, PID 1 of the namespace,
+  # whose end ends the namespace and its targets), then unshare ends by itself.
+  for p in "${FLEET_PIDS[@]}"; do
+    for c in $(pgrep -P "$p" 2>/dev/null); do kill -TERM "$c" 2>/dev/null || true; done
+  done
+  for p in "${FLEET_PIDS[@]}"; do
+    for ((k = 0; k < 100; k++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
   for p in "${TARGET_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   for p in "${FLEET_DATA[@]}"; do rm -rf "$p"; done
   FLEET_PIDS=() FLEET_DATA=() TARGET_PIDS=()
@@ -97,6 +107,7 @@ stop_coord() {
   COORD_DATA=
 }
 cleanup() {
+  if [[ -n $WAITS_PID ]]; then kill -TERM "$WAITS_PID" 2>/dev/null || true; fi
   stop_fleet
   if [[ -n $LOAD_PID ]] && kill -0 "$LOAD_PID" 2>/dev/null; then kill -TERM "$LOAD_PID" 2>/dev/null || true; fi
   stop_coord
@@ -156,14 +167,15 @@ sample_waits() {
 # the bench (driver), of PostgreSQL and of everything else in publish-NAME.cpu, and the sampled
 # wait events in publish-NAME.waits. Returns 1 when the run was not sustained.
 run_publish() {
-  local name=$1 m0 m1 waits_pid; shift
+  local name=$1 m0 m1; shift
   local out=$RUN_DIR/publish-$name.json
   m0=$(cpumark)
   sample_waits >"$RUN_DIR/publish-$name.waits" &
-  waits_pid=$!
+  WAITS_PID=$!
   "$BIN/fleet_bench" publish "$CONNINFO" --hosts 100 "$@" >"$out" || true
-  kill "$waits_pid" 2>/dev/null || true
-  wait "$waits_pid" 2>/dev/null || true
+  kill "$WAITS_PID" 2>/dev/null || true
+  wait "$WAITS_PID" 2>/dev/null || true
+  WAITS_PID=
   sleep 1  # the backends exit and are reaped into the postmaster's cutime
   m1=$(cpumark)
   echo "$m0 $m1" >"$RUN_DIR/publish-$name.cpu"
@@ -291,36 +303,41 @@ grep -E '^--|Limit|Sort|Scan|Join|Nested|Hash|Execution Time|Planning Time' "$RU
 
 # --- 3. fleet sessions ----------------------------------------------------------------------------
 if grep -rq '"/api/v1/fleet/sessions"' "$REPO/coordinator" 2>/dev/null && ((SESSIONS)); then
-  log "fleet sessions: three coordinators, $SESSION_TARGETS chain targets, $SESSION_ROUNDS rounds"
+  log "fleet sessions: three coordinators in PID namespaces of their own, $SESSION_TARGETS chain targets each, $SESSION_ROUNDS rounds"
   nice cmake --build "$REPO/build" -j2 --target chain >/dev/null || die "cmake --build --target chain failed"
   CHAIN=$(find "$REPO/build" -type f -name chain -perm -u+x | head -1)
   [[ -x $CHAIN ]] || die "no chain target built"
-  pids=()
-  for ((i = 0; i < SESSION_TARGETS; i++)); do
-    "$CHAIN" 2 >"$RUN_DIR/chain-$i.out" 2>&1 &
-    TARGET_PIDS+=("$!")
-    pids+=("$!")
-  done
-  for ((i = 0; i < SESSION_TARGETS; i++)); do
-    for ((k = 0; k < 200; k++)); do grep -q ready "$RUN_DIR/chain-$i.out" 2>/dev/null && break; sleep 0.05; done
-    grep -q ready "$RUN_DIR/chain-$i.out" || die "chain target $i did not get ready"
-  done
+  # A name of their own, so that {"match":"fleetbench-chain"} selects exactly them.
+  ln -sf "$CHAIN" "$RUN_DIR/fleetbench-chain"
   # The fleet is these three: the hosts of the parts above (simulated, or the fill's) leave it.
   psql_q -c "DELETE FROM fleet_hosts" >/dev/null
   urls=() tokens=()
   for h in host-a host-b host-c; do
     d=$(mktemp -d /tmp/dbgcoord-fleetbench-coord-XXXXXX)
     FLEET_DATA+=("$d")
-    "$BIN/dbgcoord" --listen 127.0.0.1:0 --data-dir "$d" --fleet-db "$CONNINFO" --host-name "$h" --fleet-heartbeat 1 \
+    # Each host in a PID namespace of its own (as if on a machine of its own): its targets, then
+    # dbgcoord as the namespace's PID 1 (exec); its end ends the namespace, targets included
+    # (--kill-child: also when unshare is killed).
+    unshare --pid --fork --mount-proc --kill-child=SIGKILL bash -c '
+      run_dir=$1 host=$2 n=$3 threads=$4; shift 4
+      for ((i = 0; i < n; i++)); do "$run_dir/fleetbench-chain" "$threads" >"$run_dir/$host-chain-$i.out" 2>&1 & done
+      for ((i = 0; i < n; i++)); do
+        for ((k = 0; k < 200; k++)); do grep -q ready "$run_dir/$host-chain-$i.out" 2>/dev/null && break; sleep 0.05; done
+      done
+      exec "$@"' _ "$RUN_DIR" "$h" "$SESSION_TARGETS" "$SESSION_THREADS" \
+      "$BIN/dbgcoord" --listen 127.0.0.1:0 --data-dir "$d" --fleet-db "$CONNINFO" --host-name "$h" --fleet-heartbeat 1 \
       >"$RUN_DIR/$h.out" 2>"$RUN_DIR/$h.err" &
     FLEET_PIDS+=("$!")
     u=
-    for ((k = 0; k < 200; k++)); do
+    for ((k = 0; k < 400; k++)); do
       u=$(grep -m1 -o 'http://127\.0\.0\.1:[0-9]*' "$RUN_DIR/$h.out" 2>/dev/null || true)
       [[ -n $u ]] && break
       sleep 0.05
     done
     [[ -n $u ]] || die "$h printed no listening line: $(tail -3 "$RUN_DIR/$h.err")"
+    for ((i = 0; i < SESSION_TARGETS; i++)); do
+      grep -q ready "$RUN_DIR/$h-chain-$i.out" 2>/dev/null || die "$h: chain target $i did not get ready"
+    done
     for ((k = 0; k < 200; k++)); do
       curl -sf -H "Authorization: Bearer $(cat "$d/token")" "$u/api/v1/fleet" 2>/dev/null | grep -q '"connected"' && break
       sleep 0.1
@@ -328,7 +345,8 @@ if grep -rq '"/api/v1/fleet/sessions"' "$REPO/coordinator" 2>/dev/null && ((SESS
     urls+=("$u") tokens+=("$d/token")
   done
   python3 "$REPO/bench/fleet_bench.py" sessions --urls "$(IFS=,; echo "${urls[*]}")" \
-    --token-files "$(IFS=,; echo "${tokens[*]}")" --pids "$(IFS=,; echo "${pids[*]}")" --rounds "$SESSION_ROUNDS" \
+    --token-files "$(IFS=,; echo "${tokens[*]}")" --match fleetbench-chain --targets-per-host "$SESSION_TARGETS" \
+    --threads-per-target "$SESSION_THREADS" --rounds "$SESSION_ROUNDS" \
     --out "$RUN_DIR/sessions.json" >&2 || die "fleet_bench.py sessions failed"
   stop_fleet
 elif ((SESSIONS)); then
