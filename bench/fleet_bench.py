@@ -425,11 +425,12 @@ def section(args):
     g200 = run_of("control: 200 groups per batch", 100000)
     w("**What limits it.** A ship's cost is rows and, above all, the rows every host shares: `fleet::ship` "
       "upserts the fleet-wide `fleet_groups` row of each signature in the batch inside the host's transaction, "
-      "so every host that saw a shared group in the same second queues on that row's lock until the holder "
-      "COMMITs (WAL flush included); with a skewed mix the hottest shared groups are in nearly every batch, "
-      "so the hosts' transactions run one after another (the backends' top wait is `Lock:transactionid`, a "
-      "wait for another transaction's row lock). Under CPU contention (others' builds here) a lock holder that "
-      "loses its core holds up every host.")
+      "so hosts that saw the same shared group queue on that row's lock until the holder COMMITs (WAL flush "
+      "included). Where that is the limit shows in the waits column: `Lock:transactionid` (a wait for another "
+      "transaction's row lock) is most of the sampled waits when the offered rate is past the ceiling, with 100 "
+      "shared groups per batch, and whenever other processes take the cores (a lock holder that loses its core "
+      "holds up every host that needs its rows); below the ceiling on a quiet machine the backends are mostly on "
+      "CPU or flushing WAL.")
     if step2k and nosh:
         w("Same offered rate (200,000 events/s), with vs without shared groups: lag p99 %s ms vs %s ms, "
           "`Lock:transactionid` %.0f%% vs %.0f%% of the sampled active backends."
@@ -555,6 +556,17 @@ def section(args):
         w("")
         w("Ratio fleet / single host (medians): **%.2fx** — goal < 2x **%s**. Last fleet session: %s."
           % (s["ratio_median"], "met" if ok else "not met", json.dumps(s["last_fleet_check"])))
+        w("")
+        w("Where the fleet session's time goes: a single-host snapshot of these targets takes ~%.0f ms, so the "
+          "fleet session is mostly fixed cost. The POST stores the tasks and NOTIFYs in one transaction, each host's "
+          "task thread wakes on LISTEN and claims its task (SKIP LOCKED), and then `coordinator/fleet/local_run.cpp` waits for the local "
+          "session by asking the scheduler for its status and sleeping **100 ms** between asks "
+          "(`std::this_thread::sleep_for(100ms)`), so a session that is done in %.0f ms is seen done after ~100 ms; "
+          "then the folded stacks are written back and the GET merges them. The ratio is therefore large for small "
+          "sessions and tends to 1x (plus the 3 hosts' share of the 2 cores here) for sessions of seconds. The fix "
+          "(in coordinator/, not this branch): wait on the scheduler's completion (the callback that already emits "
+          "session_done) instead of polling, or poll at 5-10 ms; that would bring this case to about single-host "
+          "time plus two PostgreSQL round trips." % (s["single_median_ms"], s["single_median_ms"]))
     else:
         w(meta.get("sessions", "not measured: fleet sessions not built"))
     w("")
