@@ -5,7 +5,6 @@
 //   fleet_bench publish CONNINFO [--hosts N] [--rate-per-host EVENTS_PER_S] [--seconds S] [--warmup S]
 //                                [--batch-events N] [--shared-groups N] [--host-groups N]
 //                                [--groups-per-batch N] [--shared-per-batch N] [--max-rows N] [--label TEXT]
-//                                [--ship-variant ship|groups-last|per-host-only]
 //       N threads, each one simulated host: its own FleetIdentity (host-000.., a random
 //       database_id), its own PgConnection, register_host, a heartbeat every heartbeat_s. Each host
 //       stores a batch of --batch-events error events every batch_events / rate seconds (an open
@@ -18,9 +17,7 @@
 //       fleet::ship transaction, waits 20 ms after a batch that was not full (as the publisher
 //       does), and sleeps until the next batch when it has nothing. Publish lag: from the row's creation (its batch's time on the
 //       schedule) to the return of that ship's COMMIT. Only rows created after the warmup count;
-//       rows still unshipped at the end are reported as the backlog.
-//       --ship-variant groups-last / per-host-only: experiments (fleet_ship_variant.hpp): the same
-//       transaction with the shared group rows upserted last / not updated at all. Prints one JSON object.
+//       rows still unshipped at the end are reported as the backlog. Prints one JSON object.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -45,7 +42,6 @@
 #include "coordinator/fleet/fleet_writes.hpp"
 #include "coordinator/fleet/outbox.hpp"
 #include "coordinator/fleet/pg.hpp"
-#include "fleet_ship_variant.hpp"
 
 namespace fleet = dbg::coord::fleet;
 using Clock = std::chrono::steady_clock;
@@ -61,7 +57,6 @@ struct Options {
   int shared_groups = 100, host_groups = 1000, groups_per_batch = 20;
   int shared_per_batch = -1;  // of groups_per_batch; -1: half
   std::size_t max_rows = 2000;
-  std::string variant = "ship";  // --ship-variant groups-last|per-host-only (fleet_ship_variant.hpp)
   std::string label;
 };
 
@@ -198,8 +193,7 @@ void run_host(const Options& o, int index, Clock::time_point t0, HostResult& res
       fleet::ShipOutcome out;
       for (int attempt = 0;; ++attempt) {
         try {
-          out = o.variant == "ship" ? fleet::ship(pg, id, rows)
-                                    : fleet_bench_variant::ship_groups_last(pg, id, rows, o.variant == "per-host-only");
+          out = fleet::ship(pg, id, rows);
           break;
         } catch (const fleet::PgError& e) {
           if (!e.retryable() || attempt > 20) throw;
@@ -272,7 +266,6 @@ int publish(const Options& o) {
   j["shared_groups"] = o.shared_groups;
   j["host_groups"] = o.host_groups;
   j["max_rows_per_ship"] = o.max_rows;
-  j["ship_variant"] = o.variant;
   j["measured_seconds"] = o.seconds;
   j["warmup_seconds"] = o.warmup;
   j["events_offered_in_window"] = all.events_offered_measured;
@@ -306,7 +299,7 @@ int publish(const Options& o) {
 [[noreturn]] void usage() {
   std::cerr << "usage: fleet_bench migrate CONNINFO | fleet_bench publish CONNINFO [--hosts N] [--rate-per-host R]"
                " [--seconds S] [--warmup S] [--batch-events N] [--shared-groups N] [--host-groups N]"
-               " [--groups-per-batch N] [--shared-per-batch N] [--max-rows N] [--ship-variant ship|groups-last|per-host-only] [--label TEXT]\n";
+               " [--groups-per-batch N] [--shared-per-batch N] [--max-rows N] [--label TEXT]\n";
   std::exit(2);
 }
 
@@ -340,7 +333,6 @@ int main(int argc, char** argv) {
       else if (a == "--shared-per-batch") o.shared_per_batch = std::stoi(v);
       else if (a == "--max-rows") o.max_rows = std::stoul(v);
       else if (a == "--label") o.label = v;
-      else if (a == "--ship-variant" && (v == "ship" || v == "groups-last" || v == "per-host-only")) o.variant = v;
       else usage();
     }
     if (o.hosts < 1 || o.rate_per_host <= 0 || o.seconds <= 0 || o.batch_events < o.groups_per_batch ||

@@ -421,7 +421,6 @@ def section(args):
 
     step2k = run_of("step", 200000)
     nosh = run_of("control: no shared groups", 200000)
-    glast = run_of("control: groups-last ship (experiment)", 200000)
     g200 = run_of("control: 200 groups per batch", 100000)
     w("**What limits it.** A ship's cost is rows and, above all, the rows every host shares: `fleet::ship` "
       "upserts the fleet-wide `fleet_groups` row of each signature in the batch inside the host's transaction, "
@@ -440,27 +439,9 @@ def section(args):
         w("At the goal rate with 200 groups per batch (100 shared: ~10x the rows), lag p99 %s ms and %s."
           % (fmt(g200["lag_ms_p99"]), "sustained" if g200["sustained"] and g200["lag_ms_p99"] < 5000
              else "not sustained (backlog %s rows)" % fmt(g200["backlog_rows_at_end"])))
-    ab_a = [p for p in pubs if p.get("label") == "A/B: fleet::ship"]
-    ab_b = [p for p in pubs if p.get("label") == "A/B: groups-last ship (experiment)"]
-    if ab_a and ab_b:
-        w("Experiment, A/B alternating (fleet::ship, groups-last, fleet::ship, groups-last) at 200,000 events/s "
-          "(`--ship-variant groups-last`, bench/fleet_ship_variant.hpp: the same statements and result, the samples "
-          "and the watermark first and the shared upsert last, so its row locks are held only for the upsert and "
-          "the COMMIT): lag p99 %s ms with fleet::ship as it is, %s ms with groups-last."
-          % (" / ".join(fmt(p["lag_ms_p99"]) for p in ab_a), " / ".join(fmt(p["lag_ms_p99"]) for p in ab_b)))
-    elif step2k and glast:
-        w("Experiment (`--ship-variant groups-last`, bench/fleet_ship_variant.hpp: the same statements, samples and "
-          "watermark first, the shared upsert last, so its locks are held only for the upsert and the COMMIT): at "
-          "200,000 events/s lag p99 %s ms vs %s ms with fleet::ship as it is."
-          % (fmt(glast["lag_ms_p99"]), fmt(step2k["lag_ms_p99"])))
-    phost = run_of("control: per-host rows only (experiment)", 200000)
-    if step2k and phost:
-        w("Experiment (`--ship-variant per-host-only`: the per-host upsert alone, fleet_groups rows only inserted "
-          "when new, no shared row updated; run after the check above, since it leaves the merged counts behind): "
-          "at 200,000 events/s lag p99 %s ms, `Lock:transactionid` %.0f%%. That bounds a design that keeps the "
-          "hosts' transactions off the shared rows and sums them elsewhere (e.g. one coordinator, elected by an "
-          "advisory lock, folding changed per-host rows into fleet_groups every second)."
-          % (fmt(phost["lag_ms_p99"]), top_wait(phost, "Lock:transactionid")))
+    w("`fleet::ship` already holds those locks as briefly as it can: the host's own rows (samples, watermark) "
+      "first, the shared upsert last, then the COMMIT. Keeping the shared rows out of the hosts' transactions "
+      "altogether (per-host rows only, summed elsewhere) is the next step if more is needed.")
     w("")
     w("**One real dbgcoord end to end** (POST /api/v1/errors/events -> local SQLite + outbox -> its publisher "
       "-> PostgreSQL; lag from `dbgcoord_fleet_publish_lag_seconds` in its /metrics, which can only say the "

@@ -197,16 +197,6 @@ run_publish 0001000-g200 --rate-per-host 1000 --groups-per-batch 200 --seconds "
 log "control: 2,000 events/s per host, no shared groups (20 of the host's own per batch)"
 run_publish 0002000-noshared --rate-per-host 2000 --shared-per-batch 0 --seconds "$STEP_SECONDS" --warmup 5 \
   --label "control: no shared groups" || true
-# An A/B at 2,000 events/s per host, alternating, twice: fleet::ship as it is, and the experiment
-# with the shared group rows upserted last in the transaction (bench/fleet_ship_variant.hpp).
-for i in 1 2; do
-  log "A/B $i: 2,000 events/s per host, fleet::ship"
-  run_publish "0002000-ab$i-ship" --rate-per-host 2000 --seconds "$STEP_SECONDS" --warmup 5 \
-    --label "A/B: fleet::ship" || true
-  log "A/B $i: 2,000 events/s per host, groups-last (experiment)"
-  run_publish "0002000-ab$i-groups-last" --rate-per-host 2000 --ship-variant groups-last --seconds "$STEP_SECONDS" \
-    --warmup 5 --label "A/B: groups-last ship (experiment)" || true
-done
 # Nothing lost or doubled: what the hosts say they committed is what PostgreSQL holds, and the
 # fleet-wide rows are the sums of the per-host ones.
 sent=$(cat "$RUN_DIR"/publish-*.json | python3 -c 'import sys, json; print(sum(json.loads(l)["events_committed_total"] for l in sys.stdin if l.strip()))')
@@ -217,9 +207,6 @@ printf 'publish_check=hosts committed %s events; fleet_groups holds %s, fleet_ho
   "$sent" "$c_groups" "$c_hosts" "$c_n" "$c_bad" >>"$RUN_DIR/meta.env"
 [[ $sent == "$c_groups" && $sent == "$c_hosts" && $c_bad == 0 ]] || die "publish check failed: sent $sent, PostgreSQL $check"
 log "publish check: $sent events committed = fleet_groups = fleet_host_groups; hosts_affected right"
-log "control: 2,000 events/s per host, per-host rows only (fleet_groups not updated: a bound; after the check)"
-run_publish 0002000-per-host-only --rate-per-host 2000 --ship-variant per-host-only --seconds "$STEP_SECONDS" --warmup 5 \
-  --label "control: per-host rows only (experiment)" || true
 
 # --- one real dbgcoord end to end -------------------------------------------------------------
 # start_coord NAME HOST: a dbgcoord in the fleet on a fresh data dir; sets COORD_PID, URL.
