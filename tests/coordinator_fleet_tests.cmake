@@ -6,3 +6,7 @@ dbg_add_test(coordinator_fleet_writes_test
 dbg_add_test(coordinator_fleet_test
   SOURCES integration/coordinator_fleet_test.cpp)
 add_dependencies(coordinator_fleet_test dbgcoord dbg-worker chain crasher_O2)
+# The settings' pure checks (no PostgreSQL).
+dbg_add_test(coordinator_fleet_settings_test
+  SOURCES unit/coordinator_fleet_settings_test.cpp
+  LIBS dbg_coordinator_core)
