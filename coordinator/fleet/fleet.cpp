@@ -6,17 +6,9 @@
 #include "coordinator/fleet/fleet_metrics.hpp"
 #include "coordinator/fleet/publisher.hpp"
 #include "coordinator/store/store.hpp"
+#include "dbg/clock.hpp"
 
 namespace dbg::coord::fleet {
-
-namespace {
-
-int64_t unix_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 Fleet::Fleet(const Config& config, store::Store& store)
     : max_bytes_(static_cast<uint64_t>(config.fleet_outbox_mb) << 20),
@@ -64,7 +56,7 @@ void Fleet::HookTarget::wake() {
 errors::BatchHook Fleet::batch_hook() {
   return [hooks = hooks_](store::StatementCache& sql, const errors::PreparedBatch& events,
                           const errors::BatchOutcome& outcome) {
-    hooks->outbox.append(sql, events, outcome, unix_ms());
+    hooks->outbox.append(sql, events, outcome, unix_time_ms());
     hooks->wake();
   };
 }
@@ -73,7 +65,7 @@ std::function<void(store::StatementCache&, const std::string&, const std::string
   return [hooks = hooks_](store::StatementCache& sql, const std::string& session_id, const std::string& status) {
     // Progress saves of a running session are not the fleet's business; its end is.
     if (status != "done" && status != "failed" && status != "cancelled") return;
-    hooks->outbox.append_session(sql, session_id, status, unix_ms());
+    hooks->outbox.append_session(sql, session_id, status, unix_time_ms());
     hooks->wake();
   };
 }

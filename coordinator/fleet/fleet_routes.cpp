@@ -3,6 +3,7 @@
 #include "coordinator/api/query.hpp"
 #include "coordinator/api/routes.hpp"
 #include "coordinator/fleet/fleet.hpp"
+#include "coordinator/fleet/fleet_route_helpers.hpp"
 #include "coordinator/fleet/fleet_settings.hpp"
 #include "coordinator/http/router.hpp"
 
@@ -12,20 +13,6 @@ namespace {
 
 constexpr const char* kPaths[] = {"/api/v1/fleet", "/api/v1/fleet/hosts", "/api/v1/fleet/hosts/{host}/sessions",
                                   "/api/v1/fleet/errors", "/api/v1/fleet/errors/{signature}"};
-
-http::HttpResponse not_in_fleet() {
-  return api::error_response(Error{
-      "not_found",
-      "this coordinator is not in a fleet: start it with --fleet-db postgresql://USER@HOST/DB (or set fleet-db "
-      "in its config file, or DBGCOORD_FLEET_DB) to join one"});
-}
-
-bool is_signature(std::string_view s) {
-  if (s.empty() || s.size() > 64) return false;
-  for (char c : s)
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  return true;
-}
 
 FleetReads::Done answer(http::Reply reply) {
   return [reply = std::move(reply)](Result<nlohmann::json> r) {
@@ -78,7 +65,7 @@ void add_fleet_routes(http::Router& router, Fleet* fleet) {
   });
   router.add_async("GET", "/api/v1/fleet/errors/{signature}", [fleet](http::HttpRequest req, http::Reply reply) {
     const std::string& signature = req.params.at("signature");
-    if (!is_signature(signature))
+    if (!is_hex_id(signature))
       return reply(api::error_response(Error{"not_found", "no such group in the fleet: a signature is hex digits"}));
     if (auto q = api::parse_query(req.query, {}); !q) return reply(api::error_response(q.error()));
     fleet->reads().group(signature, answer(std::move(reply)));

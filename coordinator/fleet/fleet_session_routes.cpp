@@ -3,6 +3,7 @@
 #include "coordinator/api/query.hpp"
 #include "coordinator/api/routes.hpp"
 #include "coordinator/fleet/fleet.hpp"
+#include "coordinator/fleet/fleet_route_helpers.hpp"
 #include "coordinator/fleet/fleet_sessions.hpp"
 #include "coordinator/fleet/pg.hpp"
 #include "coordinator/http/router.hpp"
@@ -12,20 +13,6 @@
 namespace dbg::coord::fleet {
 
 namespace {
-
-http::HttpResponse not_in_fleet() {
-  return api::error_response(Error{
-      "not_found",
-      "this coordinator is not in a fleet: start it with --fleet-db postgresql://USER@HOST/DB (or set fleet-db "
-      "in its config file, or DBGCOORD_FLEET_DB) to join one"});
-}
-
-bool is_session_id(std::string_view s) {
-  if (s.empty() || s.size() > 64) return false;
-  for (char c : s)
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  return true;
-}
 
 http::HttpResponse body_response(std::string body, std::string content_type, const std::string& file_name = {}) {
   http::HttpResponse r;
@@ -73,7 +60,7 @@ void add_fleet_session_routes(http::Router& router, Fleet* fleet) {
   });
   router.add_async("GET", "/api/v1/fleet/sessions/{id}", [fleet](http::HttpRequest req, http::Reply reply) {
     const std::string id = req.params.at("id");
-    if (!is_session_id(id)) return reply(api::error_response(Error{"not_found", "no fleet session " + id}));
+    if (!is_hex_id(id)) return reply(api::error_response(Error{"not_found", "no fleet session " + id}));
     auto q = api::parse_query(req.query, {"format", "stacks"});
     if (!q) return reply(api::error_response(q.error()));
     const std::string format = q.value().count("format") ? q.value().at("format") : "json";

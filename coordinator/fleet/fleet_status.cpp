@@ -1,15 +1,8 @@
 #include "coordinator/fleet/fleet_status.hpp"
 
+#include "dbg/clock.hpp"
+
 namespace dbg::coord::fleet {
-
-namespace {
-
-int64_t unix_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 const char* state_name(FleetState state) {
   switch (state) {
@@ -23,7 +16,7 @@ const char* state_name(FleetState state) {
 
 void FleetStatus::set(FleetState state, std::string detail) {
   std::lock_guard lock(mutex_);
-  if (state != state_) since_ms_ = unix_ms();
+  if (state != state_) since_ms_ = unix_time_ms();
   state_ = state;
   detail_ = std::move(detail);
 }

@@ -3,15 +3,14 @@
 #include <pthread.h>
 #include <signal.h>
 
-#include <cstdlib>
-#include <string_view>
-
 #include <algorithm>
+#include <cstdlib>
 #include <functional>
 #include <future>
 #include <map>
 #include <memory>
 #include <optional>
+#include <string_view>
 
 #include "coordinator/fleet/fleet_metrics.hpp"
 #include "coordinator/fleet/fleet_schema.hpp"
@@ -23,15 +22,11 @@
 #include "coordinator/fleet/pg.hpp"
 #include "coordinator/logging/log.hpp"
 #include "coordinator/store/store.hpp"
+#include "dbg/clock.hpp"
 
 namespace dbg::coord::fleet {
 
 namespace {
-
-int64_t unix_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // The store's read, waited for: this thread has nothing else to do meanwhile.
 std::vector<OutboxRow> claim_rows(store::Store& store, Outbox& outbox, int64_t after, std::size_t limit) {
@@ -174,7 +169,7 @@ void Publisher::run() {
       });
       const ShipOutcome out = ship(*pg, id, rows, summaries);
       if (out.applied > 0 && kill_after_commit()) ::raise(SIGKILL);
-      const int64_t now = unix_ms();
+      const int64_t now = unix_time_ms();
       for (const OutboxRow& r : rows) {
         m.publish_lag.observe(static_cast<double>(std::max<int64_t>(0, now - r.created_at)) / 1000.0);
       }
