@@ -45,13 +45,6 @@ int64_t now_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 Coordinator start(const std::filesystem::path& dir) {
   return start_coordinator({"--listen", "127.0.0.1:0", "--data-dir", dir.string(), "--archive-interval", "86400"});
 }
@@ -167,7 +160,7 @@ BOOST_AUTO_TEST_CASE(sigkill_during_archiving_leaves_raw_events_or_archives_neve
   std::map<int64_t, int64_t> acked;  // group -> events acknowledged (201)
   {
     auto c = start(dir.path());
-    const std::string token = read_file(dir.path() / "token");
+    const std::string token = read_trimmed_file(dir.path() / "token");
     const int64_t base = now_ms() - 2 * kHour;
     for (int first = 0; first < kEvents; first += kBatch) {
       json events = json::array();
@@ -188,7 +181,7 @@ BOOST_AUTO_TEST_CASE(sigkill_during_archiving_leaves_raw_events_or_archives_neve
   // that many events folded by this process (polled, so no sleep decides anything).
   for (double kill_after : {0.0, 1.0, kKillMidway, 1.0}) {
     auto c = start(dir.path());
-    const std::string token = read_file(dir.path() / "token");
+    const std::string token = read_trimmed_file(dir.path() / "token");
     HttpConnection run(c.port);  // the run's answer is never read: the process dies first
     run.send_request("POST", "/api/v1/archives/run", {}, {"Authorization: Bearer " + token});
     if (kill_after > 0) {
@@ -211,7 +204,7 @@ BOOST_AUTO_TEST_CASE(sigkill_during_archiving_leaves_raw_events_or_archives_neve
   // A clean run finishes what the killed ones left.
   {
     auto c = start(dir.path());
-    const std::string token = read_file(dir.path() / "token");
+    const std::string token = read_trimmed_file(dir.path() / "token");
     auto r = request(c.port, token, "POST", "/api/v1/archives/run");
     BOOST_REQUIRE_MESSAGE(r.status == 200, r.status << " " << r.body);
     BOOST_TEST(json::parse(r.body).at("events_folded").get<int64_t>() == t.raw);

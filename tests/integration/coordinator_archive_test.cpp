@@ -33,19 +33,12 @@ int64_t now_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 struct Server {
   std::filesystem::path data_dir;
   Coordinator c;
   std::string token;
   Server(const std::filesystem::path& dir, std::vector<std::string> extra = {})
-      : data_dir(dir), c(start(dir, std::move(extra))), token(read_file(dir / "token")) {}
+      : data_dir(dir), c(start(dir, std::move(extra))), token(read_trimmed_file(dir / "token")) {}
   static Coordinator start(const std::filesystem::path& dir, std::vector<std::string> extra) {
     // A day between scheduled runs: only the test's POST /run archives.
     std::vector<std::string> args{"--listen", "127.0.0.1:0", "--data-dir", dir.string(), "--archive-interval", "86400"};
@@ -429,7 +422,7 @@ BOOST_AUTO_TEST_CASE(over_the_size_cap_the_oldest_archives_are_pruned_first) {
   BOOST_TEST(metric(m, "dbgcoord_archives") == 200 - pruned);
   s.stop();
   // The log says so (WARN; the first line of a call site in a minute is always written).
-  auto log = read_file(dir.path() / "logs" / "dbgcoord.log");
+  auto log = read_trimmed_file(dir.path() / "logs" / "dbgcoord.log");
   BOOST_TEST(log.find("over its cap of 1 MiB: pruned the " + std::to_string(pruned) + " oldest archive(s)") != std::string::npos,
              log);
 }

@@ -24,19 +24,12 @@ using nlohmann::json;
 
 namespace {
 
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 struct Server {
   TempDir data;
   Coordinator c;
   std::string token;
   explicit Server(std::vector<std::string> extra)
-      : c(start(data.path(), std::move(extra))), token(read_file(data.path() / "token")) {}
+      : c(start(data.path(), std::move(extra))), token(read_trimmed_file(data.path() / "token")) {}
   static Coordinator start(const std::filesystem::path& dir, std::vector<std::string> extra) {
     std::vector<std::string> args{"--listen", "127.0.0.1:0", "--data-dir", dir.string()};
     args.insert(args.end(), extra.begin(), extra.end());
@@ -151,7 +144,7 @@ BOOST_AUTO_TEST_CASE(over_budget_it_sheds_in_order_and_refuses_new_sessions) {
   // The log: one WARN per stage entered.
   s.c.process.signal(SIGTERM);
   BOOST_REQUIRE_EQUAL(exit_code_of(s.c.process.wait(20s)), 0);
-  auto log = read_file(s.data.path() / "logs" / "dbgcoord.log");
+  auto log = read_trimmed_file(s.data.path() / "logs" / "dbgcoord.log");
   BOOST_TEST(log.find("new profile sessions sample at half the rate") != std::string::npos, log);
   BOOST_TEST(log.find("caches shrunk") != std::string::npos, log);
   BOOST_TEST(log.find("new sessions are refused (503)") != std::string::npos, log);

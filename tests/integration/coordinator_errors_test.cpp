@@ -23,19 +23,12 @@ using nlohmann::json;
 
 namespace {
 
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 struct Server {
   std::filesystem::path data_dir;
   Coordinator c;
   std::string token;
   explicit Server(const std::filesystem::path& dir)
-      : data_dir(dir), c(start_coordinator_in(dir)), token(read_file(dir / "token")) {}
+      : data_dir(dir), c(start_coordinator_in(dir)), token(read_trimmed_file(dir / "token")) {}
   HttpReply request(const std::string& method, const std::string& target, const std::string& body = {}) {
     HttpConnection conn(c.port);
     std::vector<std::string> headers{"Connection: close", "Authorization: Bearer " + token};

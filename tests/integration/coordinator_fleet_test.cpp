@@ -26,13 +26,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 // Polls until `done` holds; fails the test with `what` after `limit`.
 void wait_until(const std::function<bool()>& done, std::chrono::seconds limit, const std::string& what) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
@@ -59,7 +52,7 @@ struct Host {
   }
   void start() {
     c.emplace(start_coordinator(args));
-    token = read_file(dir.path() / "token");
+    token = read_trimmed_file(dir.path() / "token");
   }
   void kill_hard() {
     c->process.signal(SIGKILL);
@@ -300,7 +293,7 @@ BOOST_AUTO_TEST_CASE(a_kill_between_the_commit_and_the_local_delete_counts_nothi
     // The test hook kills dbgcoord right after its first COMMIT in PostgreSQL, before it deletes
     // the shipped rows locally: they are still in its outbox at the next start.
     Coordinator doomed = start_coordinator(args, {"DBG_FLEET_TEST_KILL_AFTER_COMMIT=1"});
-    const std::string token = read_file(dir.path() / "token");
+    const std::string token = read_trimmed_file(dir.path() / "token");
     json events = json::array();
     for (int i = 0; i < 7; ++i) events.push_back(event_at("shop::Once::only()"));
     auto r = authorized_request(doomed.port, token, "POST", "/api/v1/errors/events", json{{"events", events}}.dump());
@@ -312,7 +305,7 @@ BOOST_AUTO_TEST_CASE(a_kill_between_the_commit_and_the_local_delete_counts_nothi
   BOOST_TEST(pg.query("SELECT sum(count) FROM fleet_groups") == "7");
   // Started again without the hook: the rows go again, the watermark skips them.
   Coordinator again = start_coordinator(args);
-  const std::string token = read_file(dir.path() / "token");
+  const std::string token = read_trimmed_file(dir.path() / "token");
   wait_until(
       [&] {
         auto f = json::parse(authorized_request(again.port, token, "GET", "/api/v1/fleet").body);
@@ -352,7 +345,7 @@ BOOST_AUTO_TEST_CASE(a_full_outbox_keeps_exact_counts_and_drops_samples) {
 BOOST_AUTO_TEST_CASE(outside_a_fleet_the_fleet_routes_say_how_to_join) {
   TempDir dir;
   auto c = start_coordinator_in(dir.path());
-  const std::string token = read_file(dir.path() / "token");
+  const std::string token = read_trimmed_file(dir.path() / "token");
   for (const char* path : {"/api/v1/fleet", "/api/v1/fleet/hosts", "/api/v1/fleet/errors", "/api/v1/fleet/errors/ab",
                            "/api/v1/fleet/sessions", "/api/v1/fleet/sessions/ab"}) {
     auto r = authorized_request(c.port, token, "GET", path);
@@ -376,7 +369,7 @@ BOOST_AUTO_TEST_CASE(an_unreachable_database_degrades_health_and_refuses_no_loca
   // Nothing listens there; the password must not reach the log or the API.
   const std::string url = "postgresql://dbg:S3cretPw@/postgres?host=" + dir.path().string() + "&port=1";
   auto c = start_coordinator({"--listen", "127.0.0.1:0", "--data-dir", dir.path().string(), "--fleet-db", url});
-  const std::string token = read_file(dir.path() / "token");
+  const std::string token = read_trimmed_file(dir.path() / "token");
   wait_until(
       [&] { return json::parse(http_request(c.port, "GET", "/healthz").body).at("fleet").at("state") == "unreachable"; },
       30s, "the fleet state to become unreachable");
@@ -391,9 +384,9 @@ BOOST_AUTO_TEST_CASE(an_unreachable_database_degrades_health_and_refuses_no_loca
   BOOST_TEST(health.dump().find("S3cretPw") == std::string::npos);
   // The log names the database without the password (the logger is asynchronous: wait for the line).
   const auto log = dir.path() / "logs" / "dbgcoord.log";
-  wait_until([&] { return read_file(log).find("fleet database unreachable") != std::string::npos; }, 30s,
+  wait_until([&] { return read_trimmed_file(log).find("fleet database unreachable") != std::string::npos; }, 30s,
              "the fleet line in " + log.string());
-  const std::string text = read_file(log);
+  const std::string text = read_trimmed_file(log);
   BOOST_TEST(text.find("S3cretPw") == std::string::npos);
   BOOST_TEST(text.find("postgresql://dbg:***@") != std::string::npos);
 }

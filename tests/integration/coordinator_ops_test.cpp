@@ -18,18 +18,11 @@ using nlohmann::json;
 
 namespace {
 
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 struct Server {
   TempDir data;
   Coordinator c;
   std::string token;
-  Server() : c(start_coordinator_in(data.path())), token(read_file(data.path() / "token")) {}
+  Server() : c(start_coordinator_in(data.path())), token(read_trimmed_file(data.path() / "token")) {}
 
   HttpReply request(const std::string& method, const std::string& target, const std::string& body = {},
                     bool with_token = true) {
@@ -175,7 +168,7 @@ BOOST_AUTO_TEST_CASE(a_snapshot_session_moves_the_metrics_and_promtool_accepts_t
   // Logs reach DATA_DIR/logs/dbgcoord.log (after the flush at stop).
   s.c.process.signal(SIGTERM);
   BOOST_REQUIRE_EQUAL(exit_code_of(s.c.process.wait(10s)), 0);
-  auto log = read_file(s.data.path() / "logs" / "dbgcoord.log");
+  auto log = read_trimmed_file(s.data.path() / "logs" / "dbgcoord.log");
   BOOST_TEST(log.find("API token") != std::string::npos, log);
   BOOST_TEST(log.find("stopped") != std::string::npos, log);
 }

@@ -44,13 +44,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 // In Server::request's headers: send no Authorization header at all.
 const std::string kNoToken = "(no token)";
 
@@ -64,7 +57,7 @@ struct Server {
           args.insert(args.end(), extra.begin(), extra.end());
           return start_coordinator(args);
         }()),
-        token(read_file(data.path() / "token")) {}
+        token(read_trimmed_file(data.path() / "token")) {}
 
   HttpReply request(const std::string& method, const std::string& target, const std::string& body = {},
                     std::vector<std::string> headers = {}) {
@@ -170,7 +163,7 @@ class NobodyChild {
   bool wait_ready() {
     for (int i = 0; i < 500; ++i) {
       auto p = dbg::coord::procfs::read_process(pid_);
-      if (p && p->uid == 65534 && read_file("/proc/" + std::to_string(pid_) + "/comm") == "sleep") return true;
+      if (p && p->uid == 65534 && read_trimmed_file("/proc/" + std::to_string(pid_) + "/comm") == "sleep") return true;
       std::this_thread::sleep_for(10ms);
     }
     return false;
@@ -327,7 +320,7 @@ BOOST_AUTO_TEST_CASE(refused_targets_get_403_and_are_never_traced) {
   for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(s.c.process.pid()) + "/task")) {
     std::ifstream children(task.path() / "children");
     for (pid_t child; children >> child;) {
-      if (read_file("/proc/" + std::to_string(child) + "/comm") == "dbg-worker") workers.push_back(child);
+      if (read_trimmed_file("/proc/" + std::to_string(child) + "/comm") == "dbg-worker") workers.push_back(child);
     }
   }
   BOOST_TEST_REQUIRE(!workers.empty(), s.get_json("/api/v1/stats").dump());
@@ -336,7 +329,7 @@ BOOST_AUTO_TEST_CASE(refused_targets_get_403_and_are_never_traced) {
   BOOST_TEST_REQUIRE(nobody.wait_ready());
   std::map<pid_t, std::string> refused{{1, "pid 1"}, {s.c.process.pid(), "the coordinator"}, {nobody.pid(), "user nobody"}};
   for (pid_t w : workers) refused[w] = "a worker";
-  if (read_file("/proc/2/comm") == "kthreadd") {
+  if (read_trimmed_file("/proc/2/comm") == "kthreadd") {
     refused[2] = "kthreadd";
     for (const auto& p : dbg::coord::procfs::read_all_processes()) {
       if (p.ppid == 2 && p.kernel_thread && refused.size() < workers.size() + 8) refused[p.pid] = "kernel thread " + p.comm;

@@ -29,19 +29,12 @@ using nlohmann::json;
 
 namespace {
 
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 // A coordinator with its token, on a fresh ephemeral port.
 struct Server {
   Coordinator c;
   std::string token;
   Server(const std::filesystem::path& data_dir, std::vector<std::string> extra = {}, std::vector<std::string> env = {})
-      : c(start(data_dir, std::move(extra), std::move(env))), token(read_file(data_dir / "token")) {}
+      : c(start(data_dir, std::move(extra), std::move(env))), token(read_trimmed_file(data_dir / "token")) {}
   static Coordinator start(const std::filesystem::path& data_dir, std::vector<std::string> extra, std::vector<std::string> env) {
     std::vector<std::string> args{"--listen", "127.0.0.1:0", "--data-dir", data_dir.string()};
     args.insert(args.end(), extra.begin(), extra.end());
@@ -82,7 +75,7 @@ std::vector<pid_t> children_named(pid_t pid, const std::string& comm) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/children");
     pid_t child;
     while (in >> child) {
-      if (read_file("/proc/" + std::to_string(child) + "/comm") == comm) out.push_back(child);
+      if (read_trimmed_file("/proc/" + std::to_string(child) + "/comm") == comm) out.push_back(child);
     }
   }
   return out;

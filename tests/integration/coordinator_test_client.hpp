@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -25,6 +26,14 @@
 namespace dbg::coord::test {
 
 using namespace std::chrono_literals;
+
+// A file's text without its trailing newlines and spaces: the token file, a log line, a pid.
+inline std::string read_trimmed_file(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
 
 // mkdtemp directory, removed with its contents on destruction.
 class TempDir {

@@ -29,19 +29,12 @@ using nlohmann::json;
 
 namespace {
 
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 struct Server {
   Coordinator c;
   std::string token;
   explicit Server(const std::filesystem::path& data_dir)
       : c(start_coordinator({"--listen", "127.0.0.1:0", "--data-dir", data_dir.string()})),
-        token(read_file(data_dir / "token")) {}
+        token(read_trimmed_file(data_dir / "token")) {}
   HttpReply request(const std::string& method, const std::string& target, const std::string& body = {}) {
     HttpConnection conn(c.port);
     std::vector<std::string> headers{"Connection: close", "Authorization: Bearer " + token};
@@ -256,7 +249,7 @@ BOOST_AUTO_TEST_CASE(bad_input_is_refused_and_nothing_is_stored) {
   BOOST_TEST(server.request("POST", "/api/v1/watches", json{{"pid", victim.pid()}}.dump()).status == 409);
   auto watcher = server.get_json("/api/v1/watches").at("watcher_pid").get<int>();
   BOOST_TEST(watcher > 0);
-  BOOST_TEST(read_file("/proc/" + std::to_string(watcher) + "/comm") == "dbg-watcher");
+  BOOST_TEST(read_trimmed_file("/proc/" + std::to_string(watcher) + "/comm") == "dbg-watcher");
   BOOST_TEST(server.request("POST", "/api/v1/watches", json{{"pid", watcher}}.dump()).status == 403);
   BOOST_TEST(server.request("DELETE", "/api/v1/watches/" + json::parse(first.body).at("id").get<std::string>()).status == 200);
   BOOST_TEST(server.request("DELETE", "/api/v1/watches/w-nope").status == 404);
