@@ -16,6 +16,8 @@ pid=
 cleanup() { [[ -n $pid ]] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source=start_from_config.sh
+. "$(dirname "$0")/start_from_config.sh"
 
 # What this machine has of dbgcoord: the same after the test, whatever it was before.
 real_state() {
@@ -68,17 +70,7 @@ grep -q "^$root/etc/dbgcoord/bad.conf:3: workers: 'many' is not a whole number" 
 
 # Served from a config file in the root: a free port on loopback, the data in the root's state dir.
 printf 'listen = 127.0.0.1:0\ndata-dir = %s\n' "$root/var/lib/dbgcoord" >"$root/etc/dbgcoord/test.conf"
-"$bin" --config "$root/etc/dbgcoord/test.conf" >"$tmp/out.txt" 2>"$tmp/err.txt" &
-pid=$!
-for _ in $(seq 100); do
-  grep -q '^dbgcoord listening on' "$tmp/out.txt" && break
-  sleep 0.1
-done
-line=$(head -n1 "$tmp/out.txt")
-[[ $line == "dbgcoord listening on http://127.0.0.1:"*" (data: $root/var/lib/dbgcoord)" ]] ||
-  fail "startup line: '$line' $(cat "$tmp/err.txt")"
-url=${line#dbgcoord listening on }
-url=${url%% *}
+start_from_config "$bin" "$root/etc/dbgcoord/test.conf" "$root/var/lib/dbgcoord" "$tmp"
 health=$(curl -fsS "$url/healthz") || fail "no /healthz at $url"
 [[ $health == *'"status":"ok"'*"\"version\":\"$version\""* ]] || fail "/healthz: $health"
 kill -TERM "$pid"

@@ -13,6 +13,8 @@ pid=
 cleanup() { [[ -n $pid ]] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# shellcheck source=start_from_config.sh
+. "$(dirname "$0")/start_from_config.sh"
 
 (cd "$build" && cpack -G DEB -B "$tmp/out" >"$tmp/cpack.log" 2>&1) || { cat "$tmp/cpack.log" >&2; fail "cpack"; }
 deb=$tmp/out/dbgcoord_${version}_amd64.deb
@@ -61,15 +63,6 @@ zcat "$root/usr/share/man/man1/dbgcoord.1.gz" | grep -q '^\.TH DBGCOORD 1' || fa
 zcat "$root/usr/share/man/man1/dbg-worker.1.gz" | grep -q "^\.TH DBG\\\\-WORKER 1 \"\" \"dbgcoord $version\"" ||
   fail "dbg-worker's man page or its version"
 printf 'listen = 127.0.0.1:0\ndata-dir = %s\n' "$tmp/data" >"$tmp/c.conf"
-"$root/usr/bin/dbgcoord" --config "$tmp/c.conf" >"$tmp/out.txt" 2>"$tmp/err.txt" &
-pid=$!
-for _ in $(seq 100); do
-  grep -q '^dbgcoord listening on' "$tmp/out.txt" && break
-  sleep 0.1
-done
-line=$(head -n1 "$tmp/out.txt")
-[[ $line == "dbgcoord listening on http://127.0.0.1:"*" (data: $tmp/data)" ]] || fail "startup line: '$line' $(cat "$tmp/err.txt")"
-url=${line#dbgcoord listening on }
-url=${url%% *}
+start_from_config "$root/usr/bin/dbgcoord" "$tmp/c.conf" "$tmp/data" "$tmp"
 curl -fsS "$url/healthz" >/dev/null || fail "no /healthz at $url"
 echo ok
