@@ -131,20 +131,6 @@ stop_coord
 SECTION=$("${BENCH[@]}" section "$RUN_DIR" "$RUN_DIR/meta.env")
 echo "$SECTION"
 if ((WRITE)); then
-  python3 - "$REPO/BENCHMARKS.md" "$SECTION" <<'PY'
-import sys
-path, section = sys.argv[1], sys.argv[2]
-begin = "<!-- analysis-bench:begin (written by bench/run_analysis_bench.sh; do not edit by hand) -->"
-end = "<!-- analysis-bench:end -->"
-text = open(path).read()
-block = begin + "\n" + section.rstrip("\n") + "\n\n" + end + "\n"
-b = text.find("<!-- analysis-bench:begin")
-if b >= 0:
-    e = text.find(end, b)
-    text = text[:b] + block + text[e + len(end):].lstrip("\n")
-else:
-    text = text.rstrip("\n") + "\n\n" + block
-open(path, "w").write(text)
-PY
+  python3 "$REPO/bench/bench_common.py" write-section "$REPO/BENCHMARKS.md" analysis "$SECTION"
   log "BENCHMARKS.md updated"
 fi

@@ -107,20 +107,6 @@ printf 'cpu_note=while posting and archiving (%s s), other processes used %s ms 
 SECTION=$(python3 "$REPO/bench/archive_bench.py" section "$RUN_DIR/result.json" "$RUN_DIR/meta.env")
 echo "$SECTION"
 if ((WRITE)); then
-  python3 - "$REPO/BENCHMARKS.md" "$SECTION" <<'PY'
-import sys
-path, section = sys.argv[1], sys.argv[2]
-begin = "<!-- archive-bench:begin (written by bench/run_archive_bench.sh; do not edit by hand) -->"
-end = "<!-- archive-bench:end -->"
-text = open(path).read()
-block = begin + "\n" + section.rstrip("\n") + "\n\n" + end + "\n"
-b = text.find("<!-- archive-bench:begin")
-if b >= 0:
-    e = text.find(end, b)
-    text = text[:b] + block + text[e + len(end):].lstrip("\n")
-else:
-    text = text.rstrip("\n") + "\n\n" + block
-open(path, "w").write(text)
-PY
+  python3 "$REPO/bench/bench_common.py" write-section "$REPO/BENCHMARKS.md" archive "$SECTION"
   log "BENCHMARKS.md updated"
 fi

@@ -156,20 +156,6 @@ if [[ -n $COMPARE ]]; then
 fi
 echo "$SECTION"
 if ((WRITE)); then
-  python3 - "$REPO/BENCHMARKS.md" "$SECTION" <<'EOF'
-import sys
-path, section = sys.argv[1], sys.argv[2]
-begin = "<!-- errors-bench:begin (written by bench/run_errors_bench.sh; do not edit by hand) -->"
-end = "<!-- errors-bench:end -->"
-text = open(path).read()
-block = begin + "\n" + section.rstrip("\n") + "\n\n" + end + "\n"
-b = text.find("<!-- errors-bench:begin")
-if b >= 0:
-    e = text.find(end, b)
-    text = text[:b] + block + text[e + len(end):].lstrip("\n")
-else:
-    text = text.rstrip("\n") + "\n\n" + block
-open(path, "w").write(text)
-EOF
+  python3 "$REPO/bench/bench_common.py" write-section "$REPO/BENCHMARKS.md" errors "$SECTION"
   log "BENCHMARKS.md updated"
 fi

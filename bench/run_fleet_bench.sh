@@ -346,20 +346,6 @@ printf 'load_end=%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$RUN_DIR/meta.env"
 SECTION=$(python3 "$REPO/bench/fleet_bench.py" section "$RUN_DIR")
 echo "$SECTION"
 if ((WRITE)); then
-  python3 - "$REPO/BENCHMARKS.md" "$SECTION" <<'EOF'
-import sys
-path, section = sys.argv[1], sys.argv[2]
-begin = "<!-- fleet-bench:begin (written by bench/run_fleet_bench.sh; do not edit by hand) -->"
-end = "<!-- fleet-bench:end -->"
-text = open(path).read()
-block = begin + "\n" + section.rstrip("\n") + "\n\n" + end + "\n"
-b = text.find("<!-- fleet-bench:begin")
-if b >= 0:
-    e = text.find(end, b)
-    text = text[:b] + block + text[e + len(end):].lstrip("\n")
-else:
-    text = text.rstrip("\n") + "\n\n" + block
-open(path, "w").write(text)
-EOF
+  python3 "$REPO/bench/bench_common.py" write-section "$REPO/BENCHMARKS.md" fleet "$SECTION"
   log "BENCHMARKS.md updated"
 fi
