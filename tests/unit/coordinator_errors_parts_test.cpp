@@ -16,6 +16,7 @@
 #include "coordinator/errors/signature.hpp"
 #include "coordinator/store/statement.hpp"
 #include "coordinator/store/store.hpp"
+#include "temp_store.hpp"
 
 using namespace dbg::coord;
 using namespace dbg::coord::errors;
@@ -34,29 +35,8 @@ ErrorEvent event_at(const std::string& function, const std::string& type = "SIGS
   return e;
 }
 
-// A Store on a database of its own, removed afterwards.
-struct StoreFixture {
-  std::filesystem::path dir =
-      std::filesystem::temp_directory_path() / ("dbg-errors-parts-" + std::to_string(::getpid()) + "-" + std::to_string(++serial));
-  std::unique_ptr<store::Store> store;
-  static inline int serial = 0;
-
-  StoreFixture() {
-    std::filesystem::create_directories(dir);
-    store = store::Store::open(dir / "dbgcoord.db");
-  }
-  ~StoreFixture() {
-    store.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir, ignored);
-  }
-  // Runs the job as one write; the store's answer after COMMIT (or the rollback's error).
-  dbg::Result<void> write(std::function<void(store::StatementCache&)> job) {
-    std::promise<dbg::Result<void>> done;
-    auto answer = done.get_future();
-    store->write(std::move(job), [&done](dbg::Result<void> r) { done.set_value(std::move(r)); });
-    return answer.get();
-  }
+// A Store on a database of its own, removed afterwards, and the group rows it holds.
+struct StoreFixture : dbg::coord::test::TempStore {
   // The group's row as committed.
   int64_t stored_count(const std::string& signature) {
     int64_t count = -1;

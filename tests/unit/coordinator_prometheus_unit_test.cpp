@@ -16,32 +16,13 @@
 #include "coordinator/metrics/registry.hpp"
 #include "coordinator/store/statement.hpp"
 #include "coordinator/store/store.hpp"
+#include "temp_store.hpp"
 
 using namespace dbg::coord;
 
 namespace {
 
-struct StoreFixture {
-  std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                              ("dbg-prometheus-unit-" + std::to_string(::getpid()));
-  std::unique_ptr<store::Store> store;
-
-  StoreFixture() {
-    std::filesystem::create_directories(dir);
-    store = store::Store::open(dir / "dbgcoord.db");
-  }
-  ~StoreFixture() {
-    store.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir, ignored);
-  }
-  void write(std::function<void(store::StatementCache&)> job) {
-    std::promise<dbg::Result<void>> done;
-    auto answer = done.get_future();
-    store->write(std::move(job), [&done](dbg::Result<void> r) { done.set_value(std::move(r)); });
-    BOOST_REQUIRE(answer.get().ok());
-  }
-};
+using StoreFixture = dbg::coord::test::TempStore;
 
 // A group row as the ingest makes it (status open), of this error class.
 int64_t group_of(store::StatementCache& sql, const std::string& signature, const std::string& error_class) {
@@ -81,7 +62,7 @@ BOOST_AUTO_TEST_CASE(open_groups_are_counted_by_kind_and_closed_ones_are_not) {
   StoreFixture f;
   errors::OpenGroupCounts counts;
   bool closed = false;
-  f.write([&](store::StatementCache& sql) {
+  const auto written = f.write([&](store::StatementCache& sql) {
     group_of(sql, "s1", "SIGSEGV");
     group_of(sql, "s2", "SIGABRT");
     group_of(sql, "s3", "crash");  // a watch event without a type
@@ -99,6 +80,7 @@ BOOST_AUTO_TEST_CASE(open_groups_are_counted_by_kind_and_closed_ones_are_not) {
              errors::update_group_status(sql, closed_reported, errors::GroupStatus::resolved, 2000);
     counts = errors::select_open_groups(sql);
   });
+  BOOST_REQUIRE(written.ok());
   BOOST_REQUIRE(closed);  // asserted here, not on the store's thread
   BOOST_TEST(count_of(counts, "crash") == 3);
   BOOST_TEST(count_of(counts, "exit") == 1);
@@ -117,7 +99,7 @@ BOOST_AUTO_TEST_CASE(an_empty_database_shows_every_kind_at_zero) {
   StoreFixture f;
   errors::OpenGroupCounts counts;
   counts.by_kind.fill(-1);
-  f.write([&](store::StatementCache& sql) { counts = errors::select_open_groups(sql); });
+  BOOST_REQUIRE(f.write([&](store::StatementCache& sql) { counts = errors::select_open_groups(sql); }).ok());
   metrics::Exposition out;
   errors::write_open_groups(out, counts);
   for (auto kind : errors::kOpenGroupKinds) {
