@@ -414,6 +414,15 @@ BOOST_AUTO_TEST_CASE(a_fleet_session_over_three_hosts_with_one_down_merges_the_t
   // threads in known functions.
   dbg::test::ChildProcess target({dbg::test::target_path("chain"), "2"});
   BOOST_REQUIRE(target.wait_for_line("ready", 10s));
+  // "ready" is printed once every thread has counted itself, just before it calls pause(): wait
+  // until all sleep, so both hosts' snapshots catch every thread at the same place.
+  wait_until(
+      [&target] {
+        for (pid_t tid : dbg::test::thread_ids(target.pid()))
+          if (dbg::test::thread_state(target.pid(), tid) != 'S') return false;
+        return true;
+      },
+      10s, "the target's threads to sleep in pause()");
   Host a("host-a", pg.conninfo()), b("host-b", pg.conninfo()), c("host-c", pg.conninfo());
   // d publishes but runs no fleet tasks: sessions over "all" leave it out.
   Host d("host-d", pg.conninfo(), {"--fleet-tasks", "off"});
